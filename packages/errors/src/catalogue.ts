@@ -1,0 +1,19 @@
+import type { ErrorDefinition } from './catalogue/error-definition.js';
+import { platformErrors } from './catalogue/platform.js';
+
+/**
+ * Every stable error code of the platform. Each domain owns one section file under
+ * `catalogue/` and one page under `docs/errors/`; a test keeps the two in step and fails on a
+ * code that is documented but gone, or defined but never raised.
+ *
+ * To add a domain: create `catalogue/<domain>.ts`, spread it here, and write `docs/errors/<domain>.md`.
+ */
+export const errorCatalogue = {
+  ...platformErrors,
+} as const satisfies Readonly<Record<string, ErrorDefinition>>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(errorCatalogue, value);
+}

@@ -1,0 +1,3 @@
+export { type ServiceUrls, serviceUrls, withDatabase } from './service-urls.js';
+export { createTestDatabase, type TestDatabase } from './test-database.js';
+export { waitForReplica } from './wait-for-replica.js';

@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# Makes sure the services the integration tests need are up on loopback:
+#   PostgreSQL primary (PG_PORT, default 5432), a real streaming replica of it (PG_REPLICA_PORT,
+#   default 5433), Redis (REDIS_PORT, 6379) and RabbitMQ (AMQP_PORT, 5672).
+# Starts a service that is installed but stopped; installs a missing one on Debian as root;
+# anywhere else fails naming what is missing and how to get it. Idempotent, and quick when all is up.
+# Set INTELGRAPH_SKIP_SERVICES=1 to skip (when the TEST_* URLs point at services you run yourself).
+set -uo pipefail
+
+PG_PORT=${PG_PORT:-5432}
+PG_REPLICA_PORT=${PG_REPLICA_PORT:-5433}
+REDIS_PORT=${REDIS_PORT:-6379}
+AMQP_PORT=${AMQP_PORT:-5672}
+REPLICA_CLUSTER=${PG_REPLICA_CLUSTER:-replica}
+
+say() { printf '[services] %s\n' "$*"; }
+fail() { printf '[services] ERROR: %s\n' "$*" >&2; exit 1; }
+
+if [ "${INTELGRAPH_SKIP_SERVICES:-0}" = "1" ]; then
+  say "INTELGRAPH_SKIP_SERVICES=1: not provisioning; tests use the TEST_* URLs as given"
+  exit 0
+fi
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+wait_port() { # port seconds
+  local i
+  for ((i = 0; i < $2 * 10; i++)); do port_open "$1" && return 0; sleep 0.1; done
+  return 1
+}
+
+is_debian_root() { [ -f /etc/debian_version ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; }
+
+APT_UPDATED=0
+apt_install() { # packages...
+  is_debian_root || return 1
+  if [ "$APT_UPDATED" = 0 ]; then
+    say "apt-get update"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null || return 1
+    APT_UPDATED=1
+  fi
+  say "installing $*"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+as_postgres() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+psql_at() { # port sql
+  psql -h 127.0.0.1 -p "$1" -U postgres -d postgres -XAtq -c "$2" 2>/dev/null
+}
+
+# ---------------------------------------------------------------- PostgreSQL primary
+ensure_postgres() {
+  if pg_isready -q -h 127.0.0.1 -p "$PG_PORT" 2>/dev/null; then
+    say "postgres: primary up on $PG_PORT"
+  else
+    if ! command -v pg_lsclusters >/dev/null; then
+      apt_install postgresql postgresql-client ||
+        fail "PostgreSQL is not installed. Install PostgreSQL 15+ (Debian: apt-get install postgresql) and run it on 127.0.0.1:$PG_PORT with trust auth for local connections, or set INTELGRAPH_SKIP_SERVICES=1 and TEST_PG_URL."
+    fi
+    local cluster
+    cluster=$(pg_lsclusters -h 2>/dev/null | awk -v p="$PG_PORT" '$3 == p { print $1 " " $2; exit }')
+    if [ -z "$cluster" ]; then
+      local ver
+      ver=$(ls /usr/lib/postgresql | sort -n | tail -1)
+      say "postgres: creating cluster $ver/main on $PG_PORT"
+      pg_createcluster "$ver" main -p "$PG_PORT" >/dev/null || fail "pg_createcluster failed"
+      cluster="$ver main"
+    fi
+    say "postgres: starting cluster $cluster"
+    # shellcheck disable=SC2086
+    pg_ctlcluster --skip-systemctl-redirect $cluster start || fail "could not start PostgreSQL cluster $cluster (see /var/log/postgresql/)"
+    wait_port "$PG_PORT" 30 || fail "PostgreSQL did not open port $PG_PORT"
+    for _ in $(seq 1 50); do pg_isready -q -h 127.0.0.1 -p "$PG_PORT" && break; sleep 0.2; done
+  fi
+  psql_at "$PG_PORT" 'select 1' >/dev/null ||
+    fail "cannot connect to PostgreSQL on 127.0.0.1:$PG_PORT as postgres without a password (trust auth is expected on loopback)"
+}
+
+# ---------------------------------------------------------------- PostgreSQL streaming replica
+primary_cluster() { pg_lsclusters -h | awk -v p="$PG_PORT" '$3 == p { print $1 " " $2; exit }'; }
+
+allow_replication() {
+  local ver name hba
+  read -r ver name <<<"$(primary_cluster)"
+  hba="/etc/postgresql/$ver/$name/pg_hba.conf"
+  [ -f "$hba" ] || fail "cannot find $hba to allow replication connections"
+  if ! grep -Eq '^host\s+replication\s+all\s+127\.0\.0\.1/32\s+trust' "$hba"; then
+    say "postgres: allowing loopback replication connections in $hba"
+    echo 'host replication all 127.0.0.1/32 trust' >>"$hba"
+    psql_at "$PG_PORT" 'select pg_reload_conf()' >/dev/null
+  fi
+  # Keep enough WAL for a replica that was stopped for a while to catch up without a slot
+  # (a slot would pin WAL forever if the replica is deleted).
+  if [ "$(psql_at "$PG_PORT" 'show wal_keep_size')" = "0" ]; then
+    say "postgres: setting wal_keep_size = 1GB on the primary"
+    psql_at "$PG_PORT" "alter system set wal_keep_size = '1GB'" >/dev/null
+    psql_at "$PG_PORT" 'select pg_reload_conf()' >/dev/null
+  fi
+}
+
+replica_streaming() { # [seconds to wait]
+  local i tries=$((${1:-0} * 5 + 1))
+  for ((i = 0; i < tries; i++)); do
+    [ "$(psql_at "$PG_REPLICA_PORT" "select pg_is_in_recovery() and exists (select 1 from pg_stat_wal_receiver where status = 'streaming')")" = "t" ] && return 0
+    ((i + 1 < tries)) && sleep 0.2
+  done
+  return 1
+}
+
+build_replica() {
+  local ver datadir
+  ver=$(primary_cluster | awk '{print $1}')
+  if pg_lsclusters -h | awk '{print $1 " " $2}' | grep -qx "$ver $REPLICA_CLUSTER"; then
+    say "replica: dropping broken cluster $ver/$REPLICA_CLUSTER"
+    pg_dropcluster --stop "$ver" "$REPLICA_CLUSTER" >/dev/null 2>&1 || true
+  fi
+  say "replica: creating cluster $ver/$REPLICA_CLUSTER on $PG_REPLICA_PORT with pg_basebackup -R"
+  pg_createcluster "$ver" "$REPLICA_CLUSTER" -p "$PG_REPLICA_PORT" >/dev/null || fail "pg_createcluster failed"
+  datadir="/var/lib/postgresql/$ver/$REPLICA_CLUSTER"
+  # Same client authentication as the primary (trust on loopback), so tests connect alike to both.
+  local pver pname
+  read -r pver pname <<<"$(primary_cluster)"
+  cp "/etc/postgresql/$pver/$pname/pg_hba.conf" "/etc/postgresql/$ver/$REPLICA_CLUSTER/pg_hba.conf"
+  rm -rf "${datadir:?}"/*
+  as_postgres pg_basebackup -h 127.0.0.1 -p "$PG_PORT" -U postgres -D "$datadir" -R -X stream -c fast ||
+    fail "pg_basebackup from 127.0.0.1:$PG_PORT failed"
+  pg_ctlcluster --skip-systemctl-redirect "$ver" "$REPLICA_CLUSTER" start || fail "could not start the replica cluster"
+  wait_port "$PG_REPLICA_PORT" 30 || fail "the replica did not open port $PG_REPLICA_PORT"
+}
+
+ensure_replica() {
+  # A replica whose replay a test paused (pg_wal_replay_pause) is resumed, not rebuilt.
+  if [ "$(psql_at "$PG_REPLICA_PORT" 'select pg_is_wal_replay_paused()')" = "t" ]; then
+    say "replica: resuming paused WAL replay"
+    psql_at "$PG_REPLICA_PORT" 'select pg_wal_replay_resume()' >/dev/null
+  fi
+  if replica_streaming; then
+    say "replica: streaming replica up on $PG_REPLICA_PORT"
+    return
+  fi
+  command -v pg_basebackup >/dev/null && command -v pg_createcluster >/dev/null ||
+    fail "the replica needs pg_createcluster and pg_basebackup (Debian: apt-get install postgresql-common postgresql-client), or set TEST_PG_REPLICA_URL to a replica you run and INTELGRAPH_SKIP_SERVICES=1"
+  [ "$(id -u)" = 0 ] || fail "creating the replica cluster needs root (pg_createcluster); run as root or provide a replica on $PG_REPLICA_PORT"
+  allow_replication
+  local ver
+  ver=$(primary_cluster | awk '{print $1}')
+  if pg_lsclusters -h | awk '{print $1 " " $2}' | grep -qx "$ver $REPLICA_CLUSTER"; then
+    if ! port_open "$PG_REPLICA_PORT"; then
+      say "replica: starting stopped cluster $ver/$REPLICA_CLUSTER"
+      pg_ctlcluster --skip-systemctl-redirect "$ver" "$REPLICA_CLUSTER" start >/dev/null 2>&1 || true
+      wait_port "$PG_REPLICA_PORT" 30 || true
+    fi
+    if [ "$(psql_at "$PG_REPLICA_PORT" 'select pg_is_wal_replay_paused()')" = "t" ]; then
+      psql_at "$PG_REPLICA_PORT" 'select pg_wal_replay_resume()' >/dev/null
+    fi
+    replica_streaming 10 && { say "replica: streaming replica up on $PG_REPLICA_PORT"; return; }
+  fi
+  build_replica
+  replica_streaming 20 || fail "the replica on $PG_REPLICA_PORT is not streaming from $PG_PORT (see /var/log/postgresql/)"
+  say "replica: streaming replica up on $PG_REPLICA_PORT"
+}
+
+# ---------------------------------------------------------------- Redis
+ensure_redis() {
+  if [ "$(redis-cli -p "$REDIS_PORT" ping 2>/dev/null)" = "PONG" ]; then
+    say "redis: up on $REDIS_PORT"
+    return
+  fi
+  command -v redis-server >/dev/null || apt_install redis-server ||
+    fail "Redis is not installed. Install Redis 7 (Debian: apt-get install redis-server) and run it on 127.0.0.1:$REDIS_PORT, or set INTELGRAPH_SKIP_SERVICES=1 and TEST_REDIS_URL."
+  say "redis: starting on $REDIS_PORT"
+  mkdir -p /var/lib/redis /var/log/redis 2>/dev/null || true
+  local logdir=/var/log/redis
+  [ -w "$logdir" ] || logdir=/tmp
+  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port "$REDIS_PORT" --save '' --appendonly no \
+    --dir /tmp --logfile "$logdir/intelgraph-redis.log" >/dev/null || fail "redis-server did not start"
+  for _ in $(seq 1 50); do [ "$(redis-cli -p "$REDIS_PORT" ping 2>/dev/null)" = "PONG" ] && break; sleep 0.1; done
+  [ "$(redis-cli -p "$REDIS_PORT" ping 2>/dev/null)" = "PONG" ] || fail "Redis did not answer on $REDIS_PORT"
+}
+
+# ---------------------------------------------------------------- RabbitMQ
+ensure_rabbitmq() {
+  if port_open "$AMQP_PORT"; then
+    say "rabbitmq: up on $AMQP_PORT"
+    return
+  fi
+  command -v rabbitmq-server >/dev/null || apt_install rabbitmq-server ||
+    fail "RabbitMQ is not installed. Install RabbitMQ 3.10+ (Debian: apt-get install rabbitmq-server) and run it on 127.0.0.1:$AMQP_PORT with guest/guest, or set INTELGRAPH_SKIP_SERVICES=1 and TEST_AMQP_URL."
+  say "rabbitmq: starting (rabbitmq-server -detached)"
+  rabbitmq-server -detached >/dev/null 2>&1 || true
+  timeout 90 rabbitmqctl await_startup >/dev/null 2>&1 || true
+  wait_port "$AMQP_PORT" 60 || fail "RabbitMQ did not open port $AMQP_PORT (see /var/log/rabbitmq/)"
+}
+
+start=$(date +%s%N)
+ensure_postgres
+ensure_replica
+ensure_redis
+ensure_rabbitmq
+say "all services ready in $((($(date +%s%N) - start) / 1000000)) ms"
