@@ -1,4 +1,5 @@
 import type { ErrorDefinition } from './catalogue/error-definition.js';
+import { identityErrors } from './catalogue/identity.js';
 import { platformErrors } from './catalogue/platform.js';
 
 /**
@@ -10,6 +11,7 @@ import { platformErrors } from './catalogue/platform.js';
  */
 export const errorCatalogue = {
   ...platformErrors,
+  ...identityErrors,
 } as const satisfies Readonly<Record<string, ErrorDefinition>>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

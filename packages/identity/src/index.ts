@@ -1,0 +1,2 @@
+export { IDENTITY_HEADER, type Identity } from './identity.js';
+export { IdentitySigner, type IdentitySignerOptions } from './identity-signer.js';
