@@ -1,6 +1,7 @@
 import type { ErrorDefinition } from './catalogue/error-definition.js';
 import { identityErrors } from './catalogue/identity.js';
 import { platformErrors } from './catalogue/platform.js';
+import { subgraphErrors } from './catalogue/subgraph.js';
 
 /**
  * Every stable error code of the platform. Each domain owns one section file under
@@ -12,6 +13,7 @@ import { platformErrors } from './catalogue/platform.js';
 export const errorCatalogue = {
   ...platformErrors,
   ...identityErrors,
+  ...subgraphErrors,
 } as const satisfies Readonly<Record<string, ErrorDefinition>>;
 
 export type ErrorCode = keyof typeof errorCatalogue;
