@@ -1,6 +1,7 @@
 import type { ErrorDefinition } from './catalogue/error-definition.js';
 import { identityErrors } from './catalogue/identity.js';
 import { platformErrors } from './catalogue/platform.js';
+import { shardingErrors } from './catalogue/sharding.js';
 import { subgraphErrors } from './catalogue/subgraph.js';
 
 /**
@@ -12,6 +13,7 @@ import { subgraphErrors } from './catalogue/subgraph.js';
  */
 export const errorCatalogue = {
   ...platformErrors,
+  ...shardingErrors,
   ...identityErrors,
   ...subgraphErrors,
 } as const satisfies Readonly<Record<string, ErrorDefinition>>;

@@ -1,0 +1,43 @@
+export { DATABASE_SHARDS_FORM, databaseShardsSchema, parseDatabaseShards } from './config/database-shards.js';
+export {
+  DEFAULTS,
+  type KeyRange,
+  type ResolvedShardManagerOptions,
+  resolveShardManagerOptions,
+  type ShardConfig,
+  type ShardManagerOptions,
+  type StrategyName,
+} from './config/shard-manager-options.js';
+export { parseRoutableId, ROUTABLE_ID_SEPARATOR, routableId, shardKeyOfId } from './ids/routable-id.js';
+export { ShardMetrics } from './metrics/shard-metrics.js';
+export {
+  type AggregateFunction,
+  type AggregateQueryOptions,
+  aggregateQuery,
+} from './query/aggregate-query.js';
+export type { AggregateMerge, MergeSpec, OrderByKey } from './query/merge-spec.js';
+export type { StatementResult } from './query/node-executor.js';
+export {
+  type BroadcastQuery,
+  type BroadcastResult,
+  type QueryContext,
+  QueryDistributor,
+  type ShardFailure,
+  type ShardQuery,
+  type ShardQueryResult,
+} from './query/query-distributor.js';
+export { QUERY_CHANNEL, type QueryEvent, type QueryListener } from './query/query-events.js';
+export type { ShardTransaction } from './query/shard-transaction.js';
+export { planAddShard, type RebalancePlan } from './rebalance/rebalance-plan.js';
+export { type RebalanceReport, Rebalancer, type RebalancerOptions } from './rebalance/rebalancer.js';
+export type { ShardedTable } from './rebalance/table-spec.js';
+export type { NodeHealth, NodeRole, NodeStatus, ShardNode } from './replicas/shard-node.js';
+export { OperationFence } from './routing/operation-fence.js';
+export { ShardRouter, type ShardRouterConfig } from './routing/shard-router.js';
+export { type Shard, ShardManager, type ShardManagerState } from './shard-manager.js';
+export { ConsistentHashRing } from './strategies/consistent-hash-ring.js';
+export { GeoStrategy, type GeoStrategyOptions } from './strategies/geo-strategy.js';
+export { HashStrategy } from './strategies/hash-strategy.js';
+export { hash32 } from './strategies/hash32.js';
+export { RangeStrategy } from './strategies/range-strategy.js';
+export type { RouteHint, ShardingStrategy, ShardKey } from './strategies/sharding-strategy.js';

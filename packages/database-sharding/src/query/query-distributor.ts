@@ -1,0 +1,349 @@
+import { IntelGraphError } from '@intelgraph/errors';
+import type { ShardNode } from '../replicas/shard-node.js';
+import type { ShardRouter } from '../routing/shard-router.js';
+import type { ShardManager } from '../shard-manager.js';
+import type { RouteHint, ShardKey } from '../strategies/sharding-strategy.js';
+import { keyString } from '../strategies/sharding-strategy.js';
+import { mergeResults, shardSql } from './merge-results.js';
+import type { MergeSpec } from './merge-spec.js';
+import { mustDiscard, NodeExecutor, type StatementResult } from './node-executor.js';
+import { QueryEvents, type QueryListener } from './query-events.js';
+import { ReadYourWrites } from './read-your-writes.js';
+import { ShardTransaction } from './shard-transaction.js';
+
+/** Who is asking: the shard key and whether a replica may answer. */
+export interface QueryContext {
+  /** The shard key (tenant). Falls back to `context[shardKeyField]` (e.g. `tenantId`). */
+  readonly shardKey?: ShardKey;
+  /** May be served by a replica. Default false (primary). */
+  readonly readonly?: boolean;
+  /** Region for the geo strategy. */
+  readonly region?: string;
+  /**
+   * Read-your-writes scope (e.g. the GraphQL request context object): reads after a write in
+   * the same session see that write. Default: the context object itself.
+   */
+  readonly session?: object;
+  /** Several keys: allowed for reads on one shard; a write whose keys span shards is refused. */
+  readonly shardKeys?: readonly ShardKey[];
+  readonly [field: string]: unknown;
+}
+
+export interface ShardQuery {
+  readonly sql: string;
+  readonly params?: readonly unknown[];
+  readonly context: QueryContext;
+  /** Per-statement deadline in ms (default: the pool's `queryTimeoutMs`). */
+  readonly timeoutMs?: number;
+}
+
+export interface ShardQueryResult<R> extends StatementResult<R> {
+  readonly shardId: string;
+  readonly node: string;
+  readonly target: 'primary' | 'replica';
+}
+
+export interface BroadcastQuery {
+  readonly sql: string;
+  readonly params?: readonly unknown[];
+  /** Broadcasts are reads: `readonly: false` is refused (`SHARD_CROSS_SHARD_WRITE`). */
+  readonly context?: Omit<QueryContext, 'shardKey'>;
+  readonly merge?: MergeSpec;
+  /** Per-shard deadline in ms. Default 10000. */
+  readonly timeoutMs?: number;
+  /** `fail` (default): any failing shard fails the call. `partial`: rows of the others plus `errors`. */
+  readonly onShardError?: 'fail' | 'partial';
+}
+
+export interface ShardFailure {
+  readonly shardId: string;
+  readonly error: IntelGraphError;
+}
+
+export interface BroadcastResult<R> {
+  readonly rows: R[];
+  /** Shards that answered. */
+  readonly shards: string[];
+  /** Shards that failed (only with `onShardError: 'partial'`). */
+  readonly errors: ShardFailure[];
+}
+
+const DEFAULT_BROADCAST_TIMEOUT_MS = 10_000;
+
+/**
+ * Runs SQL on the right shard(s): `executeOnShard` on one shard (replica for reads when fresh
+ * enough), `transaction` on one shard's primary, `broadcast` on every shard in parallel with a
+ * merge. SQL is always parameterized; identifiers generated here are quoted.
+ */
+export class QueryDistributor {
+  readonly manager: ShardManager;
+  readonly router: ShardRouter;
+  readonly #events = new QueryEvents();
+  readonly #executor: NodeExecutor;
+  readonly #ryw = new ReadYourWrites();
+
+  constructor(manager: ShardManager, router: ShardRouter) {
+    this.manager = manager;
+    this.router = router;
+    this.#executor = new NodeExecutor(manager.metrics, this.#events);
+  }
+
+  /** Observes every statement (shard, node, primary/replica, duration, error). Returns an unsubscribe. */
+  onQuery(listener: QueryListener): () => void {
+    return this.#events.on(listener);
+  }
+
+  /** One statement on the shard owning `context.shardKey`. */
+  async executeOnShard<R = Record<string, unknown>>(query: ShardQuery): Promise<ShardQueryResult<R>> {
+    checkSql(query.sql, query.params);
+    const { context } = query;
+    const readonly = context.readonly === true;
+    const hint = routeHint(context);
+    const keys = context.shardKeys?.length ? context.shardKeys : [this.router.keyOf(context)];
+    const key = keyString(keys[0]!);
+    const release = await this.router.fence.enter(key, !readonly);
+    try {
+      const shardId = this.#singleShard(keys, readonly, hint);
+      const params = query.params ?? [];
+      const options = {
+        operation: 'executeOnShard' as const,
+        ...(query.timeoutMs !== undefined ? { timeoutMs: query.timeoutMs } : {}),
+      };
+      const session = context.session ?? context;
+      if (readonly)
+        return await this.#read<R>(
+          shardId,
+          query.sql,
+          params,
+          options,
+          this.#ryw.writtenAt(session, shardId),
+        );
+      const node = this.manager.writer(shardId);
+      const client = await this.#executor.connect(node);
+      try {
+        const result = await this.#executor.run<R>(node, client, query.sql, params, options);
+        this.#ryw.record(session, shardId, Date.now());
+        client.release();
+        return { ...result, shardId, node: node.id, target: 'primary' };
+      } catch (error) {
+        client.release(mustDiscard(error) ? (error as Error) : undefined);
+        throw error;
+      }
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * `fn` inside BEGIN … COMMIT on the primary of the shard owning `shardKey` (ROLLBACK if it
+   * throws). `tx.query` may name another key: one that routes to a different shard is refused.
+   */
+  async transaction<T>(
+    shardKey: ShardKey,
+    fn: (tx: ShardTransaction) => Promise<T>,
+    context: Omit<QueryContext, 'shardKey'> = {},
+  ): Promise<T> {
+    const ctx = { ...context, shardKey };
+    const key = this.router.keyOf(ctx);
+    const release = await this.router.fence.enter(keyString(key), true);
+    try {
+      const hint = routeHint(ctx);
+      const shardId = this.router.route(key, hint);
+      const node = this.manager.writer(shardId);
+      const client = await this.#executor.connect(node);
+      const tx = new ShardTransaction(shardId, node, client, this.#executor, (k) =>
+        this.router.route(k, hint),
+      );
+      let discard: Error | undefined;
+      try {
+        await tx.begin();
+        const value = await fn(tx);
+        await tx.commit();
+        this.#ryw.record(context.session ?? ctx, shardId, Date.now());
+        return value;
+      } catch (error) {
+        if (mustDiscard(error)) discard = error as Error;
+        else await tx.rollback().catch((e: unknown) => (discard = e as Error));
+        throw error;
+      } finally {
+        client.release(discard);
+      }
+    } finally {
+      release();
+    }
+  }
+
+  /** Every shard in parallel, each with a deadline; rows merged per `merge`. */
+  async broadcast<R = Record<string, unknown>>(query: BroadcastQuery): Promise<BroadcastResult<R>> {
+    checkSql(query.sql, query.params);
+    if (query.context?.readonly === false) {
+      throw new IntelGraphError(
+        'SHARD_CROSS_SHARD_WRITE',
+        'broadcast runs reads only: a write on every shard cannot be atomic',
+        {
+          input: query.sql,
+        },
+      );
+    }
+    const release = await this.router.fence.enter(undefined, false, true);
+    try {
+      const shardIds = [...this.router.shardIds];
+      const { sql, params } = shardSql(query.sql, query.params ?? [], query.merge);
+      const timeoutMs = query.timeoutMs ?? DEFAULT_BROADCAST_TIMEOUT_MS;
+      const session = query.context?.session ?? query.context;
+      const settled = await Promise.allSettled(
+        shardIds.map((id) =>
+          this.#read<Record<string, unknown>>(
+            id,
+            sql,
+            params,
+            { operation: 'broadcast', timeoutMs },
+            this.#ryw.writtenAt(session, id),
+            false,
+          ),
+        ),
+      );
+      const answered: Array<{ id: string; result: StatementResult<Record<string, unknown>> }> = [];
+      const errors: ShardFailure[] = [];
+      settled.forEach((s, i) => {
+        const shardId = shardIds[i]!;
+        if (s.status === 'fulfilled') answered.push({ id: shardId, result: s.value });
+        else errors.push({ shardId, error: toShardError(shardId, s.reason) });
+      });
+      if (errors.length > 0 && query.onShardError !== 'partial') {
+        throw new IntelGraphError(
+          'SHARD_BROADCAST_FAILED',
+          `broadcast failed on ${errors.map((e) => `'${e.shardId}' (${e.error.code})`).join(', ')}`,
+          {
+            input: query.sql,
+            cause: errors[0]!.error,
+            details: {
+              failedShards: errors.map((e) => ({
+                shardId: e.shardId,
+                code: e.error.code,
+                message: e.error.message,
+              })),
+            },
+          },
+        );
+      }
+      const rows = mergeResults(
+        answered.map((a) => a.result),
+        query.merge,
+      ) as R[];
+      return { rows, shards: answered.map((a) => a.id), errors };
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * Runs `sql` on every primary, one shard after another (schema migrations, maintenance). Not
+   * atomic across shards, by design and by name: use idempotent statements.
+   */
+  async eachShard(
+    sql: string,
+    params: readonly unknown[] = [],
+  ): Promise<Map<string, StatementResult<Record<string, unknown>>>> {
+    checkSql(sql, params);
+    const out = new Map<string, StatementResult<Record<string, unknown>>>();
+    for (const shard of this.manager.shards) {
+      out.set(
+        shard.id,
+        await this.#executor.execute(this.manager.writer(shard.id), sql, params, { operation: 'eachShard' }),
+      );
+    }
+    return out;
+  }
+
+  #singleShard(keys: readonly ShardKey[], readonly: boolean, hint: RouteHint | undefined): string {
+    const shards = new Set(keys.map((k) => this.router.route(k, hint)));
+    if (shards.size > 1) {
+      throw new IntelGraphError(
+        readonly ? 'SHARD_KEY_REQUIRED' : 'SHARD_CROSS_SHARD_WRITE',
+        readonly
+          ? `keys span shards ${[...shards].join(', ')}: executeOnShard needs keys of one shard (use routeMany or broadcast)`
+          : `a write would span shards ${[...shards].join(', ')}; refused before anything was written`,
+        { input: keys, details: { shardIds: [...shards] } },
+      );
+    }
+    return [...shards][0]!;
+  }
+
+  /** A read on a replica or the primary, retried once on another node when the first fails retryably. */
+  async #read<R>(
+    shardId: string,
+    sql: string,
+    params: readonly unknown[],
+    options: { operation: 'executeOnShard' | 'broadcast'; timeoutMs?: number },
+    writtenAt: number | undefined,
+    retryTimeouts = true,
+  ): Promise<ShardQueryResult<R>> {
+    const first = this.manager.reader(shardId, writtenAt);
+    try {
+      return {
+        ...(await this.#executor.execute<R>(first, sql, params, options)),
+        shardId,
+        node: first.id,
+        target: first.role,
+      };
+    } catch (error) {
+      if (!retryableElsewhere(error, retryTimeouts)) throw error;
+      let second: ShardNode;
+      try {
+        second = this.manager.reader(shardId, writtenAt, first);
+      } catch {
+        throw error;
+      }
+      this.manager.metrics?.failovers.inc({
+        shard: shardId,
+        from: first.id,
+        to: second.id,
+        reason: (error as IntelGraphError).code,
+      });
+      return {
+        ...(await this.#executor.execute<R>(second, sql, params, options)),
+        shardId,
+        node: second.id,
+        target: second.role,
+      };
+    }
+  }
+}
+
+function routeHint(context: QueryContext): RouteHint | undefined {
+  return context.region === undefined ? undefined : { region: context.region };
+}
+
+function retryableElsewhere(error: unknown, timeouts: boolean): boolean {
+  if (!IntelGraphError.is(error)) return false;
+  if (error.code === 'SHARD_UNAVAILABLE') return true;
+  if (error.code === 'SHARD_QUERY_TIMEOUT') return timeouts;
+  const state = error.details.sqlState;
+  // 40001 on a standby: canceled by a recovery conflict; 25006: the node turned out read-only.
+  return error.code === 'SHARD_QUERY_FAILED' && (state === '40001' || state === '25006');
+}
+
+function toShardError(shardId: string, error: unknown): IntelGraphError {
+  if (IntelGraphError.is(error)) return error;
+  return new IntelGraphError('SHARD_UNAVAILABLE', `shard '${shardId}': ${(error as Error)?.message}`, {
+    cause: error,
+    details: { shardId },
+  });
+}
+
+/** Values travel as parameters: refuse a non-string statement or non-array params outright. */
+function checkSql(sql: unknown, params: unknown): void {
+  if (typeof sql !== 'string' || sql.trim() === '' || (params !== undefined && !Array.isArray(params))) {
+    throw new IntelGraphError(
+      'CONFIG_INVALID',
+      'a query needs `sql` (a non-empty string) and `params` (an array of values)',
+      {
+        input: {
+          sql: typeof sql === 'string' ? sql : typeof sql,
+          params: Array.isArray(params) ? params.length : typeof params,
+        },
+      },
+    );
+  }
+}

@@ -1,0 +1,63 @@
+import { IntelGraphError } from '@intelgraph/errors';
+import type pg from 'pg';
+import type { ShardNode } from '../replicas/shard-node.js';
+import type { ShardKey } from '../strategies/sharding-strategy.js';
+import type { NodeExecutor, StatementResult } from './node-executor.js';
+
+/** A transaction on one shard's primary, handed to `distributor.transaction(key, fn)`. */
+export class ShardTransaction {
+  readonly shardId: string;
+  readonly #node: ShardNode;
+  readonly #client: pg.PoolClient;
+  readonly #executor: NodeExecutor;
+  readonly #route: (key: ShardKey) => string;
+
+  constructor(
+    shardId: string,
+    node: ShardNode,
+    client: pg.PoolClient,
+    executor: NodeExecutor,
+    route: (key: ShardKey) => string,
+  ) {
+    this.shardId = shardId;
+    this.#node = node;
+    this.#client = client;
+    this.#executor = executor;
+    this.#route = route;
+  }
+
+  /**
+   * One statement in the transaction. `shardKey`, when given, must route to this transaction's
+   * shard: a write reaching another shard is refused (`SHARD_CROSS_SHARD_WRITE`), and the caller's
+   * `fn` throwing rolls everything back, so nothing is done half.
+   */
+  async query<R = Record<string, unknown>>(
+    sql: string,
+    params: readonly unknown[] = [],
+    options: { shardKey?: ShardKey } = {},
+  ): Promise<StatementResult<R>> {
+    if (options.shardKey !== undefined) {
+      const other = this.#route(options.shardKey);
+      if (other !== this.shardId) {
+        throw new IntelGraphError(
+          'SHARD_CROSS_SHARD_WRITE',
+          `key ${JSON.stringify(options.shardKey)} lives on shard '${other}', not on this transaction's shard '${this.shardId}'`,
+          { input: options.shardKey, details: { shardId: this.shardId, otherShardId: other } },
+        );
+      }
+    }
+    return this.#executor.run<R>(this.#node, this.#client, sql, params, { operation: 'transaction' });
+  }
+
+  async begin(): Promise<void> {
+    await this.#executor.run(this.#node, this.#client, 'BEGIN', [], { operation: 'transaction' });
+  }
+
+  async commit(): Promise<void> {
+    await this.#executor.run(this.#node, this.#client, 'COMMIT', [], { operation: 'transaction' });
+  }
+
+  async rollback(): Promise<void> {
+    await this.#executor.run(this.#node, this.#client, 'ROLLBACK', [], { operation: 'transaction' });
+  }
+}

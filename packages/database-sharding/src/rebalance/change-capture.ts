@@ -1,0 +1,85 @@
+import type pg from 'pg';
+import { quoteIdentifier as q } from '../query/quote-identifier.js';
+import type { ShardedTable } from './table-spec.js';
+
+/*
+ * Change capture on a source shard while its rows are copied. A row trigger on each moved table
+ * logs the primary key of every insert/update/delete of a moving key into `ig_rebalance_log`;
+ * the copier replays the log (re-reading the current row, so the order of changes does not
+ * matter) until it is empty. CREATE TRIGGER waits for running writers of the table and every
+ * later write is logged, so snapshot + log together miss nothing.
+ */
+const LOG = 'ig_rebalance_log';
+const KEYS = 'ig_rebalance_keys';
+const FN = 'ig_rebalance_capture';
+const TRIGGER = 'ig_rebalance_capture';
+
+function literal(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+export async function installCapture(
+  client: pg.ClientBase,
+  tables: readonly ShardedTable[],
+  keys: readonly string[],
+): Promise<void> {
+  await client.query(`CREATE TABLE IF NOT EXISTS ${KEYS} (key text PRIMARY KEY)`);
+  await client.query(
+    `CREATE TABLE IF NOT EXISTS ${LOG} (id bigserial PRIMARY KEY, tbl text NOT NULL, pk jsonb NOT NULL)`,
+  );
+  await client.query(`INSERT INTO ${KEYS} (key) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING`, [keys]);
+  await client.query(`CREATE OR REPLACE FUNCTION ${FN}() RETURNS trigger LANGUAGE plpgsql AS $fn$
+DECLARE
+  r jsonb;
+  o jsonb;
+  pk jsonb := '{}'::jsonb;
+  opk jsonb := '{}'::jsonb;
+  i int;
+BEGIN
+  IF TG_OP = 'DELETE' THEN r := to_jsonb(OLD); ELSE r := to_jsonb(NEW); END IF;
+  IF TG_OP = 'UPDATE' THEN o := to_jsonb(OLD); END IF;
+  IF EXISTS (SELECT 1 FROM ${KEYS} WHERE key = r->>TG_ARGV[0])
+     OR (o IS NOT NULL AND EXISTS (SELECT 1 FROM ${KEYS} WHERE key = o->>TG_ARGV[0])) THEN
+    FOR i IN 1 .. TG_NARGS - 1 LOOP
+      pk := pk || jsonb_build_object(TG_ARGV[i], r->TG_ARGV[i]);
+      IF o IS NOT NULL THEN opk := opk || jsonb_build_object(TG_ARGV[i], o->TG_ARGV[i]); END IF;
+    END LOOP;
+    INSERT INTO ${LOG} (tbl, pk) VALUES (TG_TABLE_NAME, pk);
+    IF o IS NOT NULL AND opk <> pk THEN INSERT INTO ${LOG} (tbl, pk) VALUES (TG_TABLE_NAME, opk); END IF;
+  END IF;
+  RETURN NULL;
+END
+$fn$`);
+  for (const table of tables) {
+    const args = [table.shardKeyColumn, ...table.primaryKey].map(literal).join(', ');
+    await client.query(`DROP TRIGGER IF EXISTS ${TRIGGER} ON ${q(table.name)}`);
+    await client.query(
+      `CREATE TRIGGER ${TRIGGER} AFTER INSERT OR UPDATE OR DELETE ON ${q(table.name)} FOR EACH ROW EXECUTE FUNCTION ${FN}(${args})`,
+    );
+  }
+}
+
+export interface LoggedChange {
+  readonly id: string;
+  readonly tbl: string;
+  readonly pk: Record<string, unknown>;
+}
+
+export async function readLog(
+  client: pg.ClientBase,
+  afterId: string,
+  limit: number,
+): Promise<LoggedChange[]> {
+  const { rows } = await client.query<LoggedChange>(
+    `SELECT id::text AS id, tbl, pk FROM ${LOG} WHERE id > $1::bigint ORDER BY id LIMIT $2`,
+    [afterId, limit],
+  );
+  return rows;
+}
+
+export async function removeCapture(client: pg.ClientBase, tables: readonly ShardedTable[]): Promise<void> {
+  for (const table of tables) await client.query(`DROP TRIGGER IF EXISTS ${TRIGGER} ON ${q(table.name)}`);
+  await client.query(`DROP FUNCTION IF EXISTS ${FN}()`);
+  await client.query(`DROP TABLE IF EXISTS ${LOG}`);
+  await client.query(`DROP TABLE IF EXISTS ${KEYS}`);
+}

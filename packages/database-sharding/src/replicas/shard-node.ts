@@ -1,0 +1,96 @@
+import pg from 'pg';
+
+export type NodeRole = 'primary' | 'replica';
+export type NodeStatus = 'unknown' | 'up' | 'down';
+
+/** What the last health probe (or a failed query) found about one node. */
+export interface NodeHealth {
+  readonly status: NodeStatus;
+  /** `pg_is_in_recovery()`: true on a standby. */
+  readonly inRecovery: boolean | undefined;
+  /** WAL position: current LSN on a primary, replay LSN on a replica (bytes). */
+  readonly lsn: number | undefined;
+  /** Replica only: how long the replica has been missing WAL its primary has (ms, 0 = caught up). */
+  readonly lagMs: number | undefined;
+  /** Replica only: the replica has replayed every commit the primary had at this time (epoch ms). */
+  readonly syncedAt: number | undefined;
+  readonly checkedAt: number | undefined;
+  readonly lastError: string | undefined;
+}
+
+export interface ShardNodeOptions {
+  readonly shardId: string;
+  readonly role: NodeRole;
+  readonly index: number;
+  readonly url: string;
+  readonly max: number;
+  readonly connectionTimeoutMs: number;
+  readonly idleTimeoutMs: number;
+  readonly queryTimeoutMs: number;
+  readonly onPoolError: (node: ShardNode, error: Error) => void;
+}
+
+/** One PostgreSQL server of a shard (its primary or one replica): a `pg.Pool` and its health. */
+export class ShardNode {
+  readonly shardId: string;
+  readonly role: NodeRole;
+  /** `<shardId>/primary` or `<shardId>/replica-<n>`: the label in metrics and events. */
+  readonly id: string;
+  readonly pool: pg.Pool;
+  readonly #url: string;
+  #health: NodeHealth = {
+    status: 'unknown',
+    inRecovery: undefined,
+    lsn: undefined,
+    lagMs: undefined,
+    syncedAt: undefined,
+    checkedAt: undefined,
+    lastError: undefined,
+  };
+
+  constructor(options: ShardNodeOptions) {
+    this.shardId = options.shardId;
+    this.role = options.role;
+    this.id =
+      options.role === 'primary'
+        ? `${options.shardId}/primary`
+        : `${options.shardId}/replica-${options.index}`;
+    this.#url = options.url;
+    this.pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.max,
+      connectionTimeoutMillis: options.connectionTimeoutMs,
+      idleTimeoutMillis: options.idleTimeoutMs,
+      ...(options.queryTimeoutMs > 0 ? { query_timeout: options.queryTimeoutMs } : {}),
+      application_name: `intelgraph-sharding:${this.id}`,
+    });
+    // An idle client whose server went away emits 'error' on the pool; without a listener that
+    // would crash the process.
+    this.pool.on('error', (error) => options.onPoolError(this, error));
+  }
+
+  /** The connection string; kept off enumerable properties so it is never logged by accident. */
+  get url(): string {
+    return this.#url;
+  }
+
+  get health(): NodeHealth {
+    return this.#health;
+  }
+
+  get isUp(): boolean {
+    return this.#health.status !== 'down';
+  }
+
+  update(patch: Partial<NodeHealth>): void {
+    this.#health = { ...this.#health, ...patch };
+  }
+
+  markDown(error: unknown): void {
+    this.update({ status: 'down', lastError: error instanceof Error ? error.message : String(error) });
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { id: this.id, shardId: this.shardId, role: this.role, ...this.#health };
+  }
+}

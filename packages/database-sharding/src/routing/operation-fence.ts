@@ -1,0 +1,79 @@
+/** One statement or transaction in flight, as the fence sees it. */
+interface Operation {
+  readonly key: string | undefined;
+  readonly write: boolean;
+  readonly broadcast: boolean;
+}
+
+export interface FenceScope {
+  /** Keys whose operations are held (and drained) while the fence is closed. */
+  readonly keys: (key: string) => boolean;
+  /** Also hold reads of those keys (not only writes). */
+  readonly reads: boolean;
+  /** Also hold broadcasts (they would see moved rows twice, or not at all). */
+  readonly broadcasts: boolean;
+}
+
+/**
+ * Lets the rebalancer stop the world for a few keys only. Every routed operation enters the
+ * fence before it runs and leaves when it settles. `close(scope)` makes new operations in scope
+ * wait, then resolves once the in-scope operations already running have finished: after that,
+ * nothing reads or writes those keys until `open()`. Operations out of scope never wait.
+ *
+ * Tracking costs one Set insert/delete per operation; it is always on, because an operation that
+ * started just before `close` must be waited for too.
+ */
+export class OperationFence {
+  readonly #inflight = new Set<Operation>();
+  #scope: FenceScope | undefined;
+  #opened: Promise<void> = Promise.resolve();
+  #open: (() => void) | undefined;
+  #drained: (() => void) | undefined;
+
+  #inScope(op: Operation, scope: FenceScope): boolean {
+    if (op.broadcast) return scope.broadcasts;
+    if (op.key === undefined) return false;
+    return (op.write || scope.reads) && scope.keys(op.key);
+  }
+
+  /** Waits while the fence holds this operation; returns the function that marks it done. */
+  async enter(key: string | undefined, write: boolean, broadcast = false): Promise<() => void> {
+    const op: Operation = { key, write, broadcast };
+    while (this.#scope && this.#inScope(op, this.#scope)) await this.#opened;
+    this.#inflight.add(op);
+    return () => {
+      this.#inflight.delete(op);
+      if (this.#drained && this.#scope && !this.#busy(this.#scope)) this.#drained();
+    };
+  }
+
+  #busy(scope: FenceScope): boolean {
+    for (const op of this.#inflight) if (this.#inScope(op, scope)) return true;
+    return false;
+  }
+
+  get closed(): boolean {
+    return this.#scope !== undefined;
+  }
+
+  /** Holds new in-scope operations and resolves when the running ones have finished. */
+  async close(scope: FenceScope): Promise<void> {
+    if (this.#scope) throw new Error('the fence is already closed');
+    this.#scope = scope;
+    this.#opened = new Promise((resolve) => {
+      this.#open = resolve;
+    });
+    if (!this.#busy(scope)) return;
+    await new Promise<void>((resolve) => {
+      this.#drained = resolve;
+    });
+    this.#drained = undefined;
+  }
+
+  open(): void {
+    this.#scope = undefined;
+    this.#drained = undefined;
+    this.#open?.();
+    this.#open = undefined;
+  }
+}

@@ -1,0 +1,283 @@
+import { EventEmitter } from 'node:events';
+import { IntelGraphError } from '@intelgraph/errors';
+import {
+  type ResolvedShard,
+  type ResolvedShardManagerOptions,
+  resolveShardManagerOptions,
+  type ShardConfig,
+  type ShardManagerOptions,
+  shardConfigSchema,
+} from './config/shard-manager-options.js';
+import { ShardMetrics } from './metrics/shard-metrics.js';
+import { HealthProbe } from './replicas/health-probe.js';
+import { ReplicaLagTracker } from './replicas/replica-lag.js';
+import { type NodeHealth, ShardNode } from './replicas/shard-node.js';
+
+/** One logical shard: its primary and its replicas. */
+export interface Shard {
+  readonly id: string;
+  readonly name: string;
+  readonly region: string | undefined;
+  readonly config: ResolvedShard;
+  readonly primary: ShardNode;
+  readonly replicas: readonly ShardNode[];
+}
+
+export type ShardManagerState = 'created' | 'started' | 'stopped';
+
+export interface ShardManagerEvents {
+  /** A node changed status (up ↔ down) or a replica crossed the lag limit. */
+  health: [node: ShardNode, health: NodeHealth];
+  /** A pooled idle client errored (server restart, network). */
+  poolError: [node: ShardNode, error: Error];
+}
+
+/**
+ * Owns the shards: one `pg.Pool` per primary and per replica (each with a connect timeout and an
+ * `error` listener), and the health loop that finds each node's role and replica lag. Routing is
+ * the ShardRouter's job, running statements the QueryDistributor's.
+ */
+export class ShardManager extends EventEmitter<ShardManagerEvents> {
+  readonly options: ResolvedShardManagerOptions;
+  readonly metrics: ShardMetrics | undefined;
+  #state: ShardManagerState = 'created';
+  readonly #shards = new Map<string, Shard>();
+  readonly #probes = new Map<ShardNode, HealthProbe>();
+  readonly #lag = new Map<string, ReplicaLagTracker>();
+  readonly #roundRobin = new Map<string, number>();
+  #timer: NodeJS.Timeout | undefined;
+  #round: Promise<void> | undefined;
+
+  constructor(options: ShardManagerOptions) {
+    super();
+    this.options = resolveShardManagerOptions(options);
+    this.metrics = this.options.metrics
+      ? new ShardMetrics(this.options.metrics.registry, this.options.metrics.prefix)
+      : undefined;
+    for (const shard of this.options.shards) this.#addShard(shard);
+  }
+
+  get state(): ShardManagerState {
+    return this.#state;
+  }
+
+  get shardIds(): string[] {
+    return [...this.#shards.keys()];
+  }
+
+  get shardKeyField(): string {
+    return this.options.shardKeyField;
+  }
+
+  get shards(): Shard[] {
+    return [...this.#shards.values()];
+  }
+
+  shard(id: string): Shard {
+    const shard = this.#shards.get(id);
+    if (!shard)
+      throw new IntelGraphError('SHARD_UNAVAILABLE', `no shard '${id}' is configured`, {
+        input: id,
+        details: { shardId: id },
+      });
+    return shard;
+  }
+
+  /** Probes every node once, then keeps probing every `health.intervalMs`. */
+  async start(): Promise<void> {
+    if (this.#state === 'started') return;
+    if (this.#state === 'stopped')
+      throw new IntelGraphError('INTERNAL_ERROR', 'a stopped ShardManager cannot be restarted');
+    this.#state = 'started';
+    await this.checkHealth();
+    const tick = (): void => {
+      this.#timer = setTimeout(() => {
+        this.checkHealth().finally(() => {
+          if (this.#state === 'started') tick();
+        });
+      }, this.options.health.intervalMs);
+      this.#timer.unref();
+    };
+    tick();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#state === 'stopped') return;
+    this.#state = 'stopped';
+    clearTimeout(this.#timer);
+    await this.#round?.catch(() => {});
+    for (const probe of this.#probes.values()) probe.close();
+    await Promise.all(this.allNodes().map((n) => n.pool.end().catch(() => {})));
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  /**
+   * Adds a shard at run time (its pools and health checks) without routing anything to it:
+   * the rebalancer switches routing once the shard holds its rows.
+   */
+  addShard(config: ShardConfig): Shard {
+    const parsed = shardConfigSchema.safeParse(config);
+    if (!parsed.success || this.#shards.has(config.id)) {
+      throw new IntelGraphError(
+        'CONFIG_INVALID',
+        `shard ${JSON.stringify(config.id)}: ${parsed.success ? 'duplicate shard id' : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+        { input: config.id },
+      );
+    }
+    const s = parsed.data;
+    return this.#addShard({
+      id: s.id,
+      name: s.name ?? s.id,
+      primary: s.primary,
+      replicas: s.replicas,
+      region: s.region,
+      range: s.range,
+    });
+  }
+
+  #addShard(config: ResolvedShard): Shard {
+    const { pool } = this.options;
+    const onPoolError = (node: ShardNode, error: Error): void => {
+      this.emit('poolError', node, error);
+    };
+    const make = (role: 'primary' | 'replica', url: string, index: number): ShardNode => {
+      const node = new ShardNode({
+        shardId: config.id,
+        role,
+        index,
+        url,
+        max: role === 'primary' ? pool.primaryMax : pool.replicaMax,
+        connectionTimeoutMs: pool.connectionTimeoutMs,
+        idleTimeoutMs: pool.idleTimeoutMs,
+        queryTimeoutMs: pool.queryTimeoutMs,
+        onPoolError,
+      });
+      this.#probes.set(node, new HealthProbe(node, this.options.health.timeoutMs));
+      this.metrics?.track(node);
+      return node;
+    };
+    const shard: Shard = {
+      id: config.id,
+      name: config.name,
+      region: config.region,
+      config,
+      primary: make('primary', config.primary, 0),
+      replicas: config.replicas.map((url, i) => make('replica', url, i)),
+    };
+    this.#shards.set(config.id, shard);
+    // Keep ~10 minutes (or 20 lag limits) of primary LSN samples for lag estimates.
+    this.#lag.set(
+      config.id,
+      new ReplicaLagTracker(Math.max(600_000, this.options.health.maxReplicaLagMs * 20)),
+    );
+    return shard;
+  }
+
+  allNodes(): ShardNode[] {
+    return this.shards.flatMap((s) => [s.primary, ...s.replicas]);
+  }
+
+  /** One health round over every node (concurrent); resolves when all probes settle. */
+  checkHealth(): Promise<void> {
+    if (this.#round) return this.#round;
+    this.#round = Promise.all(this.shards.map((s) => this.#checkShard(s))).then(
+      () => {
+        this.#round = undefined;
+      },
+      () => {
+        this.#round = undefined;
+      },
+    );
+    return this.#round;
+  }
+
+  async #checkShard(shard: Shard): Promise<void> {
+    const nodes = [shard.primary, ...shard.replicas];
+    const startedAt = Date.now();
+    const results = await Promise.allSettled(nodes.map((n) => this.#probes.get(n)!.probe()));
+    const now = Date.now();
+    const tracker = this.#lag.get(shard.id)!;
+    const primaryResult = results[0]!;
+    if (primaryResult.status === 'fulfilled' && !primaryResult.value.inRecovery)
+      tracker.recordPrimary(primaryResult.value.lsn, startedAt);
+    nodes.forEach((node, i) => {
+      const result = results[i]!;
+      const before = node.health;
+      if (result.status === 'rejected') {
+        node.update({
+          status: 'down',
+          checkedAt: now,
+          lastError: (result.reason as Error)?.message ?? String(result.reason),
+        });
+      } else {
+        const { inRecovery, lsn } = result.value;
+        const replica = node.role === 'replica' && inRecovery;
+        const lagMs = replica ? (tracker.lagMs(lsn, now) ?? before.lagMs) : undefined;
+        const syncedAt = replica ? tracker.syncedAt(lsn) : undefined;
+        node.update({ status: 'up', inRecovery, lsn, lagMs, syncedAt, checkedAt: now, lastError: undefined });
+      }
+      const after = node.health;
+      const limit = this.options.health.maxReplicaLagMs;
+      const lagCrossed = (before.lagMs ?? 0) > limit !== (after.lagMs ?? 0) > limit;
+      if (before.status !== after.status || lagCrossed) this.emit('health', node, after);
+    });
+  }
+
+  /** The node that takes writes for `shardId`; `SHARD_UNAVAILABLE` naming the shard when it is down. */
+  writer(shardId: string): ShardNode {
+    const shard = this.shard(shardId);
+    const node = shard.primary;
+    if (node.health.status === 'down')
+      throw unavailable(shard.id, `primary of shard '${shard.id}' is unreachable`, node.health.lastError);
+    if (node.health.inRecovery === true)
+      throw unavailable(shard.id, `primary of shard '${shard.id}' is in recovery (read-only)`, undefined);
+    return node;
+  }
+
+  /**
+   * A node to read from: a healthy, in-recovery replica within `maxReplicaLagMs` (round robin),
+   * and if `writtenAt` is given (read-your-writes) one known to have replayed every commit made
+   * before that time; else the primary. With the primary down too, any replica still up (stale
+   * reads beat no reads) unless `writtenAt` is given.
+   * `exclude` skips a node that just failed.
+   */
+  reader(shardId: string, writtenAt?: number, exclude?: ShardNode): ShardNode {
+    const shard = this.shard(shardId);
+    const limit = this.options.health.maxReplicaLagMs;
+    const eligible = shard.replicas.filter(
+      (r) =>
+        r !== exclude &&
+        r.health.status === 'up' &&
+        r.health.inRecovery === true &&
+        r.health.lagMs !== undefined &&
+        r.health.lagMs <= limit &&
+        (writtenAt === undefined || (r.health.syncedAt ?? 0) >= writtenAt),
+    );
+    if (eligible.length > 0) {
+      const n = this.#roundRobin.get(shardId) ?? 0;
+      this.#roundRobin.set(shardId, (n + 1) % 1_000_000);
+      return eligible[n % eligible.length]!;
+    }
+    const primary = shard.primary;
+    if (primary !== exclude && primary.health.status !== 'down') return primary;
+    if (writtenAt === undefined) {
+      const stale = shard.replicas.find(
+        (r) => r !== exclude && r.health.status === 'up' && r.health.inRecovery === true,
+      );
+      if (stale) return stale;
+    }
+    throw unavailable(shard.id, `no node of shard '${shard.id}' can serve reads`, primary.health.lastError);
+  }
+
+  /** A snapshot of every node's health, for `/ready` and diagnostics. */
+  health(): Array<{ shardId: string; node: string; role: string } & NodeHealth> {
+    return this.allNodes().map((n) => ({ shardId: n.shardId, node: n.id, role: n.role, ...n.health }));
+  }
+}
+
+export function unavailable(shardId: string, message: string, cause: unknown): IntelGraphError {
+  return new IntelGraphError('SHARD_UNAVAILABLE', message, { input: shardId, cause, details: { shardId } });
+}

@@ -1,0 +1,55 @@
+import type { ErrorSection } from './error-definition.js';
+
+/** Errors raised by `@intelgraph/database-sharding` (routing, cross-shard queries, replicas, rebalancing). */
+export const shardingErrors = {
+  SHARD_KEY_REQUIRED: {
+    httpStatus: 400,
+    summary: 'A sharded query or id was given no shard key (tenant), so it cannot be routed.',
+    retryable: false,
+  },
+  SHARD_KEY_OUT_OF_RANGE: {
+    httpStatus: 400,
+    summary: 'The range strategy has no range containing the shard key.',
+    retryable: false,
+  },
+  SHARD_REGION_UNKNOWN: {
+    httpStatus: 400,
+    summary: 'The geo strategy has no shard group for the region of the shard key.',
+    retryable: false,
+  },
+  SHARD_ID_INVALID: {
+    httpStatus: 400,
+    summary: 'A routable id is malformed: the shard key cannot be read from it.',
+    retryable: false,
+  },
+  SHARD_UNAVAILABLE: {
+    httpStatus: 503,
+    summary: "The shard's primary (or every node able to serve the call) is unreachable; the shard is named.",
+    retryable: true,
+  },
+  SHARD_QUERY_TIMEOUT: {
+    httpStatus: 504,
+    summary: 'A query on one shard did not answer within its per-shard timeout and was cancelled.',
+    retryable: true,
+  },
+  SHARD_QUERY_FAILED: {
+    httpStatus: 500,
+    summary: 'PostgreSQL rejected a statement on a shard (SQL error); the SQLSTATE and shard are attached.',
+    retryable: false,
+  },
+  SHARD_CROSS_SHARD_WRITE: {
+    httpStatus: 400,
+    summary: 'A write would touch more than one shard; it is refused before anything is written.',
+    retryable: false,
+  },
+  SHARD_BROADCAST_FAILED: {
+    httpStatus: 502,
+    summary: 'A broadcast query failed on one or more shards and partial results were not requested.',
+    retryable: true,
+  },
+  SHARD_REBALANCE_FAILED: {
+    httpStatus: 500,
+    summary: 'A rebalancing step failed; routing was not switched and the source rows are intact.',
+    retryable: true,
+  },
+} as const satisfies ErrorSection;
