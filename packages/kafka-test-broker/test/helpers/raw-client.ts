@@ -95,3 +95,55 @@ export function readProduceResponse(body: Reader): { errorCode: number; baseOffs
   const baseOffset = body.int64();
   return { errorCode, baseOffset };
 }
+
+/** Encodes a Fetch v11 request body for one partition. */
+export function fetchBody(
+  topic: string,
+  partition: number,
+  fetchOffset: bigint,
+  { maxWaitMs, minBytes, isolation = 0 }: { maxWaitMs: number; minBytes: number; isolation?: number },
+) {
+  return new Writer()
+    .int32(-1)
+    .int32(maxWaitMs)
+    .int32(minBytes)
+    .int32(1024 * 1024)
+    .int8(isolation)
+    .int32(0)
+    .int32(-1)
+    .array([topic], (w, t) => {
+      w.string(t).array([partition], (p, index) =>
+        p
+          .int32(index)
+          .int32(-1)
+          .int64(fetchOffset)
+          .int64(-1)
+          .int32(1024 * 1024),
+      );
+    })
+    .array([], () => {})
+    .string('');
+}
+
+/** Reads a Fetch v11 response for a single partition. */
+export function readFetchResponse(body: Reader): {
+  errorCode: number;
+  highWatermark: bigint;
+  lastStableOffset: bigint;
+  records: Buffer;
+} {
+  body.int32(); // throttle
+  body.int16(); // top-level error
+  body.int32(); // session id
+  body.int32(); // topics
+  body.string();
+  body.int32(); // partitions
+  body.int32();
+  const errorCode = body.int16();
+  const highWatermark = body.int64();
+  const lastStableOffset = body.int64();
+  body.int64(); // log start offset
+  body.nullableArray((r) => [r.int64(), r.int64()]);
+  body.int32(); // preferred read replica
+  return { errorCode, highWatermark, lastStableOffset, records: body.bytes() };
+}
