@@ -46,7 +46,7 @@ async function main(argv: string[]): Promise<void> {
   process.once('SIGTERM', shutdown);
 }
 
-main(process.argv.slice(2)).catch((error: unknown) => {
+main(process.argv.slice(2).filter((arg) => arg !== '--')).catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);
   console.error(usage);
   process.exit(78);
