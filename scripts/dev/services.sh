@@ -192,9 +192,24 @@ ensure_rabbitmq() {
   wait_port "$AMQP_PORT" 60 || fail "RabbitMQ did not open port $AMQP_PORT (see /var/log/rabbitmq/)"
 }
 
+# ---------------------------------------------------------------- promtool (Prometheus rule checks)
+# Not a service: the tool infrastructure/'s integration tests use to check and unit-test the alert rules.
+ensure_promtool() {
+  if command -v promtool >/dev/null; then
+    say "promtool: $(promtool --version 2>&1 | head -1 | awk '{print $3}') installed"
+    return
+  fi
+  apt_install prometheus ||
+    fail "promtool is not installed. Install Prometheus 2.x (Debian: apt-get install prometheus) so that promtool is on PATH (the infrastructure integration tests run it)."
+  # The Debian package may start a Prometheus server; the tests need only the promtool binary.
+  command -v promtool >/dev/null || fail "installing prometheus did not provide promtool"
+  say "promtool: installed"
+}
+
 start=$(date +%s%N)
 ensure_postgres
 ensure_replica
 ensure_redis
 ensure_rabbitmq
+ensure_promtool
 say "all services ready in $((($(date +%s%N) - start) / 1000000)) ms"
