@@ -159,6 +159,41 @@ describe('protocol errors', () => {
     await expect(raw.request(ApiKey.CreateTopics, 3, new Writer().int32(5))).rejects.toThrow(/closed/);
   });
 
+  it('auto-creates a topic Metadata asks for, but refuses an illegal name with INVALID_TOPIC_EXCEPTION', async () => {
+    const raw = await RawClient.open(broker.port);
+    try {
+      const response = await raw.request(
+        ApiKey.Metadata,
+        6,
+        new Writer().array(['made-on-demand', 'no spaces allowed'], (w, t) => w.string(t)).bool(true),
+      );
+      response.int32();
+      response.array((r) => [r.int32(), r.string(), r.int32(), r.nullableString()]);
+      response.nullableString();
+      response.int32();
+      const topics = response.array((r) => {
+        const topic = { errorCode: r.int16(), name: r.string() };
+        r.bool();
+        r.array((p) => {
+          p.int16();
+          p.int32();
+          p.int32();
+          p.array((x) => x.int32());
+          p.array((x) => x.int32());
+          p.array((x) => x.int32());
+        });
+        return topic;
+      });
+      expect(topics).toEqual([
+        { errorCode: ErrorCode.NONE, name: 'made-on-demand' },
+        { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, name: 'no spaces allowed' },
+      ]);
+      expect(broker.topicNames()).toContain('made-on-demand');
+    } finally {
+      raw.close();
+    }
+  });
+
   it('refuses a batch with a bad CRC with CORRUPT_MESSAGE and stores nothing', async () => {
     broker.createTopic('crc-checked');
     const batch = encodeRecordBatch({ records: [{ value: Buffer.from('payload') }] });

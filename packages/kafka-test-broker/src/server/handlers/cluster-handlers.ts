@@ -26,12 +26,13 @@ export const metadata: Handler = ({ header, body, broker }) => {
   });
   w.string(broker.clusterId).int32(broker.nodeId);
   w.array(names, (out, topic) => {
+    let missing: number = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
     if (!broker.topics.partitions(topic) && allowAutoCreate && broker.autoCreateTopics) {
-      broker.topics.create(topic, broker.defaultPartitions);
+      missing = broker.topics.create(topic, broker.defaultPartitions).errorCode;
     }
     const partitions = broker.topics.partitions(topic);
     if (!partitions) {
-      out.int16(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION).string(topic).bool(false).int32(0);
+      out.int16(missing).string(topic).bool(false).int32(0);
       return;
     }
     out.int16(ErrorCode.NONE).string(topic).bool(false);
