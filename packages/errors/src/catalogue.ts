@@ -1,3 +1,4 @@
+import { cachingErrors } from './catalogue/caching.js';
 import type { ErrorDefinition } from './catalogue/error-definition.js';
 import { identityErrors } from './catalogue/identity.js';
 import { platformErrors } from './catalogue/platform.js';
@@ -16,6 +17,7 @@ export const errorCatalogue = {
   ...shardingErrors,
   ...identityErrors,
   ...subgraphErrors,
+  ...cachingErrors,
 } as const satisfies Readonly<Record<string, ErrorDefinition>>;
 
 export type ErrorCode = keyof typeof errorCatalogue;
