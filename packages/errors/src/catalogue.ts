@@ -1,5 +1,6 @@
 import { cachingErrors } from './catalogue/caching.js';
 import type { ErrorDefinition } from './catalogue/error-definition.js';
+import { gatewayErrors } from './catalogue/gateway.js';
 import { identityErrors } from './catalogue/identity.js';
 import { platformErrors } from './catalogue/platform.js';
 import { shardingErrors } from './catalogue/sharding.js';
@@ -14,6 +15,7 @@ import { subgraphErrors } from './catalogue/subgraph.js';
  */
 export const errorCatalogue = {
   ...platformErrors,
+  ...gatewayErrors,
   ...shardingErrors,
   ...identityErrors,
   ...subgraphErrors,

@@ -1,0 +1,181 @@
+import { IntelGraphError } from '@intelgraph/errors';
+import { IdentitySigner } from '@intelgraph/identity';
+import { createMetricsRegistry, type Logger } from '@intelgraph/telemetry';
+import type { GatewayConfig } from './config.js';
+import { Gateway } from './gateway-server.js';
+import { useGraphiQL } from './graphiql/use-graphiql.js';
+import { OperationAnalyzer } from './limits/operation-analyzer.js';
+import { useLimits } from './limits/use-limits.js';
+import { GatewayMetrics } from './observability/gateway-metrics.js';
+import { useHealth } from './observability/use-health.js';
+import { useMetrics } from './observability/use-metrics.js';
+import { useRequestLog } from './observability/use-request-log.js';
+import { useTracing } from './observability/use-tracing.js';
+import { type ApqStore, createMemoryApqStore } from './persisted/apq-store.js';
+import { PersistedManifest } from './persisted/persisted-manifest.js';
+import { usePersistedQueries } from './persisted/use-persisted-queries.js';
+import type { GatewayPlugin } from './plugin.js';
+import { createMemoryRateLimiter, type RateLimiter } from './rate-limit/rate-limiter.js';
+import { createRedisRateLimiter } from './rate-limit/redis-rate-limiter.js';
+import { useRateLimit } from './rate-limit/use-rate-limit.js';
+import { acceptSecurityFeatures } from './security/accept-security-features.js';
+import { JwtVerifier } from './security/jwt-verifier.js';
+import { useAuth } from './security/use-auth.js';
+import { useAuthorizationDirectives } from './security/use-authorization-directives.js';
+import { useIdentity } from './security/use-identity.js';
+import { createUndiciTransport } from './subgraph-fetch/undici-transport.js';
+import { useCircuitBreaker } from './subgraph-fetch/use-circuit-breaker.js';
+import { useDedup } from './subgraph-fetch/use-dedup.js';
+import { useRetry } from './subgraph-fetch/use-retry.js';
+import { ComposedSupergraphSource } from './supergraph/composed-supergraph-source.js';
+import { FileSupergraphSource } from './supergraph/file-supergraph-source.js';
+import type { SupergraphSource } from './supergraph/supergraph-source.js';
+
+export interface BuildGatewayDeps {
+  readonly log: Logger;
+  /** APQ store (e.g. a MultiTierCache adapter); in-process LRU by default. */
+  readonly apqStore?: ApqStore;
+  /** Extra plugins, placed after the built-in request plugins (seams for response caching). */
+  readonly plugins?: readonly GatewayPlugin[];
+}
+
+function pairs(list: readonly string[] | undefined): Record<string, string> {
+  return Object.fromEntries(
+    (list ?? []).map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]),
+  );
+}
+
+/** The supergraph source the config names: a file (hot-reloaded) or composition of running subgraphs. */
+export function supergraphSourceFrom(config: GatewayConfig): SupergraphSource {
+  if (config.supergraphPath)
+    return new FileSupergraphSource({
+      path: config.supergraphPath,
+      pollMs: config.supergraphPollMs,
+      transform: acceptSecurityFeatures,
+    });
+  if (config.subgraphs) {
+    return new ComposedSupergraphSource({
+      subgraphs: Object.entries(pairs(config.subgraphs)).map(([name, url]) => ({ name, url })),
+      pollMs: config.supergraphPollMs,
+      transform: acceptSecurityFeatures,
+    });
+  }
+  throw new IntelGraphError(
+    'CONFIG_INVALID',
+    'Set SUPERGRAPH_PATH (a supergraph file) or SUBGRAPHS (name=url,…)',
+    {
+      details: { field: 'SUPERGRAPH_PATH' },
+    },
+  );
+}
+
+/**
+ * The gateway the config describes, as a composition of plugins. Order matters: request hooks
+ * run top to bottom (identity stripping, auth, rate limit, persisted queries, then the limits
+ * and authorization once the operation is parsed); subgraph fetch wrappers nest top to bottom
+ * (metrics outermost, then breaker, dedup, retry, and the keep-alive transport innermost).
+ */
+export async function buildGateway(config: GatewayConfig, deps: BuildGatewayDeps): Promise<Gateway> {
+  const metrics = new GatewayMetrics(createMetricsRegistry({ defaultLabels: { service: 'gateway' } }));
+  const analyzer = new OperationAnalyzer({
+    maxTokens: config.maxTokens,
+    defaultListSize: config.defaultListSize,
+  });
+  const hasKey = config.jwksUrl ?? config.jwtPublicKey ?? config.jwtSecret;
+  const verifier = hasKey
+    ? new JwtVerifier({
+        jwksUrl: config.jwksUrl,
+        publicKey: config.jwtPublicKey,
+        secret: config.jwtSecret,
+        issuer: config.jwtIssuer,
+        audience: config.jwtAudience,
+        algorithms: config.jwtAlgorithms,
+        tenantClaim: config.jwtTenantClaim,
+      })
+    : undefined;
+  const signer = config.identitySecret
+    ? new IdentitySigner({ secrets: config.identitySecret.split(',').map((s) => s.trim()) })
+    : undefined;
+  if (!signer) deps.log.warn('IDENTITY_SECRET is unset: subgraphs receive no signed identity');
+  const limiter: RateLimiter = config.redisUrl
+    ? createRedisRateLimiter({
+        url: config.redisUrl,
+        onError: (err) => deps.log.warn({ err }, 'rate limiter: redis failed, allowing'),
+      })
+    : createMemoryRateLimiter();
+  const manifest = config.persistedOperationsPath
+    ? await PersistedManifest.load(config.persistedOperationsPath)
+    : undefined;
+  const health = useHealth();
+  const breakers = useCircuitBreaker({
+    failureThreshold: config.breakerFailures,
+    resetTimeoutMs: config.breakerResetMs,
+    onChange: (subgraph, phase) => {
+      metrics.breakerOpen.set({ subgraph }, phase === 'closed' ? 0 : 1);
+      deps.log.warn({ subgraph, phase }, 'circuit breaker changed');
+    },
+  });
+
+  const plugins: GatewayPlugin[] = [
+    health,
+    useMetrics(metrics),
+    useRequestLog(),
+    useTracing(),
+    useIdentity({ signer, onForged: () => metrics.forgedIdentityHeaders.inc() }),
+    useAuth({ verifier, allowAnonymous: config.allowAnonymous, anonymousTenant: config.anonymousTenant }),
+    useRateLimit({
+      limiter,
+      tenantPerSecond: config.rateLimitTenantPerSec,
+      clientPerSecond: config.rateLimitClientPerSec,
+      burst: config.rateLimitBurst,
+    }),
+    usePersistedQueries({
+      store: config.apq ? (deps.apqStore ?? createMemoryApqStore()) : undefined,
+      manifest,
+      safelist: config.safelist,
+      onEvent: (event) => metrics.persistedQueries.inc({ event }),
+    }),
+    useLimits(analyzer, {
+      maxDepth: config.maxDepth,
+      maxAliases: config.maxAliases,
+      maxRootFields: config.maxRootFields,
+      maxDirectives: config.maxDirectives,
+      maxCost: config.maxCost,
+    }),
+    useAuthorizationDirectives(),
+    ...(deps.plugins ?? []),
+    breakers,
+    ...(config.dedup
+      ? [useDedup({ onShared: (subgraph) => metrics.subgraphDeduplicated.inc({ subgraph }) })]
+      : []),
+    useRetry({
+      retries: config.subgraphRetries,
+      onRetry: (subgraph) => metrics.subgraphRetries.inc({ subgraph }),
+    }),
+    ...(config.graphiql ? [useGraphiQL()] : []),
+  ];
+  const supergraph = supergraphSourceFrom(config);
+  supergraph.onEvent((event) => {
+    metrics.supergraphUpdates.inc({ result: event.kind });
+    if (event.kind === 'failed')
+      deps.log.error({ err: event.error }, 'supergraph update failed; keeping the last good one');
+    else deps.log.info('supergraph loaded');
+  });
+  const gateway = new Gateway({
+    supergraph,
+    plugins,
+    analyzer,
+    log: deps.log,
+    transport: createUndiciTransport({
+      connections: config.subgraphConnections,
+      timeoutMs: config.subgraphTimeoutMs,
+      timeouts: Object.fromEntries(
+        Object.entries(pairs(config.subgraphTimeouts)).map(([k, v]) => [k, Number(v)]),
+      ),
+    }),
+    maxBodyBytes: config.maxBodyBytes,
+    drainTimeoutMs: config.drainTimeoutMs,
+  });
+  health.bind(() => gateway.runtime);
+  return gateway;
+}

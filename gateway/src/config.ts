@@ -1,0 +1,203 @@
+import { type ConfigOf, variables } from '@intelgraph/config';
+import { z } from 'zod';
+
+const nameEqualsUrl = z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*=https?:\/\/\S+$/);
+const nameEqualsMs = z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*=\d+$/);
+
+/**
+ * Every setting of the gateway, read from the environment. Defaults are declared here once; the
+ * README table is generated from this spec (`formatConfigTable`).
+ */
+export const configSpec = {
+  port: variables.port({ env: 'PORT', default: '4000', description: 'HTTP port.' }),
+  host: variables.string({ env: 'HOST', default: '127.0.0.1', description: 'Interface to listen on.' }),
+  logLevel: variables.oneOf({ env: 'LOG_LEVEL', default: 'info', description: 'pino log level.' }, [
+    'fatal',
+    'error',
+    'warn',
+    'info',
+    'debug',
+    'trace',
+    'silent',
+  ]),
+  supergraphPath: variables.string({
+    env: 'SUPERGRAPH_PATH',
+    description: 'Supergraph SDL file; watched and hot-reloaded. Wins over SUBGRAPHS.',
+  }),
+  subgraphs: variables.list(
+    {
+      env: 'SUBGRAPHS',
+      description: 'Development: compose the supergraph from running subgraphs (`_service { sdl }`).',
+    },
+    nameEqualsUrl,
+    'name=url',
+  ),
+  supergraphPollMs: variables.integer({
+    env: 'SUPERGRAPH_POLL_MS',
+    default: '10000',
+    min: 100,
+    description: 'How often the file is re-read (besides fs.watch) or the subgraphs re-composed.',
+  }),
+  subgraphTimeoutMs: variables.integer({
+    env: 'SUBGRAPH_TIMEOUT_MS',
+    default: '10000',
+    min: 1,
+    description: 'Timeout of one subgraph fetch.',
+  }),
+  subgraphTimeouts: variables.list(
+    { env: 'SUBGRAPH_TIMEOUTS', description: 'Per-subgraph timeouts overriding SUBGRAPH_TIMEOUT_MS.' },
+    nameEqualsMs,
+    'name=milliseconds',
+  ),
+  subgraphRetries: variables.integer({
+    env: 'SUBGRAPH_RETRIES',
+    default: '2',
+    min: 0,
+    max: 10,
+    description: 'Retries of a failed query fetch (never a mutation), with exponential backoff.',
+  }),
+  subgraphConnections: variables.integer({
+    env: 'SUBGRAPH_CONNECTIONS',
+    default: '64',
+    min: 1,
+    description: 'Keep-alive connections per subgraph origin.',
+  }),
+  breakerFailures: variables.integer({
+    env: 'BREAKER_FAILURES',
+    default: '5',
+    min: 1,
+    description: 'Consecutive failures that open a subgraph circuit breaker.',
+  }),
+  breakerResetMs: variables.integer({
+    env: 'BREAKER_RESET_MS',
+    default: '5000',
+    min: 1,
+    description: 'How long an open breaker fails fast before letting a trial request through.',
+  }),
+  dedup: variables.boolean({
+    env: 'SUBGRAPH_DEDUP',
+    default: 'true',
+    description: 'Share identical in-flight subgraph query fetches (same identity, same body).',
+  }),
+  maxBodyBytes: variables.integer({
+    env: 'MAX_BODY_BYTES',
+    default: '102400',
+    min: 1,
+    description: 'Largest request body.',
+  }),
+  maxTokens: variables.integer({
+    env: 'MAX_TOKENS',
+    default: '5000',
+    min: 1,
+    description: 'Most lexical tokens.',
+  }),
+  maxDepth: variables.integer({ env: 'MAX_DEPTH', default: '12', min: 1, description: 'Deepest selection.' }),
+  maxAliases: variables.integer({ env: 'MAX_ALIASES', default: '30', min: 0, description: 'Most aliases.' }),
+  maxRootFields: variables.integer({
+    env: 'MAX_ROOT_FIELDS',
+    default: '20',
+    min: 1,
+    description: 'Most root fields of one operation.',
+  }),
+  maxDirectives: variables.integer({
+    env: 'MAX_DIRECTIVES',
+    default: '50',
+    min: 0,
+    description: 'Most directives in one document.',
+  }),
+  maxCost: variables.integer({
+    env: 'MAX_COST',
+    default: '5000',
+    min: 1,
+    description: 'Highest static cost (each field 1, times enclosing list sizes).',
+  }),
+  defaultListSize: variables.integer({
+    env: 'DEFAULT_LIST_SIZE',
+    default: '10',
+    min: 1,
+    description: 'Assumed list length when no first/last/limit/pageSize argument bounds it.',
+  }),
+  jwksUrl: variables.url({ env: 'JWT_JWKS_URL', description: 'JWKS endpoint of the token issuer.' }),
+  jwtPublicKey: variables.string({
+    env: 'JWT_PUBLIC_KEY',
+    description: 'PEM public key (SPKI) verifying tokens, instead of a JWKS.',
+  }),
+  jwtSecret: variables.string({
+    env: 'JWT_SECRET',
+    secret: true,
+    description: 'HMAC secret verifying HS256 tokens (development), instead of a key.',
+  }),
+  jwtIssuer: variables.string({ env: 'JWT_ISSUER', description: 'Required `iss` claim.' }),
+  jwtAudience: variables.string({ env: 'JWT_AUDIENCE', description: 'Required `aud` claim.' }),
+  jwtAlgorithms: variables.list(
+    { env: 'JWT_ALGORITHMS', default: 'RS256,ES256,EdDSA,HS256', description: 'Accepted algorithms.' },
+    z.string().regex(/^(RS|PS|ES|HS)(256|384|512)$|^EdDSA$/),
+    'JWS algorithm names',
+  ),
+  jwtTenantClaim: variables.string({
+    env: 'JWT_TENANT_CLAIM',
+    default: 'tenant',
+    description: 'Claim holding the tenant id.',
+  }),
+  allowAnonymous: variables.boolean({
+    env: 'ALLOW_ANONYMOUS',
+    default: 'false',
+    description: 'With auth configured, still serve requests without a token (as the anonymous tenant).',
+  }),
+  anonymousTenant: variables.string({
+    env: 'ANONYMOUS_TENANT',
+    default: 'public',
+    description: 'Tenant of anonymous requests.',
+  }),
+  identitySecret: variables.string({
+    env: 'IDENTITY_SECRET',
+    secret: true,
+    description: 'HMAC key (≥ 32 bytes; comma-separated to rotate) signing the identity sent to subgraphs.',
+  }),
+  redisUrl: variables.url({
+    env: 'REDIS_URL',
+    protocols: ['redis:', 'rediss:'],
+    description: 'Redis for rate limits and the APQ store; in-process when unset.',
+  }),
+  rateLimitTenantPerSec: variables.integer({
+    env: 'RATE_LIMIT_TENANT_PER_SEC',
+    default: '0',
+    min: 0,
+    description: 'Requests per second per tenant (0: no limit).',
+  }),
+  rateLimitClientPerSec: variables.integer({
+    env: 'RATE_LIMIT_CLIENT_PER_SEC',
+    default: '0',
+    min: 0,
+    description: 'Requests per second per client (user, else IP) (0: no limit).',
+  }),
+  rateLimitBurst: variables.integer({
+    env: 'RATE_LIMIT_BURST',
+    default: '20',
+    min: 1,
+    description: 'Requests allowed at once above the steady rate.',
+  }),
+  persistedOperationsPath: variables.string({
+    env: 'PERSISTED_OPERATIONS_PATH',
+    description: 'Persisted-operation manifest (Apollo format) for safelist mode.',
+  }),
+  safelist: variables.boolean({
+    env: 'SAFELIST',
+    default: 'false',
+    description: 'Run only operations of the manifest (needs PERSISTED_OPERATIONS_PATH).',
+  }),
+  apq: variables.boolean({ env: 'APQ', default: 'true', description: 'Automatic persisted queries.' }),
+  graphiql: variables.boolean({
+    env: 'GRAPHIQL',
+    default: 'true',
+    description: 'Serve GraphiQL at /graphiql.',
+  }),
+  drainTimeoutMs: variables.integer({
+    env: 'DRAIN_TIMEOUT_MS',
+    default: '10000',
+    min: 0,
+    description: 'On SIGTERM, how long in-flight requests may finish.',
+  }),
+} as const;
+
+export type GatewayConfig = ConfigOf<typeof configSpec>;

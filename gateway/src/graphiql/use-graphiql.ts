@@ -1,0 +1,84 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { GatewayPlugin, HttpRoute } from '../plugin.js';
+
+const ASSETS: Readonly<Record<string, [pkg: string, file: string, type: string]>> = {
+  'react.js': ['react', 'umd/react.production.min.js', 'text/javascript'],
+  'react-dom.js': ['react-dom', 'umd/react-dom.production.min.js', 'text/javascript'],
+  'graphiql.js': ['graphiql', 'graphiql.min.js', 'text/javascript'],
+  'graphiql.css': ['graphiql', 'graphiql.min.css', 'text/css'],
+};
+
+function page(base: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>IntelGraph GraphiQL</title>
+<link rel="stylesheet" href="${base}/graphiql.css">
+<style>html,body,#graphiql{height:100%;margin:0}</style>
+</head>
+<body>
+<div id="graphiql">Loading…</div>
+<script src="${base}/react.js"></script>
+<script src="${base}/react-dom.js"></script>
+<script src="${base}/graphiql.js"></script>
+<script src="${base}/start.js"></script>
+</body>
+</html>`;
+}
+
+// The token, if any, is kept in this browser's localStorage only and sent as a bearer header.
+const START = (endpoint: string): string => `
+(function () {
+  var fetcher = GraphiQL.createFetcher({ url: ${JSON.stringify(endpoint)} });
+  var root = ReactDOM.createRoot(document.getElementById('graphiql'));
+  root.render(React.createElement(GraphiQL, {
+    fetcher: fetcher,
+    defaultEditorToolsVisibility: true,
+    defaultQuery: '# Welcome to the IntelGraph gateway.\\n# Put your token in the Headers tab: {"Authorization": "Bearer <token>"}\\n{ __typename }\\n'
+  }));
+})();
+`;
+
+/**
+ * GraphiQL at `/graphiql`, working offline: React and GraphiQL are served from the gateway's
+ * own node_modules (the UMD builds), never from a CDN, so it works on an air-gapped network and
+ * under a strict Content-Security-Policy.
+ */
+export function useGraphiQL(options: { path?: string; endpoint?: string } = {}): GatewayPlugin {
+  const path = options.path ?? '/graphiql';
+  const endpoint = options.endpoint ?? '/graphql';
+  const require = createRequire(import.meta.url);
+  const routes: Record<string, HttpRoute> = {};
+  const assets = `${path}/assets`;
+  const send =
+    (body: string | Buffer, type: string, cache: string): HttpRoute =>
+    (_req, res) => {
+      res.writeHead(200, {
+        'content-type': `${type}; charset=utf-8`,
+        'content-length': Buffer.byteLength(body),
+        'cache-control': cache,
+        'content-security-policy':
+          "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:",
+      });
+      res.end(body);
+    };
+  const loaded = new Map<string, Buffer>();
+  for (const [name, [pkg, file, type]] of Object.entries(ASSETS)) {
+    // Read lazily on first request: a gateway with GraphiQL off never touches these files.
+    routes[`${assets}/${name}`] = (req, res, url) => {
+      let body = loaded.get(name);
+      if (!body) {
+        body = readFileSync(join(dirname(require.resolve(`${pkg}/package.json`)), file));
+        loaded.set(name, body);
+      }
+      return send(body, type, 'public, max-age=86400')(req, res, url);
+    };
+  }
+  routes[`${assets}/start.js`] = send(START(endpoint), 'text/javascript', 'no-cache');
+  routes[path] = send(page(assets), 'text/html', 'no-cache');
+  return { name: 'graphiql', routes };
+}

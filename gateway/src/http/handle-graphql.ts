@@ -1,0 +1,119 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type ApolloServer, HeaderMap } from '@apollo/server';
+import { IntelGraphError, toIntelGraphError } from '@intelgraph/errors';
+import { type Logger, resolveRequestId } from '@intelgraph/telemetry';
+import type { OperationAnalyzer } from '../limits/operation-analyzer.js';
+import type { GatewayPlugin, RequestState } from '../plugin.js';
+import { readGraphQLParams } from './graphql-params.js';
+import { sendError } from './send.js';
+
+export interface HandleGraphQLDeps {
+  readonly apollo: ApolloServer<RequestState>;
+  readonly plugins: readonly GatewayPlugin[];
+  readonly analyzer: OperationAnalyzer;
+  readonly log: Logger;
+  readonly maxBodyBytes: number;
+  readonly loaded: () => boolean;
+}
+
+/** Apollo refuses a present-but-undefined `variables`/`extensions`; send only what is set. */
+function definedOnly(params: RequestState['params']): Record<string, unknown> {
+  const body: Record<string, unknown> = { query: params.query };
+  if (params.operationName !== undefined) body.operationName = params.operationName;
+  if (params.variables !== undefined) body.variables = params.variables;
+  if (params.extensions !== undefined) body.extensions = params.extensions;
+  return body;
+}
+
+const JSON_HEADERS = (): HeaderMap => new HeaderMap([['content-type', 'application/json']]);
+
+/**
+ * One GraphQL request: read the params, run the plugins' request hooks (auth, rate limit,
+ * persisted queries), parse and measure the operation once, run the operation hooks (limits,
+ * authorization), then hand it to Apollo Server. Any refusal is an IntelGraphError answered with
+ * its status and code; nothing a client sends can make this throw past it.
+ */
+export async function handleGraphQL(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  deps: HandleGraphQLDeps,
+): Promise<void> {
+  const requestId = resolveRequestId(req.headers['x-request-id']);
+  const state: RequestState = {
+    requestId,
+    req,
+    res,
+    method: req.method === 'GET' ? 'GET' : 'POST',
+    startedAt: performance.now(),
+    log: deps.log,
+    params: {},
+    identity: undefined,
+    identityKey: '',
+    traceparent: undefined,
+    operationName: undefined,
+    operationType: undefined,
+    errorCode: undefined,
+    responseHeaders: new Map([['x-request-id', requestId]]),
+  };
+  let status = 200;
+  try {
+    if (req.method !== 'GET' && req.method !== 'POST') {
+      req.resume();
+      throw new IntelGraphError(
+        'METHOD_NOT_ALLOWED',
+        `Method ${req.method} is not allowed; use GET or POST`,
+        {
+          input: req.method,
+        },
+      );
+    }
+    state.params = await readGraphQLParams(req, url, deps.maxBodyBytes);
+    for (const p of deps.plugins) if (p.onRequest) await p.onRequest(state);
+    const query = state.params.query;
+    if (query === undefined || query === '') {
+      throw new IntelGraphError('QUERY_MISSING', 'The request has no query');
+    }
+    if (!deps.loaded())
+      throw new IntelGraphError('SUPERGRAPH_NOT_LOADED', 'The gateway has no supergraph yet');
+    const analysis = deps.analyzer.analyze(query, state.params.operationName);
+    state.operationType = analysis.operationType;
+    state.operationName = analysis.operation?.name?.value ?? state.params.operationName;
+    if (state.method === 'GET' && analysis.operationType === 'mutation') {
+      throw new IntelGraphError('METHOD_NOT_ALLOWED', 'Mutations must be sent with POST', {
+        input: state.operationName,
+      });
+    }
+    for (const p of deps.plugins) if (p.onOperation) await p.onOperation(state, analysis);
+
+    const response = await deps.apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: {
+        method: 'POST',
+        headers: JSON_HEADERS(),
+        search: '',
+        body: definedOnly(state.params),
+      },
+      context: async () => state,
+    });
+    status = response.status ?? 200;
+    for (const [k, v] of response.headers) res.setHeader(k, v);
+    for (const [k, v] of state.responseHeaders) res.setHeader(k, v);
+    if (response.body.kind === 'complete') {
+      res.writeHead(status, { 'content-length': Buffer.byteLength(response.body.string) });
+      res.end(response.body.string);
+    } else {
+      res.writeHead(status);
+      for await (const chunk of response.body.asyncIterator) res.write(chunk);
+      res.end();
+    }
+  } catch (error) {
+    const e = toIntelGraphError(error);
+    if (e.code === 'INTERNAL_ERROR') state.log.error({ err: error, requestId }, 'request failed');
+    state.errorCode = e.code;
+    status = e.httpStatus;
+    if (res.headersSent) res.destroy();
+    else sendError(res, e, state.responseHeaders);
+  } finally {
+    for (const p of deps.plugins) p.onResponse?.(state, status, state.errorCode);
+  }
+}

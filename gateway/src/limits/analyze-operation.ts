@@ -1,0 +1,245 @@
+import { IntelGraphError } from '@intelgraph/errors';
+import type {
+  DocumentNode,
+  FragmentDefinitionNode,
+  GraphQLSchema,
+  OperationDefinitionNode,
+  SelectionSetNode,
+} from 'graphql';
+import { graphqlJs } from '../graphql-js.js';
+
+const { GraphQLError, getNamedType, isCompositeType, parse, visit } = graphqlJs;
+
+/** What the limits judge, measured once per distinct query text. */
+export interface OperationAnalysis {
+  readonly document: DocumentNode;
+  readonly operation: OperationDefinitionNode | undefined;
+  readonly operationType: 'query' | 'mutation' | 'subscription' | undefined;
+  readonly depth: number;
+  readonly aliases: number;
+  readonly rootFields: number;
+  readonly directives: number;
+  /** Static cost with list sizes from literal arguments, else the default list size. */
+  readonly cost: number;
+  /** True when a list-size argument is a variable: cost must be recomputed with the variables. */
+  readonly costUsesVariables: boolean;
+}
+
+export const LIST_SIZE_ARGUMENTS: ReadonlySet<string> = new Set([
+  'first',
+  'last',
+  'limit',
+  'pageSize',
+  'take',
+]);
+
+/**
+ * Parses a query (refusing more than `maxTokens` tokens while lexing) and measures it. Fragment
+ * cycles are refused here, before any recursive walk, so a cyclic document cannot loop the
+ * gateway or blow its stack; graphql-js validation would catch them only later.
+ */
+export function analyzeOperation(
+  query: string,
+  operationName: string | undefined,
+  options: { maxTokens: number; schema: GraphQLSchema | undefined; defaultListSize: number },
+): OperationAnalysis {
+  let document: DocumentNode;
+  try {
+    document = parse(query, { maxTokens: options.maxTokens, noLocation: false });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (/token limit/i.test(message)) {
+      throw new IntelGraphError('QUERY_TOO_MANY_TOKENS', `Query has more than ${options.maxTokens} tokens`, {
+        details: { limit: options.maxTokens },
+        cause: error,
+      });
+    }
+    throw new IntelGraphError('QUERY_PARSE_FAILED', message, {
+      cause: error,
+      details: error instanceof GraphQLError && error.locations ? { locations: error.locations } : {},
+    });
+  }
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  const operations: OperationDefinitionNode[] = [];
+  for (const def of document.definitions) {
+    if (def.kind === 'FragmentDefinition') fragments.set(def.name.value, def);
+    else if (def.kind === 'OperationDefinition') operations.push(def);
+  }
+  rejectFragmentCycles(fragments);
+  const operation =
+    operationName === undefined
+      ? operations.length === 1
+        ? operations[0]
+        : undefined
+      : operations.find((o) => o.name?.value === operationName);
+
+  let aliases = 0;
+  let directives = 0;
+  visit(document, {
+    Field(node) {
+      if (node.alias) aliases++;
+    },
+    Directive() {
+      directives++;
+    },
+  });
+
+  const depthMemo = new Map<string, number>();
+  const depthOf = (set: SelectionSetNode): number => {
+    let max = 0;
+    for (const sel of set.selections) {
+      let d = 0;
+      if (sel.kind === 'Field') d = sel.selectionSet ? 1 + depthOf(sel.selectionSet) : 1;
+      else if (sel.kind === 'InlineFragment') d = depthOf(sel.selectionSet);
+      else {
+        const name = sel.name.value;
+        let memo = depthMemo.get(name);
+        if (memo === undefined) {
+          const frag = fragments.get(name);
+          memo = frag ? depthOf(frag.selectionSet) : 0;
+          depthMemo.set(name, memo);
+        }
+        d = memo;
+      }
+      if (d > max) max = d;
+    }
+    return max;
+  };
+
+  const rootFieldCount = (set: SelectionSetNode, seen: Set<string>): number => {
+    let n = 0;
+    for (const sel of set.selections) {
+      if (sel.kind === 'Field') n++;
+      else if (sel.kind === 'InlineFragment') n += rootFieldCount(sel.selectionSet, seen);
+      else if (!seen.has(sel.name.value)) {
+        seen.add(sel.name.value);
+        const frag = fragments.get(sel.name.value);
+        if (frag) n += rootFieldCount(frag.selectionSet, seen);
+      }
+    }
+    return n;
+  };
+
+  const { cost, usesVariables } = operation
+    ? estimateCost(operation, fragments, options.schema, options.defaultListSize, undefined)
+    : { cost: 0, usesVariables: false };
+
+  return {
+    document,
+    operation,
+    operationType: operation?.operation,
+    depth: operation ? depthOf(operation.selectionSet) : 0,
+    aliases,
+    rootFields: operation ? rootFieldCount(operation.selectionSet, new Set()) : 0,
+    directives,
+    cost,
+    costUsesVariables: usesVariables,
+  };
+}
+
+function rejectFragmentCycles(fragments: ReadonlyMap<string, FragmentDefinitionNode>): void {
+  const state = new Map<string, 'visiting' | 'done'>();
+  const spreadsOf = (set: SelectionSetNode, out: string[]): string[] => {
+    for (const sel of set.selections) {
+      if (sel.kind === 'FragmentSpread') out.push(sel.name.value);
+      else if (sel.selectionSet) spreadsOf(sel.selectionSet, out);
+    }
+    return out;
+  };
+  // Iterative DFS: a deep chain of fragments must not overflow the stack either.
+  for (const start of fragments.keys()) {
+    if (state.get(start) === 'done') continue;
+    const stack: { name: string; next: string[] }[] = [];
+    const enter = (name: string): void => {
+      state.set(name, 'visiting');
+      const frag = fragments.get(name);
+      stack.push({ name, next: frag ? spreadsOf(frag.selectionSet, []) : [] });
+    };
+    enter(start);
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const child = top.next.pop();
+      if (child === undefined) {
+        state.set(top.name, 'done');
+        stack.pop();
+        continue;
+      }
+      const s = state.get(child);
+      if (s === 'visiting') {
+        throw new IntelGraphError('FRAGMENT_CYCLE', `Fragment "${child}" spreads itself`, {
+          input: child,
+          details: { fragment: child },
+        });
+      }
+      if (s === undefined && fragments.has(child)) enter(child);
+    }
+  }
+}
+
+/**
+ * Static cost: every field costs 1, multiplied by the sizes of the lists that enclose it. A
+ * list's size is its `first`/`last`/`limit`/`pageSize`/`take` argument when given, else
+ * `defaultListSize`. Cost is linear in the multiplier, so each fragment's unit cost is computed
+ * once per parent type.
+ */
+export function estimateCost(
+  operation: OperationDefinitionNode,
+  fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+  schema: GraphQLSchema | undefined,
+  defaultListSize: number,
+  variables: Record<string, unknown> | undefined,
+): { cost: number; usesVariables: boolean } {
+  let usesVariables = false;
+  const memo = new Map<string, number>();
+  const rootType = schema?.getRootType(operation.operation) ?? undefined;
+
+  const costOf = (set: SelectionSetNode, parentTypeName: string | undefined): number => {
+    const parent = parentTypeName && schema ? schema.getType(parentTypeName) : undefined;
+    const fields = parent && 'getFields' in parent ? parent.getFields() : undefined;
+    let total = 0;
+    for (const sel of set.selections) {
+      if (sel.kind === 'Field') {
+        total += 1;
+        if (!sel.selectionSet) continue;
+        const def = fields?.[sel.name.value];
+        let size = 1;
+        let isList = def ? /^\[|\]!?$/.test(String(def.type)) : false;
+        for (const arg of sel.arguments ?? []) {
+          if (!LIST_SIZE_ARGUMENTS.has(arg.name.value)) continue;
+          isList = true;
+          if (arg.value.kind === 'IntValue') size = Number(arg.value.value);
+          else if (arg.value.kind === 'Variable') {
+            usesVariables = true;
+            const v = variables?.[arg.value.name.value];
+            size = typeof v === 'number' && Number.isFinite(v) ? v : defaultListSize;
+          }
+        }
+        if (isList && size === 1 && !sel.arguments?.some((a) => LIST_SIZE_ARGUMENTS.has(a.name.value))) {
+          // No size given: the argument's schema default if it has one, else the assumed size.
+          const declared = def?.args.find(
+            (a) => LIST_SIZE_ARGUMENTS.has(a.name) && typeof a.defaultValue === 'number',
+          );
+          size = declared ? (declared.defaultValue as number) : defaultListSize;
+        }
+        const named = def ? getNamedType(def.type) : undefined;
+        const childType = named && isCompositeType(named) ? named.name : undefined;
+        total += Math.max(size, 0) * costOf(sel.selectionSet, childType);
+      } else if (sel.kind === 'InlineFragment') {
+        total += costOf(sel.selectionSet, sel.typeCondition?.name.value ?? parentTypeName);
+      } else {
+        const frag = fragments.get(sel.name.value);
+        if (!frag) continue;
+        const key = `${sel.name.value}@${parentTypeName ?? ''}`;
+        let unit = memo.get(key);
+        if (unit === undefined) {
+          unit = costOf(frag.selectionSet, frag.typeCondition.name.value);
+          memo.set(key, unit);
+        }
+        total += unit;
+      }
+      if (!Number.isFinite(total) || total > Number.MAX_SAFE_INTEGER) return Number.MAX_SAFE_INTEGER;
+    }
+    return total;
+  };
+  return { cost: costOf(operation.selectionSet, rootType?.name), usesVariables };
+}

@@ -1,0 +1,64 @@
+import type { GraphQLSchema } from 'graphql';
+import { analyzeOperation, type OperationAnalysis } from './analyze-operation.js';
+
+export interface OperationAnalyzerOptions {
+  /** Tokens allowed while parsing (graphql-js stops lexing past it). */
+  readonly maxTokens: number;
+  /** List size assumed when no argument bounds a list. */
+  readonly defaultListSize: number;
+  /** Distinct query texts remembered (default 1000). */
+  readonly cacheSize?: number;
+}
+
+/**
+ * Parses and measures each distinct (query, operationName) once: the verdict, refusal included,
+ * is kept in a small LRU, so a client repeating an alias bomb costs a map lookup. The cache is
+ * dropped when the schema changes, since cost depends on it.
+ */
+export class OperationAnalyzer {
+  readonly #options: OperationAnalyzerOptions;
+  readonly #cache = new Map<string, OperationAnalysis | Error>();
+  readonly #cacheSize: number;
+  #schema: GraphQLSchema | undefined;
+
+  constructor(options: OperationAnalyzerOptions) {
+    this.#options = options;
+    this.#cacheSize = options.cacheSize ?? 1000;
+  }
+
+  get defaultListSize(): number {
+    return this.#options.defaultListSize;
+  }
+
+  get schema(): GraphQLSchema | undefined {
+    return this.#schema;
+  }
+
+  setSchema(schema: GraphQLSchema): void {
+    this.#schema = schema;
+    this.#cache.clear();
+  }
+
+  /** The analysis, or throws the IntelGraphError that refuses the query. */
+  analyze(query: string, operationName: string | undefined): OperationAnalysis {
+    const key = operationName === undefined ? query : `${operationName}\u0000${query}`;
+    let entry = this.#cache.get(key);
+    if (entry === undefined) {
+      try {
+        entry = analyzeOperation(query, operationName, {
+          maxTokens: this.#options.maxTokens,
+          defaultListSize: this.#options.defaultListSize,
+          schema: this.#schema,
+        });
+      } catch (error) {
+        entry = error as Error;
+      }
+      if (this.#cache.size >= this.#cacheSize) {
+        this.#cache.delete(this.#cache.keys().next().value as string);
+      }
+      this.#cache.set(key, entry);
+    }
+    if (entry instanceof Error) throw entry;
+    return entry;
+  }
+}

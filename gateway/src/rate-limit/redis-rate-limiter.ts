@@ -1,0 +1,66 @@
+import { Redis } from 'ioredis';
+import type { RateDecision, RateLimiter } from './rate-limiter.js';
+
+/*
+ * GCRA as one Lua script: read TAT, decide, write TAT with a TTL, atomically. The clock is
+ * Redis's own TIME, so gateway instances with skewed clocks share one view of time.
+ */
+const GCRA = `
+local interval = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tat < now then tat = now end
+local allow_at = tat + interval - burst * interval
+if now < allow_at then return {0, math.ceil(allow_at - now)} end
+local new_tat = tat + interval
+redis.call('SET', KEYS[1], tostring(new_tat), 'PX', math.max(1, math.ceil(new_tat - now)))
+return {1, 0}
+`;
+
+type GcraRedis = Redis & { gcra(key: string, interval: string, burst: string): Promise<[number, number]> };
+
+export interface RedisRateLimiterOptions {
+  readonly url: string;
+  /** Key prefix (default `intelgraph:gateway:rl:`). */
+  readonly prefix?: string;
+  /** Called when Redis fails; the request is then allowed (fail open). */
+  readonly onError?: (error: unknown) => void;
+}
+
+/**
+ * GCRA on Redis, shared by every gateway instance. If Redis fails the limiter lets requests
+ * through (and reports the error): a rate limiter must not turn a cache outage into an API outage.
+ */
+export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLimiter {
+  const redis = new Redis(options.url, {
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    lazyConnect: false,
+  }) as GcraRedis;
+  redis.on('error', () => {});
+  redis.defineCommand('gcra', { numberOfKeys: 1, lua: GCRA });
+  const prefix = options.prefix ?? 'intelgraph:gateway:rl:';
+  return {
+    async take(key, perSecond, burst): Promise<RateDecision> {
+      try {
+        const [allowed, retryAfterMs] = await redis.gcra(
+          prefix + key,
+          String(1000 / perSecond),
+          String(burst),
+        );
+        return { allowed: allowed === 1, retryAfterMs };
+      } catch (error) {
+        options.onError?.(error);
+        return { allowed: true, retryAfterMs: 0 };
+      }
+    },
+    async readiness() {
+      return redis.status === 'ready' ? undefined : `redis is ${redis.status}`;
+    },
+    async close() {
+      redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,124 @@
+import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
+import { IntelGraphError } from '@intelgraph/errors';
+import type { Identity } from '@intelgraph/identity';
+import { createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
+
+export interface JwtVerifierOptions {
+  /** JWKS endpoint; or */
+  readonly jwksUrl?: string;
+  /** a PEM public key (SPKI); or */
+  readonly publicKey?: string;
+  /** an HMAC secret (HS256/384/512, development). */
+  readonly secret?: string;
+  /** Required `iss`. */
+  readonly issuer?: string;
+  /** Required `aud`. */
+  readonly audience?: string;
+  /** Accepted algorithms (default RS256, ES256, EdDSA, and HS256 with a secret). `none` never is. */
+  readonly algorithms?: readonly string[];
+  /** Claim holding the tenant (default `tenant`). */
+  readonly tenantClaim?: string;
+  /** Allowed clock skew for exp/nbf (default 30 s). */
+  readonly clockToleranceSec?: number;
+}
+
+const REASONS: Record<string, string> = {
+  ERR_JWT_EXPIRED: 'expired',
+  ERR_JWT_CLAIM_VALIDATION_FAILED: 'claim check failed',
+  ERR_JWS_SIGNATURE_VERIFICATION_FAILED: 'bad signature',
+  ERR_JOSE_ALG_NOT_ALLOWED: 'algorithm not allowed',
+  ERR_JOSE_NOT_SUPPORTED: 'algorithm not supported',
+  ERR_JWS_INVALID: 'malformed',
+  ERR_JWT_INVALID: 'malformed',
+  ERR_JWKS_NO_MATCHING_KEY: 'no matching key',
+};
+
+/** Verifies bearer tokens with jose and turns their claims into an Identity. */
+export class JwtVerifier {
+  readonly #key: KeyObject | JWTVerifyGetKey;
+  readonly #options: JwtVerifierOptions;
+  readonly #algorithms: string[];
+
+  constructor(options: JwtVerifierOptions) {
+    const sources = [options.jwksUrl, options.publicKey, options.secret].filter((s) => s !== undefined);
+    if (sources.length !== 1) {
+      throw new IntelGraphError(
+        'CONFIG_INVALID',
+        'JwtVerifier needs exactly one of jwksUrl, publicKey, secret',
+        {
+          details: { field: 'jwksUrl|publicKey|secret', given: sources.length },
+        },
+      );
+    }
+    this.#options = options;
+    try {
+      if (options.jwksUrl)
+        this.#key = createRemoteJWKSet(new URL(options.jwksUrl), { timeoutDuration: 5000 });
+      else if (options.publicKey) this.#key = createPublicKey(options.publicKey.replace(/\\n/g, '\n'));
+      else this.#key = createSecretKey(Buffer.from(options.secret!));
+    } catch (error) {
+      throw new IntelGraphError(
+        'CONFIG_INVALID',
+        `JwtVerifier: the key cannot be read: ${(error as Error).message}`,
+        {
+          cause: error,
+          details: { field: options.publicKey ? 'publicKey' : 'jwksUrl' },
+        },
+      );
+    }
+    const defaults = options.secret ? ['HS256', 'HS384', 'HS512'] : ['RS256', 'ES256', 'EdDSA'];
+    const requested = options.algorithms ?? defaults;
+    // A secret verifies only HMAC algorithms and a public key only asymmetric ones, so a token
+    // cannot pick the algorithm that turns a public key into an HMAC secret.
+    this.#algorithms = requested.filter((a) => (options.secret ? a.startsWith('HS') : !a.startsWith('HS')));
+    if (this.#algorithms.length === 0) {
+      throw new IntelGraphError('CONFIG_INVALID', 'JwtVerifier: no algorithm fits the key', {
+        input: requested,
+        details: { field: 'algorithms' },
+      });
+    }
+  }
+
+  async verify(token: string): Promise<Identity> {
+    let payload: JWTPayload;
+    try {
+      const result = await jwtVerify(token, this.#key as KeyObject, {
+        algorithms: this.#algorithms,
+        issuer: this.#options.issuer,
+        audience: this.#options.audience,
+        clockTolerance: this.#options.clockToleranceSec ?? 30,
+      });
+      payload = result.payload;
+    } catch (error) {
+      const code = (error as { code?: string }).code ?? '';
+      const claim = (error as { claim?: string }).claim;
+      const reason = REASONS[code]
+        ? claim && code === 'ERR_JWT_CLAIM_VALIDATION_FAILED'
+          ? `${claim} claim check failed`
+          : REASONS[code]!
+        : 'invalid';
+      throw new IntelGraphError('INVALID_TOKEN', `Invalid token: ${reason}`, {
+        cause: error,
+        details: { reason },
+      });
+    }
+    const tenant = payload[this.#options.tenantClaim ?? 'tenant'];
+    if (typeof tenant !== 'string' || tenant === '') {
+      throw new IntelGraphError('INVALID_TOKEN', 'Invalid token: no tenant claim', {
+        details: { reason: 'no tenant claim' },
+      });
+    }
+    return {
+      tenantId: tenant,
+      userId: typeof payload.sub === 'string' ? payload.sub : undefined,
+      scopes: scopesOf(payload),
+    };
+  }
+}
+
+function scopesOf(payload: JWTPayload): string[] {
+  const raw = payload.scope ?? payload.scp;
+  if (typeof raw === 'string') return raw.split(' ').filter((s) => s.length > 0);
+  if (Array.isArray(raw)) return raw.filter((s): s is string => typeof s === 'string');
+  return [];
+}
