@@ -50,9 +50,9 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
       expect(c.lifecycle.preStop.exec.command, app).toEqual(['/bin/sleep', '5']);
       expect(pod.terminationGracePeriodSeconds, app).toBeGreaterThan(5 + 20);
       expect(d.spec.strategy.rollingUpdate.maxUnavailable, app).toBe(0);
-      // Secrets only by reference, never inline.
+      // Credentials only by reference to a Secret, never inline or in the ConfigMap.
       for (const e of c.env) {
-        if (/SECRET|URL|SHARDS/.test(e.name) && e.name !== 'REDIS_URL') {
+        if (['IDENTITY_SECRET', 'DATABASE_SHARDS', 'AMQP_URL', 'JWT_SECRET'].includes(e.name)) {
           expect(e.valueFrom?.secretKeyRef, `${app} ${e.name}`).toBeDefined();
         }
       }

@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { renderKustomization } from '../src/kustomize/render-kustomization.js';
 import { checkServiceAgreement } from '../src/validation/check-service-agreement.js';
 import { SERVICES } from '../src/validation/service-catalog.js';
-import { loadServiceContract, type ServiceContract } from '../src/validation/service-contract.js';
+import {
+  loadServiceContract,
+  type ServiceContract,
+  type VariableContract,
+} from '../src/validation/service-contract.js';
 import { OVERLAYS, overlayDir, REPO_ROOT } from './paths.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: the tests break manifests on purpose
@@ -24,18 +28,21 @@ describe.each(OVERLAYS)('overlay %s agrees with the services', (overlay) => {
 describe('checkServiceAgreement', () => {
   const rs = renderKustomization(overlayDir('prod'));
   const gateway = SERVICES[0]!;
+  // A gateway config that knows every variable the Deployment sets, plus one more it requires.
+  const deployed = (rs.find((r) => r.kind === 'Deployment' && r.metadata.name === 'gateway') as Any).spec
+    .template.spec.containers[0].env as { name: string }[];
   const contract: ServiceContract = {
     source: 'code',
-    variables: new Map([
+    variables: new Map<string, VariableContract>([
+      ...deployed.map((e): [string, VariableContract] => [e.name, { env: e.name, required: false }]),
       ['PORT', { env: 'PORT', required: false, accepts: (v: string) => /^\d+$/.test(v) }],
-      ['HOST', { env: 'HOST', required: false }],
       [
         'LOG_LEVEL',
         { env: 'LOG_LEVEL', required: false, accepts: (v: string) => ['info', 'warn'].includes(v) },
       ],
-      ['REDIS_URL', { env: 'REDIS_URL', required: false }],
-      ['IDENTITY_SECRET', { env: 'IDENTITY_SECRET', required: true }],
-      ['JWT_ISSUER', { env: 'JWT_ISSUER', required: true }],
+      ['IDENTITY_SECRET', { env: 'IDENTITY_SECRET', required: true, secret: true }],
+      ['JWT_SIGNING_SECRET', { env: 'JWT_SIGNING_SECRET', required: true }],
+      ['JWT_ISSUER', { env: 'JWT_ISSUER', required: false, secret: true }],
     ]),
     httpPaths: ['/health', '/metrics'],
   };
@@ -52,7 +59,8 @@ describe('checkServiceAgreement', () => {
         expect.stringMatching(
           /Deployment gateway: sets NODE_OPTIONS, which gateway's config \(code\) does not read/,
         ),
-        expect.stringMatching(/Deployment gateway: does not set JWT_ISSUER, which gateway requires/),
+        expect.stringMatching(/Deployment gateway: does not set JWT_SIGNING_SECRET, which gateway requires/),
+        expect.stringMatching(/Deployment gateway: JWT_ISSUER is a secret and must come from a Secret/),
         expect.stringMatching(/Deployment gateway: PORT=4001 but the container port is 4000/),
         expect.stringMatching(/Deployment gateway: readinessProbe path \/ready is not served by gateway/),
       ]),

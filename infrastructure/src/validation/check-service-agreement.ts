@@ -74,6 +74,9 @@ export function checkServiceAgreement(
         );
         continue;
       }
+      if (known.secret && !e.valueFrom?.secretKeyRef) {
+        problems.push(`${where}: ${e.name} is a secret and must come from a Secret (secretKeyRef)`);
+      }
       if (e.value !== undefined && known.accepts && !known.accepts(e.value)) {
         problems.push(`${where}: ${e.name}='${e.value}' is rejected by ${service.app}'s config`);
       }

@@ -6,8 +6,12 @@ import { DOCUMENTED_COMMON_VARIABLES, DOCUMENTED_HTTP_PATHS, type ServiceEntry }
 
 /** What the manifests are checked against for one service. */
 export interface ServiceContract {
-  /** `code`: read from the service's `src/config.ts`; `documented`: CONTRIBUTING.md's list. */
-  readonly source: 'code' | 'documented';
+  /**
+   * `code`: the service's own `src/config.ts`; `subgraph-runtime`: a subgraph without its own
+   * config yet, held to the variables every subgraph reads (`subgraphVariables` of
+   * `@intelgraph/subgraph-runtime`); `documented`: neither exists, CONTRIBUTING.md's list.
+   */
+  readonly source: 'code' | 'subgraph-runtime' | 'documented';
   /** The variables the service reads, by name. */
   readonly variables: ReadonlyMap<string, VariableContract>;
   /** The HTTP paths the service serves (found in its source, or the documented ones). */
@@ -18,6 +22,8 @@ export interface VariableContract {
   readonly env: string;
   /** True when the service refuses to start without it (required, no default). */
   readonly required: boolean;
+  /** A secret: may only come from a Secret (secretKeyRef), never a literal or a ConfigMap. */
+  readonly secret?: boolean;
   /** Parses a literal value as the service would; undefined when only the name is known. */
   readonly accepts?: (value: string) => boolean;
 }
@@ -31,9 +37,28 @@ function filesUnder(dir: string): string[] {
   });
 }
 
+/**
+ * The source folders that make up a service: its own `src/` and the `src/` of every workspace
+ * package it depends on (`@intelgraph/<name>` → `packages/<name>/src`), where shared runtimes
+ * (the subgraph runtime serves `/health` for every subgraph) live.
+ */
+function serviceSourceDirs(repoRoot: string, serviceDir: string): string[] {
+  const dirs = [path.join(repoRoot, serviceDir, 'src')];
+  const pkgFile = path.join(repoRoot, serviceDir, 'package.json');
+  if (existsSync(pkgFile)) {
+    const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { dependencies?: Record<string, string> };
+    for (const dep of Object.keys(pkg.dependencies ?? {})) {
+      if (dep.startsWith('@intelgraph/'))
+        dirs.push(path.join(repoRoot, 'packages', dep.slice('@intelgraph/'.length), 'src'));
+    }
+  }
+  return dirs;
+}
+
 /** The documented paths that appear as string literals in the service's source. */
-function httpPathsInSource(srcDir: string): string[] {
-  const text = filesUnder(srcDir)
+function httpPathsInSource(srcDirs: readonly string[]): string[] {
+  const text = srcDirs
+    .flatMap(filesUnder)
     .map((f) => readFileSync(f, 'utf8'))
     .join('\n');
   return DOCUMENTED_HTTP_PATHS.filter((p) => new RegExp(`['"\`]${p.replace('/', '\\/')}['"\`]`).test(text));
@@ -46,24 +71,40 @@ function httpPathsInSource(srcDir: string): string[] {
  */
 export async function loadServiceContract(repoRoot: string, service: ServiceEntry): Promise<ServiceContract> {
   const configFile = path.join(repoRoot, service.dir, 'src', 'config.ts');
-  if (!existsSync(configFile)) {
+  const runtimeIndex = path.join(repoRoot, 'packages', 'subgraph-runtime', 'src', 'index.ts');
+  let spec: ConfigSpec;
+  let source: ServiceContract['source'];
+  let httpPaths: readonly string[];
+  if (existsSync(configFile)) {
+    const mod = (await import(pathToFileURL(configFile).href)) as { configSpec?: ConfigSpec };
+    if (!mod.configSpec || typeof mod.configSpec !== 'object') {
+      throw new Error(`${configFile} does not export a configSpec (CONTRIBUTING.md, "Services")`);
+    }
+    spec = mod.configSpec;
+    source = 'code';
+    httpPaths = httpPathsInSource(serviceSourceDirs(repoRoot, service.dir));
+  } else if (service.dir.startsWith('subgraphs/') && existsSync(runtimeIndex)) {
+    const mod = (await import(pathToFileURL(runtimeIndex).href)) as {
+      subgraphVariables: (port: number) => ConfigSpec;
+    };
+    spec = mod.subgraphVariables(service.port);
+    source = 'subgraph-runtime';
+    httpPaths = httpPathsInSource([path.dirname(runtimeIndex)]);
+  } else {
     return {
       source: 'documented',
       variables: new Map(DOCUMENTED_COMMON_VARIABLES.map((env) => [env, { env, required: false }])),
       httpPaths: DOCUMENTED_HTTP_PATHS,
     };
   }
-  const mod = (await import(pathToFileURL(configFile).href)) as { configSpec?: ConfigSpec };
-  if (!mod.configSpec || typeof mod.configSpec !== 'object') {
-    throw new Error(`${configFile} does not export a configSpec (CONTRIBUTING.md, "Services")`);
-  }
   const variables = new Map<string, VariableContract>();
-  for (const v of Object.values(mod.configSpec)) {
+  for (const v of Object.values(spec)) {
     variables.set(v.env, {
       env: v.env,
       required: v.required && v.defaultValue === undefined,
+      secret: v.secret,
       accepts: (value) => v.schema.safeParse(value).success,
     });
   }
-  return { source: 'code', variables, httpPaths: httpPathsInSource(path.join(repoRoot, service.dir, 'src')) };
+  return { source, variables, httpPaths };
 }
