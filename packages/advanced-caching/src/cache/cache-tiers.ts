@@ -67,9 +67,10 @@ export class CacheTiers {
       const breaker = new CircuitBreaker({
         failureThreshold: options.failureThreshold,
         resetTimeoutMs: options.resetTimeoutMs,
-        onRecover: () => this.#onRecover(),
       });
-      this.guard = new GuardedRedis(redis, breaker, options.l2.timeoutMs, this.stats);
+      this.guard = new GuardedRedis(redis, breaker, options.l2.timeoutMs, this.stats, () =>
+        this.#onRecover(),
+      );
       this.l2 = new RedisStore(redis, this.codec, this.keys, options.l2.ttlMs);
       this.lock = new DistributedLock(this.guard, this.keys, options.lockLeaseMs);
       if (options.crossInstanceInvalidation) {

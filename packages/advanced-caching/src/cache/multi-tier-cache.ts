@@ -209,9 +209,20 @@ export class MultiTierCache {
     return new CacheNamespace(this, name);
   }
 
-  /** Resolves when cross-instance messages are being received (immediately without L2). */
+  /**
+   * Resolves true once Redis is connected and cross-instance messages are being received
+   * (at once without L2), false after `timeoutMs`. Until then the cache works on L1 + loader:
+   * await it at start-up so the first requests share L2 and the cross-process lock.
+   */
   async ready(timeoutMs = 5000): Promise<boolean> {
-    return this.#t.bus ? this.#t.bus.ready(timeoutMs) : true;
+    const guard = this.#t.guard;
+    if (!guard) return true;
+    const deadline = Date.now() + timeoutMs;
+    while (guard.redis.status !== 'ready') {
+      if (Date.now() >= deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    return this.#t.bus ? this.#t.bus.ready(Math.max(0, deadline - Date.now())) : true;
   }
 
   /** True while Redis is used (connected, breaker closed or probing). */

@@ -3,9 +3,6 @@ export type BreakerState = 'closed' | 'open' | 'half-open';
 export interface CircuitBreakerConfig {
   readonly failureThreshold: number;
   readonly resetTimeoutMs: number;
-  /** Called when the breaker goes back to closed after having opened. */
-  readonly onRecover?: () => void;
-  readonly onOpen?: () => void;
   readonly now?: () => number;
 }
 
@@ -43,18 +40,15 @@ export class CircuitBreaker {
   }
 
   success(): void {
-    const wasOpen = this.#state !== 'closed';
     this.#failures = 0;
     this.#probing = false;
     this.#state = 'closed';
-    if (wasOpen) this.#config.onRecover?.();
   }
 
   failure(): void {
     this.#probing = false;
     this.#failures++;
     if (this.#state === 'open' || this.#failures >= this.#config.failureThreshold) {
-      if (this.#state === 'closed') this.#config.onOpen?.();
       this.#state = 'open';
       this.#openedAt = this.#now();
     }

@@ -16,12 +16,22 @@ export class GuardedRedis {
   readonly breaker: CircuitBreaker;
   readonly #timeoutMs: number;
   readonly #stats: CacheStats;
+  readonly #onRecover: () => void;
+  /** A call was skipped or failed since the last success: the next success is a recovery. */
+  #degraded = false;
 
-  constructor(redis: RedisClient, breaker: CircuitBreaker, timeoutMs: number, stats: CacheStats) {
+  constructor(
+    redis: RedisClient,
+    breaker: CircuitBreaker,
+    timeoutMs: number,
+    stats: CacheStats,
+    onRecover: () => void = () => {},
+  ) {
     this.redis = redis;
     this.breaker = breaker;
     this.#timeoutMs = timeoutMs;
     this.#stats = stats;
+    this.#onRecover = onRecover;
   }
 
   /** True when a call would be attempted now (does not reserve the half-open probe). */
@@ -30,14 +40,17 @@ export class GuardedRedis {
   }
 
   async run<T>(op: (redis: RedisClient) => Promise<T>): Promise<T | Unavailable> {
-    if (!this.breaker.allow()) {
+    if (this.redis.status !== 'ready') {
+      // Connecting or reconnecting: ioredis would queue the command until then; skip it now.
+      // Not a breaker failure: the status check is already free, and the breaker is for a
+      // connection that looks up but does not answer.
       this.#stats.l2Skipped++;
+      this.#degraded = true;
       return UNAVAILABLE;
     }
-    if (this.redis.status !== 'ready') {
-      // ioredis would queue the command until it reconnects: fail now instead.
+    if (!this.breaker.allow()) {
       this.#stats.l2Skipped++;
-      this.breaker.failure();
+      this.#degraded = true;
       return UNAVAILABLE;
     }
     let timer: NodeJS.Timeout | undefined;
@@ -52,9 +65,14 @@ export class GuardedRedis {
         }),
       ]);
       this.breaker.success();
+      if (this.#degraded) {
+        this.#degraded = false;
+        this.#onRecover();
+      }
       return result;
     } catch {
       this.#stats.l2Errors++;
+      this.#degraded = true;
       this.breaker.failure();
       return UNAVAILABLE;
     } finally {

@@ -74,6 +74,7 @@ export class CloudFrontInvalidator implements CdnInvalidationTarget {
   #flushing: Promise<void> = Promise.resolve();
   #synced = false;
   #stopped = false;
+  #stopping = false;
 
   constructor(options: CloudFrontInvalidatorOptions) {
     if (typeof options?.distributionId !== 'string' || options.distributionId.length === 0) {
@@ -134,8 +135,12 @@ export class CloudFrontInvalidator implements CdnInvalidationTarget {
     return this.#flushing;
   }
 
-  /** Submits what is pending, then stops. */
+  /**
+   * Submits what is pending and fits within the limits now, then stops; what would have to wait
+   * for invalidations in progress is rejected with CACHE_CDN_INVALIDATION_FAILED.
+   */
   async stop(): Promise<void> {
+    this.#stopping = true;
     await this.flush();
     this.#stopped = true;
   }
@@ -144,7 +149,8 @@ export class CloudFrontInvalidator implements CdnInvalidationTarget {
     if (items.length === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = { remaining: 0, resolve, reject };
-      const unique = new Map(items.map((item) => [item.id, item]));
+      const unique = new Map<string, InvalidationItem>();
+      for (const item of items) if (!unique.has(item.id)) unique.set(item.id, item);
       waiter.remaining = unique.size;
       for (const item of unique.values()) {
         const pending = this.#pending.get(item.id);
@@ -161,12 +167,29 @@ export class CloudFrontInvalidator implements CdnInvalidationTarget {
       await this.#refreshInFlight();
       const batch = this.#takeBatch();
       if (batch.length === 0) {
+        if (this.#stopping) {
+          this.#rejectPending('the invalidator was stopped while CloudFront was at its limit');
+          return;
+        }
         // Full: wait for invalidations in progress to complete.
         await sleep(this.#pollMs);
         continue;
       }
       await this.#submit(batch);
     }
+  }
+
+  #rejectPending(reason: string): void {
+    const items = [...this.#pending.values()];
+    this.#pending.clear();
+    const failure = new IntelGraphError(
+      'CACHE_CDN_INVALIDATION_FAILED',
+      `CloudFront invalidation not submitted: ${reason}`,
+      {
+        details: { paths: items.map((p) => p.item.value), distributionId: this.#distributionId },
+      },
+    );
+    for (const { waiters } of items) for (const w of waiters) w.reject(failure);
   }
 
   /** Takes as many pending items as fit in what CloudFront still allows in progress. */
