@@ -48,7 +48,7 @@ export function analyzeOperation(
     document = parse(query, { maxTokens: options.maxTokens, noLocation: false });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    if (/token limit/i.test(message)) {
+    if (/more th\w+ \d+ tokens/i.test(message)) {
       throw new IntelGraphError('QUERY_TOO_MANY_TOKENS', `Query has more than ${options.maxTokens} tokens`, {
         details: { limit: options.maxTokens },
         cause: error,
@@ -216,7 +216,8 @@ export function estimateCost(
         }
         if (isList && size === 1 && !sel.arguments?.some((a) => LIST_SIZE_ARGUMENTS.has(a.name.value))) {
           // No size given: the argument's schema default if it has one, else the assumed size.
-          const declared = def?.args.find(
+          const args = def && 'args' in def ? def.args : [];
+          const declared = args.find(
             (a) => LIST_SIZE_ARGUMENTS.has(a.name) && typeof a.defaultValue === 'number',
           );
           size = declared ? (declared.defaultValue as number) : defaultListSize;
