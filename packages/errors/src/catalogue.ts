@@ -2,6 +2,7 @@ import { cachingErrors } from './catalogue/caching.js';
 import type { ErrorDefinition } from './catalogue/error-definition.js';
 import { gatewayErrors } from './catalogue/gateway.js';
 import { identityErrors } from './catalogue/identity.js';
+import { messagingErrors } from './catalogue/messaging.js';
 import { platformErrors } from './catalogue/platform.js';
 import { shardingErrors } from './catalogue/sharding.js';
 import { subgraphErrors } from './catalogue/subgraph.js';
@@ -18,6 +19,7 @@ export const errorCatalogue = {
   ...gatewayErrors,
   ...shardingErrors,
   ...identityErrors,
+  ...messagingErrors,
   ...subgraphErrors,
   ...cachingErrors,
 } as const satisfies Readonly<Record<string, ErrorDefinition>>;

@@ -1,0 +1,106 @@
+import type { Message, Options } from 'amqplib';
+import type { PreparedMessage } from '../messages/envelope.js';
+import {
+  type DeadLetter,
+  type DeadLetterReason,
+  type DeliveredMessage,
+  PRIORITY_VALUES,
+  priorityFromValue,
+} from '../messages/message.js';
+
+/** Headers this library sets on AMQP messages (user headers never use the `x-ig-` prefix). */
+export const H = {
+  topic: 'x-ig-topic',
+  key: 'x-ig-key',
+  attempt: 'x-ig-attempt',
+  maxRetries: 'x-ig-max-retries',
+  timestamp: 'x-ig-timestamp',
+  reason: 'x-ig-dead-letter-reason',
+  lastError: 'x-ig-last-error',
+  deadAt: 'x-ig-dead-lettered-at',
+  group: 'x-ig-group',
+} as const;
+
+export function publishOptions(message: PreparedMessage, attempt: number): Options.Publish {
+  const headers: Record<string, unknown> = {
+    ...message.headers,
+    [H.topic]: message.topic,
+    [H.attempt]: attempt,
+    [H.maxRetries]: message.maxRetries,
+    [H.timestamp]: message.timestamp,
+  };
+  if (message.key !== undefined) headers[H.key] = message.key;
+  return {
+    persistent: true,
+    messageId: message.id,
+    type: message.type,
+    contentType: 'application/json',
+    priority: PRIORITY_VALUES[message.priority],
+    timestamp: Math.floor(message.timestamp / 1000),
+    headers,
+  };
+}
+
+/** The same message again, for a retry, the dead-letter queue or a replay, with headers replaced. */
+export function republishOptions(source: Message, extraHeaders: Record<string, unknown>): Options.Publish {
+  const p = source.properties;
+  const options: Options.Publish = {
+    persistent: true,
+    messageId: p.messageId as string,
+    type: p.type as string,
+    contentType: 'application/json',
+    headers: { ...(p.headers ?? {}), ...extraHeaders },
+  };
+  if (p.priority !== undefined) options.priority = p.priority as number;
+  if (p.timestamp !== undefined) options.timestamp = p.timestamp as number;
+  return options;
+}
+
+/** Decodes an AMQP message; throws when the body is not JSON (the caller dead-letters it). */
+export function toDelivered(message: Message, group: string): DeliveredMessage {
+  const raw = message.properties.headers ?? {};
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    if (
+      !name.startsWith('x-ig-') &&
+      !name.startsWith('x-death') &&
+      !name.startsWith('x-first-death') &&
+      !name.startsWith('x-last-death')
+    ) {
+      headers[name] = String(value);
+    }
+  }
+  const topic = String(raw[H.topic] ?? message.fields.routingKey);
+  return {
+    id: String(message.properties.messageId ?? ''),
+    topic,
+    type: String(message.properties.type ?? topic),
+    payload: JSON.parse(message.content.toString('utf8')) as unknown,
+    key: raw[H.key] === undefined ? undefined : String(raw[H.key]),
+    headers,
+    priority: priorityFromValue(message.properties.priority as number | undefined),
+    attempt: Number(raw[H.attempt] ?? 1),
+    maxRetries: Number(raw[H.maxRetries] ?? 0),
+    timestamp: Number(raw[H.timestamp] ?? 0),
+    group,
+  };
+}
+
+export function toDeadLetter(message: Message, group: string): DeadLetter {
+  const raw = message.properties.headers ?? {};
+  let delivered: DeliveredMessage;
+  try {
+    delivered = toDelivered(message, group);
+  } catch {
+    delivered = {
+      ...toDelivered({ ...message, content: Buffer.from('null') }, group),
+      payload: message.content.toString('utf8'),
+    };
+  }
+  return {
+    message: delivered,
+    reason: String(raw[H.reason] ?? 'max-retries-exceeded') as DeadLetterReason,
+    lastError: String(raw[H.lastError] ?? ''),
+    deadLetteredAt: Number(raw[H.deadAt] ?? 0),
+  };
+}

@@ -1,0 +1,178 @@
+import type { Channel, ConsumeMessage, RecoveringChannelModel } from 'amqplib';
+import type { MessageHandler } from '../messages/message.js';
+import { describeError, failureDisposition } from '../transport/failure-disposition.js';
+import { type RetryPolicy, retryDelay } from '../transport/retry-policy.js';
+import type { Subscription } from '../transport/transport.js';
+import type { TransportMetrics } from '../transport/transport-metrics.js';
+import { H, republishOptions, toDelivered } from './rabbitmq-codec.js';
+import type { RabbitMQPublisher } from './rabbitmq-publisher.js';
+import { type GroupTopology, retryQueueFor } from './rabbitmq-topology.js';
+
+export interface RabbitMQConsumerDeps {
+  readonly connection: RecoveringChannelModel;
+  readonly publisher: RabbitMQPublisher;
+  readonly metrics: TransportMetrics;
+  readonly retry: RetryPolicy;
+  /** Sets the consumer-lag gauge (messages ready in the work queue). */
+  readonly reportLag: (messages: number) => void;
+  readonly lagIntervalMs: number;
+}
+
+/**
+ * One subscription: its own channel (so `prefetch` is per subscription) consuming the group's work
+ * queue with manual acks. When the channel or connection dies it comes back by itself, with
+ * backoff, and consumes again; the broker has requeued whatever was unacknowledged.
+ *
+ * A failed delivery is first copied, with its next attempt number, to the retry queue (or, when
+ * its retries are spent, to the dead-letter queue with the reason and last error) under a publisher
+ * confirm, and only then acknowledged: a crash in between leaves a duplicate, never a loss.
+ */
+export class RabbitMQConsumer implements Subscription {
+  private channel: Channel | undefined;
+  private consumerTag: string | undefined;
+  private closed = false;
+  private inFlight = 0;
+  private readonly idle = new Set<() => void>();
+  private restartTimer: NodeJS.Timeout | undefined;
+  private lagTimer: NodeJS.Timeout | undefined;
+  private restarts = 0;
+
+  constructor(
+    readonly topic: string,
+    readonly group: string,
+    private readonly topology: GroupTopology,
+    private readonly handler: MessageHandler,
+    private readonly prefetch: number,
+    private readonly deps: RabbitMQConsumerDeps,
+  ) {}
+
+  async start(): Promise<void> {
+    const channel = await this.deps.connection.createChannel();
+    if (this.closed) {
+      await channel.close().catch(() => {});
+      return;
+    }
+    this.channel = channel;
+    channel.on('error', () => {});
+    channel.on('close', () => {
+      if (this.channel === channel) {
+        this.channel = undefined;
+        this.scheduleRestart();
+      }
+    });
+    await channel.prefetch(this.prefetch);
+    const reply = await channel.consume(this.topology.workQueue, (message) => {
+      if (message === null) {
+        // Cancelled by the broker (queue deleted or failed over): start over.
+        if (this.channel === channel) void channel.close().catch(() => {});
+        return;
+      }
+      void this.handle(channel, message);
+    });
+    this.consumerTag = reply.consumerTag;
+    this.restarts = 0;
+    if (!this.lagTimer && this.deps.lagIntervalMs > 0) {
+      this.lagTimer = setInterval(() => void this.sampleLag(), this.deps.lagIntervalMs);
+      this.lagTimer.unref();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.restartTimer);
+    clearInterval(this.lagTimer);
+    const channel = this.channel;
+    if (channel && this.consumerTag) await channel.cancel(this.consumerTag).catch(() => {});
+    if (this.inFlight > 0) await new Promise<void>((resolve) => this.idle.add(resolve));
+    this.channel = undefined;
+    if (channel) await channel.close().catch(() => {});
+  }
+
+  private scheduleRestart(): void {
+    if (this.closed || this.restartTimer) return;
+    const delay = Math.min(5000, 100 * 2 ** Math.min(this.restarts++, 6));
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      this.start().catch(() => this.scheduleRestart());
+    }, delay);
+  }
+
+  private async sampleLag(): Promise<void> {
+    const channel = this.channel;
+    if (!channel) return;
+    try {
+      const { messageCount } = await channel.checkQueue(this.topology.workQueue);
+      this.deps.reportLag(messageCount);
+    } catch {
+      // the channel died; the restart path handles it
+    }
+  }
+
+  private async handle(channel: Channel, message: ConsumeMessage): Promise<void> {
+    this.inFlight++;
+    const labels = { transport: 'rabbitmq', topic: this.topic, group: this.group };
+    try {
+      let attempt = Number(message.properties.headers?.[H.attempt] ?? 1);
+      let failure: unknown;
+      try {
+        const delivered = toDelivered(message, this.group);
+        attempt = delivered.attempt;
+        try {
+          await this.handler(delivered);
+          this.deps.metrics.consumed.inc(labels);
+          safely(() => channel.ack(message));
+          return;
+        } catch (error) {
+          failure = error;
+        }
+      } catch (decodeError) {
+        await this.deadLetter(message, 'invalid-message', `undecodable body: ${describeError(decodeError)}`);
+        this.deps.metrics.deadLettered.inc({ ...labels, reason: 'invalid-message' });
+        safely(() => channel.ack(message));
+        return;
+      }
+      const maxRetries = Number(message.properties.headers?.[H.maxRetries] ?? 0);
+      const disposition = failureDisposition(failure, attempt, maxRetries);
+      if (disposition.action === 'retry') {
+        const queue = retryQueueFor(this.topology, disposition.retry);
+        const options = republishOptions(message, { [H.attempt]: attempt + 1 });
+        options.expiration = String(Math.min(queue.ttlMs, retryDelay(this.deps.retry, disposition.retry)));
+        await this.deps.publisher.publish('', queue.name, message.content, options);
+        this.deps.metrics.retried.inc(labels);
+      } else {
+        await this.deadLetter(message, disposition.reason, disposition.error);
+        this.deps.metrics.deadLettered.inc({ ...labels, reason: disposition.reason });
+      }
+      safely(() => channel.ack(message));
+    } catch {
+      // Could not move it on (broker gone): give it back; if the channel is dead the broker requeues it anyway.
+      safely(() => channel.nack(message, false, true));
+    } finally {
+      this.inFlight--;
+      if (this.inFlight === 0) {
+        for (const resolve of this.idle) resolve();
+        this.idle.clear();
+      }
+    }
+  }
+
+  private async deadLetter(message: ConsumeMessage, reason: string, lastError: string): Promise<void> {
+    const options = republishOptions(message, {
+      [H.reason]: reason,
+      [H.lastError]: lastError,
+      [H.deadAt]: Date.now(),
+      [H.group]: this.group,
+    });
+    await this.deps.publisher.publish('', this.topology.deadLetterQueue, message.content, options);
+  }
+}
+
+/** ack/nack on a channel that closed meanwhile throws; the broker has requeued the message then. */
+function safely(action: () => void): void {
+  try {
+    action();
+  } catch {
+    // see above
+  }
+}

@@ -1,0 +1,107 @@
+import { IntelGraphError } from '@intelgraph/errors';
+import type { ConfirmChannel, Options, RecoveringChannelModel } from 'amqplib';
+
+/**
+ * Publishes with publisher confirms over one confirm channel, and survives a dropped connection
+ * or a broker restart: a publish whose channel dies before its confirm is sent again on the next
+ * channel until it is confirmed or `timeoutMs` passes. "Resolved" therefore always means "the
+ * broker confirmed it"; a resend after a lost confirm can store a duplicate (at least once).
+ */
+export class RabbitMQPublisher {
+  private channel: Promise<ConfirmChannel> | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly connection: RecoveringChannelModel,
+    private readonly timeoutMs: number,
+  ) {}
+
+  async publish(exchange: string, routingKey: string, body: Buffer, options: Options.Publish): Promise<void> {
+    const deadline = Date.now() + this.timeoutMs;
+    let sent = false;
+    let lastError: unknown;
+    for (let attempt = 0; ; attempt++) {
+      if (this.closed) throw new IntelGraphError('TRANSPORT_CLOSED', 'the RabbitMQ transport is closed');
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) break;
+      let channel: ConfirmChannel;
+      try {
+        channel = await withTimeout(this.currentChannel(), remaining);
+      } catch (error) {
+        lastError = error;
+        continue;
+      }
+      try {
+        sent = true;
+        await withTimeout(
+          new Promise<void>((resolve, reject) => {
+            channel.publish(exchange, routingKey, body, options, (err) =>
+              err ? reject(toError(err)) : resolve(),
+            );
+          }),
+          deadline - Date.now(),
+        );
+        return;
+      } catch (error) {
+        lastError = error;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** Math.min(attempt, 5))));
+      }
+    }
+    if (sent) {
+      throw new IntelGraphError(
+        'PUBLISH_NOT_CONFIRMED',
+        `RabbitMQ did not confirm the publish to '${exchange || routingKey}' within ${this.timeoutMs} ms`,
+        { input: { exchange, routingKey, messageId: options.messageId }, cause: lastError },
+      );
+    }
+    throw new IntelGraphError('TRANSPORT_UNAVAILABLE', `RabbitMQ unreachable for ${this.timeoutMs} ms`, {
+      input: { exchange, routingKey, messageId: options.messageId },
+      cause: lastError,
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const channel = this.channel;
+    this.channel = undefined;
+    if (channel) await channel.then((c) => c.close()).catch(() => {});
+  }
+
+  private currentChannel(): Promise<ConfirmChannel> {
+    if (!this.channel) {
+      const created = this.connection.createConfirmChannel().then((channel) => {
+        channel.on('error', () => {});
+        channel.on('close', () => {
+          if (this.channel === created) this.channel = undefined;
+        });
+        return channel;
+      });
+      created.catch(() => {
+        if (this.channel === created) this.channel = undefined;
+      });
+      this.channel = created;
+    }
+    return this.channel;
+  }
+}
+
+export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  if (ms <= 0) return Promise.reject(new Error('timed out'));
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
+function toError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err ?? 'nacked by the broker'));
+}
