@@ -50,9 +50,15 @@ export class NodeExecutor {
   ): Promise<StatementResult<R>> {
     const started = performance.now();
     try {
-      const config: pg.QueryConfig & { query_timeout?: number } = { text: sql, values: params as unknown[] };
-      if (options.timeoutMs !== undefined) config.query_timeout = options.timeoutMs;
-      const result = await client.query(config);
+      // A config object makes pg clone it per call: pass text and values unless a deadline is set.
+      const result =
+        options.timeoutMs === undefined
+          ? await client.query(sql, params as unknown[])
+          : await client.query({
+              text: sql,
+              values: params as unknown[],
+              query_timeout: options.timeoutMs,
+            } as pg.QueryConfig);
       const durationMs = performance.now() - started;
       const labels = { shard: node.shardId, node: node.id, role: node.role };
       this.#metrics?.queries.inc(labels);
