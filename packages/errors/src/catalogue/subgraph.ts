@@ -6,6 +6,12 @@ import type { ErrorSection } from './error-definition.js';
  * sees in `extensions.code`; bad input is always one of these, never a 500.
  */
 export const subgraphErrors = {
+  BAD_USER_INPUT: {
+    httpStatus: 400,
+    summary:
+      'An argument is malformed or out of bounds: an id, a cursor, a page size over the maximum, invalid mutation input.',
+    retryable: false,
+  },
   NOT_FOUND: {
     httpStatus: 404,
     summary:
@@ -16,5 +22,15 @@ export const subgraphErrors = {
     httpStatus: 500,
     summary: 'A DataLoader batch function returned a result the loader cannot match to its keys.',
     retryable: false,
+  },
+  SCOPE_REQUIRED: {
+    httpStatus: 403,
+    summary: 'The verified identity lacks the scope a mutation needs (details.scope names it).',
+    retryable: false,
+  },
+  SERVICE_NOT_READY: {
+    httpStatus: 503,
+    summary: 'The subgraph is starting or shutting down and does not take requests now.',
+    retryable: true,
   },
 } as const satisfies ErrorSection;

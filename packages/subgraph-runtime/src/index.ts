@@ -1,0 +1,36 @@
+export { multiTierLoaderStore } from './cache/loader-cache-store.js';
+export { subgraphVariables } from './config/subgraph-variables.js';
+export type { RequestContext, SubgraphContext } from './context/request-context.js';
+export { TenantDb } from './context/tenant-db.js';
+export { createFormatError } from './graphql/format-error.js';
+export { badInput, requireScope, requireText } from './graphql/input-rules.js';
+export {
+  type Connection,
+  decodeCursor,
+  encodeCursor,
+  type PageArgs,
+  type PageRequest,
+  pageRequest,
+  toConnection,
+} from './graphql/relay-pagination.js';
+export { isOwnId, notFound, requireOwnId, tenantOfId } from './graphql/tenant-ids.js';
+export { type ServerState, SubgraphServer, type SubgraphServerOptions } from './http/subgraph-server.js';
+export {
+  DEV_SCOPES_HEADER,
+  DEV_TENANT_HEADER,
+  DEV_USER_HEADER,
+  IdentityGuard,
+  type IdentityMode,
+} from './identity/identity-guard.js';
+export { stopOnSignals } from './lifecycle/serve-until-signal.js';
+export type { RuntimeServices } from './runtime-services.js';
+export {
+  type RunningSubgraph,
+  type SubgraphDefinition,
+  type SubgraphParts,
+  type SubgraphRuntimeConfig,
+  startSubgraph,
+} from './start-subgraph.js';
+export { EmbeddedShards, type EmbeddedShardsOptions } from './storage/embedded-shards.js';
+export { type Migration, runMigrations } from './storage/migrations.js';
+export { openStorage, type Storage, type StorageOptions } from './storage/storage.js';

@@ -1,0 +1,209 @@
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
+import { MultiTierCache } from '@intelgraph/advanced-caching';
+import type { ShardConfig } from '@intelgraph/database-sharding';
+import { IntelGraphError } from '@intelgraph/errors';
+import { DataLoaderRegistry, type LoaderFactories, LoaderStats } from '@intelgraph/graphql-dataloader';
+import { InProcessTransport, RabbitMQQueue, type Transport } from '@intelgraph/message-queue-enhanced';
+import { createLogger, createMetricsRegistry, type Logger } from '@intelgraph/telemetry';
+import type { DocumentNode } from 'graphql';
+import { Redis } from 'ioredis';
+import { multiTierLoaderStore } from './cache/loader-cache-store.js';
+import type { RequestContext, SubgraphContext } from './context/request-context.js';
+import { SessionRegistry } from './context/session-registry.js';
+import { TenantDb } from './context/tenant-db.js';
+import { createFormatError } from './graphql/format-error.js';
+import { SubgraphServer } from './http/subgraph-server.js';
+import { IdentityGuard } from './identity/identity-guard.js';
+import type { RuntimeServices } from './runtime-services.js';
+import type { Migration } from './storage/migrations.js';
+import { openStorage } from './storage/storage.js';
+
+/** What a subgraph's setup returns, once the shared services exist. */
+export interface SubgraphParts<F extends LoaderFactories<RequestContext>> {
+  readonly resolvers: GraphQLResolverMap<SubgraphContext<F>>;
+  readonly loaders: F;
+  /** Stops what setup started (consumers, relays). Runs before the shared services stop. */
+  readonly stop?: () => Promise<void>;
+}
+
+/** A subgraph: its name, schema and migrations, and a setup that builds resolvers and loaders. */
+export interface SubgraphDefinition<F extends LoaderFactories<RequestContext>> {
+  readonly name: string;
+  readonly typeDefs: DocumentNode;
+  readonly migrations: readonly Migration[];
+  readonly setup: (services: RuntimeServices) => Promise<SubgraphParts<F>> | SubgraphParts<F>;
+}
+
+/** The runtime settings (the common variables of `subgraphVariables`, or the same fields from a test). */
+export interface SubgraphRuntimeConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly logLevel: string;
+  readonly databaseShards: readonly ShardConfig[] | undefined;
+  readonly embeddedShards: number;
+  readonly embeddedDataDir: string;
+  readonly redisUrl: string | undefined;
+  readonly amqpUrl: string | undefined;
+  readonly kafkaBrokers: string | undefined;
+  readonly identitySecret: string | undefined;
+  readonly devIdentity: boolean;
+  readonly maxPageSize: number;
+  readonly shutdownTimeoutMs: number;
+  /** Use the read-through cache in loaders. Default true. */
+  readonly loaderCache?: boolean;
+}
+
+export interface RunningSubgraph {
+  /** `http://host:port/graphql`. */
+  readonly url: string;
+  readonly services: RuntimeServices;
+  readonly server: SubgraphServer<SubgraphContext>;
+  /** Graceful stop: drain requests, stop setup's parts, then cache, transport, storage. Idempotent. */
+  stop(): Promise<void>;
+}
+
+function identityGuard(config: SubgraphRuntimeConfig, logger: Logger): IdentityGuard {
+  if (config.identitySecret) {
+    const secrets = config.identitySecret
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    return new IdentityGuard({ kind: 'signed', secrets }, logger);
+  }
+  if (config.devIdentity) return new IdentityGuard({ kind: 'development' }, logger);
+  throw new IntelGraphError(
+    'CONFIG_INVALID',
+    'IDENTITY_SECRET is unset and DEV_IDENTITY is not true: set IDENTITY_SECRET (shared with the gateway), or DEV_IDENTITY=true for local development',
+    { details: { field: 'IDENTITY_SECRET' } },
+  );
+}
+
+function transportFor(
+  config: SubgraphRuntimeConfig,
+  service: string,
+  services: { registry: RuntimeServices['registry'] },
+): Transport {
+  if (config.amqpUrl) {
+    return new RabbitMQQueue({
+      url: config.amqpUrl,
+      namespace: 'intelgraph',
+      defaultGroup: service,
+      metrics: services.registry,
+    });
+  }
+  return new InProcessTransport({ defaultGroup: service, metrics: services.registry });
+}
+
+/**
+ * Starts a subgraph: storage (real shards or embedded PGlite) with migrations on every shard,
+ * cache, event transport, the Apollo subgraph schema, and the HTTP server. Every request gets its
+ * own context: verified identity, tenant-routed db, child logger, and a fresh DataLoaderRegistry.
+ */
+export async function startSubgraph<F extends LoaderFactories<RequestContext>>(
+  definition: SubgraphDefinition<F>,
+  config: SubgraphRuntimeConfig,
+  overrides: { readonly logger?: Logger } = {},
+): Promise<RunningSubgraph> {
+  const logger = overrides.logger ?? createLogger({ service: definition.name, level: config.logLevel });
+  const identity = identityGuard(config, logger);
+  const registry = createMetricsRegistry({ defaultLabels: { service: definition.name } });
+  const storage = await openStorage({
+    service: definition.name,
+    ...(config.databaseShards ? { shards: config.databaseShards } : {}),
+    embedded: { count: config.embeddedShards, dataDir: config.embeddedDataDir },
+    migrations: definition.migrations,
+    registry,
+    logger,
+  });
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1 })
+    : undefined;
+  const cache = new MultiTierCache({
+    name: definition.name,
+    prefix: `ig:${definition.name}`,
+    ...(redis ? { l2: { redis } } : {}),
+  });
+  const transport = transportFor(config, definition.name, { registry });
+  const services: RuntimeServices = {
+    service: definition.name,
+    storage,
+    cache,
+    loaderCache: <V>(prefix: string, ttlMs = 60_000) =>
+      config.loaderCache === false ? undefined : { store: multiTierLoaderStore<V>(cache), prefix, ttlMs },
+    idRouting: { routeMany: (ids) => storage.router.routeIds(ids) },
+    loaderStats: new LoaderStats({ registry }),
+    transport,
+    registry,
+    logger,
+    maxPageSize: config.maxPageSize,
+  };
+  let parts: SubgraphParts<F>;
+  try {
+    parts = await definition.setup(services);
+  } catch (error) {
+    await transport.close().catch(() => {});
+    await cache.close().catch(() => {});
+    redis?.disconnect();
+    await storage.stop();
+    throw error;
+  }
+  const apollo = new ApolloServer<SubgraphContext<F>>({
+    schema: buildSubgraphSchema({ typeDefs: definition.typeDefs, resolvers: parts.resolvers as never }),
+    formatError: createFormatError(logger),
+    includeStacktraceInErrorResponses: false,
+    introspection: true,
+    // Federated tracing (ftv1) is for Apollo's hosted studio; this platform exports its own metrics.
+    plugins: [ApolloServerPluginInlineTraceDisabled()],
+  });
+  await apollo.start();
+  const sessions = new SessionRegistry();
+  const server = new SubgraphServer<SubgraphContext<F>>({
+    service: definition.name,
+    apollo,
+    identity,
+    registry,
+    logger,
+    isHealthy: () => storage.manager.shards.every((s) => s.primary.health.status !== 'down'),
+    context: ({ identity: who, requestId, logger: requestLogger }) => {
+      const base: RequestContext = {
+        requestId,
+        identity: who,
+        logger: requestLogger,
+        db: new TenantDb(storage.distributor, who.tenantId, sessions.sessionOf(who.tenantId, who.userId)),
+        services,
+      };
+      const loaders = new DataLoaderRegistry<RequestContext, F>(parts.loaders, base);
+      return { ...base, registry: loaders, loaders: loaders.loaders };
+    },
+  });
+  const url = await server.listen(config.port, config.host);
+  logger.info(
+    {
+      url,
+      storage: storage.mode,
+      shards: storage.shards.map((s) => s.id),
+      transport: transport.kind,
+      identity: identity.mode,
+    },
+    `${definition.name} subgraph ready`,
+  );
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      await server.drain(config.shutdownTimeoutMs);
+      await apollo.stop().catch(() => {});
+      await parts.stop?.().catch((error: unknown) => logger.error({ err: error }, 'subgraph stop failed'));
+      await transport.close().catch(() => {});
+      await cache.close().catch(() => {});
+      redis?.disconnect();
+      await storage.stop();
+      logger.info(`${definition.name} subgraph stopped`);
+    })();
+    return stopping;
+  };
+  return { url, services, server: server as unknown as SubgraphServer<SubgraphContext>, stop };
+}

@@ -1,0 +1,8 @@
+export {
+  type GraphQLResponse,
+  graphqlRequest,
+  signIdentity,
+  TEST_IDENTITY_SECRET,
+} from './graphql-client.js';
+export { createRealShards, type RealShards } from './real-shards.js';
+export { testRuntimeConfig } from './test-config.js';

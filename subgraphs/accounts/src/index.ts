@@ -1,0 +1,4 @@
+export { accountsSubgraph } from './accounts-subgraph.js';
+export { configSpec } from './config.js';
+export { accountsMigrations } from './migrations.js';
+export { accountsTypeDefs } from './schema.js';

@@ -1,0 +1,74 @@
+import { parse } from 'graphql';
+
+export const accountsTypeDefs = parse(/* GraphQL */ `
+  extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable"])
+
+  "A customer organisation. Every row of the platform belongs to one; it is the shard key."
+  type Tenant @key(fields: "id") {
+    id: ID!
+    name: String!
+    createdAt: String!
+    users(first: Int, after: String): UserConnection!
+    userCount: Int!
+  }
+
+  type User @key(fields: "id") {
+    "Routable: embeds the tenant (<tenant>:<uuid>)."
+    id: ID!
+    tenant: Tenant!
+    email: String!
+    name: String!
+    role: Role!
+    createdAt: String!
+  }
+
+  enum Role {
+    ADMIN
+    ANALYST
+    VIEWER
+  }
+
+  type UserConnection {
+    edges: [UserEdge!]!
+    pageInfo: PageInfo!
+  }
+
+  type UserEdge {
+    cursor: String!
+    node: User!
+  }
+
+  type PageInfo @shareable {
+    hasNextPage: Boolean!
+    hasPreviousPage: Boolean!
+    startCursor: String
+    endCursor: String
+  }
+
+  type Query {
+    "The caller (from the gateway's identity); null for an anonymous identity."
+    me: User
+    "A user of the caller's tenant; NOT_FOUND otherwise."
+    user(id: ID!): User
+    "The caller's tenant."
+    tenant: Tenant
+    users(first: Int, after: String): UserConnection!
+  }
+
+  input CreateTenantInput {
+    name: String!
+  }
+
+  input CreateUserInput {
+    email: String!
+    name: String!
+    role: Role = ANALYST
+  }
+
+  type Mutation {
+    "Registers the caller's tenant (its id comes from the identity). Needs the admin scope."
+    createTenant(input: CreateTenantInput!): Tenant!
+    "Adds a user to the caller's tenant. Needs the admin scope."
+    createUser(input: CreateUserInput!): User!
+  }
+`);
