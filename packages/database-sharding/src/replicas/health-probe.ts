@@ -53,8 +53,11 @@ export class HealthProbe {
   #drop(): void {
     const client = this.#client;
     this.#client = undefined;
-    // end() on a blackholed socket can hang: do not wait for it.
-    client?.end().catch(() => {});
+    if (!client) return;
+    // end() on a blackholed socket waits forever for the server: destroy the socket instead, or
+    // every failed probe of a partitioned node would leave one more connection hanging.
+    client.end().catch(() => {});
+    (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
   }
 
   close(): void {
