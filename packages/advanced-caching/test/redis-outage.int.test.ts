@@ -78,7 +78,11 @@ describe('Redis taken away mid-run', () => {
       l2: { redis, timeoutMs: 200 },
       circuitBreaker: { failureThreshold: 3, resetTimeoutMs: 200 },
     });
-    await cache.ready();
+    // A second replica, idle: after the outage its pub/sub subscription must come back by itself.
+    const replicaClient = new Redis(server.url);
+    replicaClient.on('error', () => {});
+    const replica = new MultiTierCache({ prefix: 'outage', l2: { redis: replicaClient } });
+    await Promise.all([cache.ready(), replica.ready()]);
     const load = traffic(cache);
     try {
       await until(() => load.ops > 20);
@@ -105,13 +109,22 @@ describe('Redis taken away mid-run', () => {
       } finally {
         raw.disconnect();
       }
+      // Cross-instance eviction works again: a write here evicts the replica's L1 copy.
+      await until(
+        async () => (await replica.ready(100)) && (await replica.get('after-recovery')) !== undefined,
+      );
+      await cache.set('after-recovery', 'changed');
+      await until(() => replica.peek('after-recovery') === undefined);
+      expect(await replica.get('after-recovery')).toBe('changed');
       const opsAtRecovery = load.ops;
       await until(() => load.ops > opsAtRecovery + 20);
       expect(load.errors).toEqual([]);
     } finally {
       await load.stop();
       await cache.close();
+      await replica.close();
       redis.disconnect();
+      replicaClient.disconnect();
     }
   });
 

@@ -68,7 +68,11 @@ export class LoadCoordinator {
       () => {
         // The loader failed: the stale value keeps being served (the error was counted).
         this.#refreshing.delete(key);
-        this.#backoff.set(key, Date.now() + this.#t.options.graceBackoffMs);
+        const now = Date.now();
+        if (this.#backoff.size > 10_000) {
+          for (const [k, until] of this.#backoff) if (until <= now) this.#backoff.delete(k);
+        }
+        this.#backoff.set(key, now + this.#t.options.graceBackoffMs);
       },
     );
   }

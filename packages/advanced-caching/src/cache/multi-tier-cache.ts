@@ -90,8 +90,13 @@ export class MultiTierCache {
     loader: Loader<T>,
     options: CacheSetOptions & { readonly earlyRefreshBeta?: number } = {},
   ): Promise<T> {
-    if (typeof key !== 'string' || key.length === 0 || key.length > this.#maxKey)
-      assertKey(key, this.#maxKey);
+    if (typeof key !== 'string' || key.length === 0 || key.length > this.#maxKey) {
+      try {
+        assertKey(key, this.#maxKey);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
     const t = this.#t;
     const entry = t.l1?.get(key);
     // Hot path: a fresh L1 entry whose tags this instance knows to be current costs no await.
