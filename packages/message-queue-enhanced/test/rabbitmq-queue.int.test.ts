@@ -1,10 +1,14 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { serviceUrls } from '@intelgraph/test-support';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RabbitMQQueue, type RabbitMQQueueOptions } from '../src/rabbitmq/rabbitmq-queue.js';
 import type { TransportOptions } from '../src/transport/transport-options.js';
 import { runTransportContract } from './contract/transport-contract.js';
 
+const execFileAsync = promisify(execFile);
 const created: RabbitMQQueue[] = [];
 const namespace = `igtest-${randomUUID().slice(0, 8)}`;
 
@@ -92,5 +96,71 @@ describe('RabbitMQQueue', () => {
       code: 'TRANSPORT_UNAVAILABLE',
     });
     await queue.close();
+  });
+});
+
+describe('intelgraph-dlq command', () => {
+  const bin = join(import.meta.dirname, '..', 'bin', 'intelgraph-dlq.ts');
+  const repoRoot = join(import.meta.dirname, '..', '..', '..');
+  const dlq = async (...args: string[]) => {
+    try {
+      const { stdout } = await execFileAsync(
+        process.execPath,
+        ['--import', 'tsx', bin, ...args, '--namespace', namespace],
+        {
+          cwd: repoRoot,
+          env: { ...process.env, AMQP_URL: serviceUrls().amqp },
+        },
+      );
+      return { code: 0, out: JSON.parse(stdout) as unknown, err: '' };
+    } catch (error) {
+      const e = error as { code: number; stderr: string };
+      return { code: e.code, out: undefined, err: e.stderr };
+    }
+  };
+
+  it('lists, inspects and replays dead letters', async () => {
+    const queue = rabbit();
+    const topic = `cli-${randomUUID().slice(0, 8)}`;
+    let healthy = false;
+    const handled: string[] = [];
+    const sub = await queue.subscribe(topic, (m) => {
+      if (!healthy) throw new Error(`cannot handle ${m.id}`);
+      handled.push(m.id);
+    });
+    await queue.publish(topic, { id: 'bad-1', payload: { n: 1 }, maxRetries: 0 });
+    await queue.publish(topic, { id: 'bad-2', payload: { n: 2 }, maxRetries: 0 });
+    const deadline = Date.now() + 10_000;
+    while ((await queue.listDeadLetters(topic)).length < 2 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
+
+    const listed = await dlq('list', '--topic', topic);
+    expect(listed.code).toBe(0);
+    expect(listed.out).toEqual([
+      expect.objectContaining({
+        id: 'bad-1',
+        reason: 'max-retries-exceeded',
+        lastError: 'Error: cannot handle bad-1',
+      }),
+      expect.objectContaining({ id: 'bad-2', reason: 'max-retries-exceeded' }),
+    ]);
+    const inspected = await dlq('inspect', '--topic', topic, '--id', 'bad-2');
+    expect(inspected.out).toMatchObject({
+      message: { id: 'bad-2', payload: { n: 2 } },
+      reason: 'max-retries-exceeded',
+    });
+    const missing = await dlq('inspect', '--topic', topic, '--id', 'nope');
+    expect(missing.code).toBe(1);
+    expect(missing.err).toContain('DEAD_LETTER_NOT_FOUND');
+
+    healthy = true;
+    const replayed = await dlq('replay', '--topic', topic, '--id', 'bad-2');
+    expect(replayed.out).toEqual({ replayed: 1 });
+    while (handled.length < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(handled).toEqual(['bad-2']);
+    expect((await queue.listDeadLetters(topic)).map((l) => l.message.id)).toEqual(['bad-1']);
+    const usage = await dlq('purge', '--topic', topic);
+    expect(usage.code).toBe(2);
+    await sub.close();
   });
 });

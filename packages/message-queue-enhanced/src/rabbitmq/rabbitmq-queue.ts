@@ -158,7 +158,9 @@ export class RabbitMQQueue implements Transport {
   async replayDeadLetters(topic: string, options: DeadLetterReplay = {}): Promise<number> {
     this.assertOpen();
     const group = options.group ?? this.options.defaultGroup;
-    return (await this.deadLetters()).replay(await this.topology(topic, group), options.ids);
+    // No declaration: the queues exist if anything was dead-lettered, and an operator's tool must
+    // not redeclare them with its own (possibly different) retry settings.
+    return (await this.deadLetters()).replay(this.topologyOf(topic, group), options.ids);
   }
 
   /**

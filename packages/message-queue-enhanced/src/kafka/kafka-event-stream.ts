@@ -1,0 +1,343 @@
+import { IntelGraphError } from '@intelgraph/errors';
+import { type Gauge, gauge } from '@intelgraph/telemetry';
+import { type Admin, Kafka, type KafkaConfig, logLevel, type Producer } from 'kafkajs';
+import { prepareMessage } from '../messages/envelope.js';
+import type { DeadLetter, MessageHandler, OutgoingMessage } from '../messages/message.js';
+import type {
+  DeadLetterQuery,
+  DeadLetterReplay,
+  SubscribeOptions,
+  Subscription,
+  Transport,
+} from '../transport/transport.js';
+import { createTransportMetrics, type TransportMetrics } from '../transport/transport-metrics.js';
+import {
+  assertName,
+  configInvalid,
+  positiveInteger,
+  type ResolvedTransportOptions,
+  resolveTransportOptions,
+  type TransportOptions,
+} from '../transport/transport-options.js';
+import { deadLetterTopicName, retryTopicName, toKafkaMessage } from './kafka-codec.js';
+import { KafkaConsumer } from './kafka-consumer.js';
+import { KafkaDeadLetters } from './kafka-dead-letters.js';
+import { KafkaTransformer, type TransformFn } from './kafka-transformer.js';
+
+export interface KafkaEventStreamOptions extends TransportOptions {
+  readonly clientId: string;
+  /** `host:port` of at least one broker. */
+  readonly brokers: readonly string[];
+  /** Default consumer group (same as `defaultGroup`; the documented name). */
+  readonly groupId?: string;
+  /** Partitions of topics this library creates. Default 3. */
+  readonly numPartitions?: number;
+  /** Replication factor of topics this library creates; -1 = the broker's default. Default -1. */
+  readonly replicationFactor?: number;
+  /** A new group starts at the beginning of the topic (else at its end). Default true. */
+  readonly fromBeginning?: boolean;
+  /** How long `publish` waits for `acks: all` before PUBLISH_NOT_CONFIRMED. Default 30000 ms. */
+  readonly publishTimeoutMs?: number;
+  /** How long `subscribe` waits for the consumer-group join. Default 60000 ms. */
+  readonly joinTimeoutMs?: number;
+  /** Consumer session timeout. Default 30000 ms. */
+  readonly sessionTimeoutMs?: number;
+  /** kafkajs connection timeout. Default 3000 ms. */
+  readonly connectionTimeoutMs?: number;
+  /** Extra kafkajs client settings (ssl, sasl, retry, logCreator). */
+  readonly kafka?: Partial<KafkaConfig>;
+}
+
+export const KAFKA_DEFAULTS = {
+  numPartitions: 3,
+  replicationFactor: -1,
+  fromBeginning: true,
+  publishTimeoutMs: 30_000,
+  joinTimeoutMs: 60_000,
+  sessionTimeoutMs: 30_000,
+  connectionTimeoutMs: 3000,
+} as const;
+
+/**
+ * The Kafka transport (kafkajs): an idempotent producer sending with `acks: all`, message keys
+ * for per-aggregate order, one consumer per subscription committing each offset only after the
+ * record is handled (or parked on the retry / dead-letter topic), graceful shutdown, and
+ * `transform` for consume-transform-produce inside Kafka transactions.
+ */
+export class KafkaEventStream implements Transport {
+  readonly kind = 'kafka';
+  readonly metrics: TransportMetrics;
+  private readonly kafka: Kafka;
+  private readonly options: ResolvedTransportOptions;
+  private readonly settings: Required<
+    Pick<
+      KafkaEventStreamOptions,
+      | 'numPartitions'
+      | 'replicationFactor'
+      | 'fromBeginning'
+      | 'publishTimeoutMs'
+      | 'joinTimeoutMs'
+      | 'sessionTimeoutMs'
+    >
+  >;
+  private readonly lag: Gauge<'transport' | 'topic' | 'group'>;
+  private producerReady: Promise<Producer> | undefined;
+  private adminReady: Promise<Admin> | undefined;
+  private readonly topicsReady = new Map<string, Promise<void>>();
+  private readonly subscriptions = new Set<Subscription>();
+  private closed = false;
+
+  constructor(options: KafkaEventStreamOptions) {
+    if (typeof options?.clientId !== 'string' || options.clientId.length === 0) {
+      throw configInvalid('clientId', options?.clientId, 'a non-empty string');
+    }
+    if (
+      !Array.isArray(options.brokers) ||
+      options.brokers.length === 0 ||
+      !options.brokers.every((b) => /^[^\s:]+:\d+$/.test(b))
+    ) {
+      throw configInvalid('brokers', options.brokers, 'a non-empty list of host:port');
+    }
+    this.options = resolveTransportOptions({
+      ...options,
+      defaultGroup: options.groupId ?? options.defaultGroup,
+    });
+    this.settings = {
+      numPartitions: options.numPartitions ?? KAFKA_DEFAULTS.numPartitions,
+      replicationFactor: options.replicationFactor ?? KAFKA_DEFAULTS.replicationFactor,
+      fromBeginning: options.fromBeginning ?? KAFKA_DEFAULTS.fromBeginning,
+      publishTimeoutMs: options.publishTimeoutMs ?? KAFKA_DEFAULTS.publishTimeoutMs,
+      joinTimeoutMs: options.joinTimeoutMs ?? KAFKA_DEFAULTS.joinTimeoutMs,
+      sessionTimeoutMs: options.sessionTimeoutMs ?? KAFKA_DEFAULTS.sessionTimeoutMs,
+    };
+    positiveInteger('numPartitions', this.settings.numPartitions);
+    positiveInteger('publishTimeoutMs', this.settings.publishTimeoutMs);
+    this.kafka = new Kafka({
+      clientId: options.clientId,
+      brokers: [...options.brokers],
+      connectionTimeout: options.connectionTimeoutMs ?? KAFKA_DEFAULTS.connectionTimeoutMs,
+      logLevel: logLevel.WARN,
+      ...options.kafka,
+    });
+    this.metrics = createTransportMetrics(options.metrics);
+    this.lag = gauge(this.metrics.registry, {
+      name: 'intelgraph_consumer_lag_messages',
+      help: 'Messages waiting in a consumer group’s queue (RabbitMQ: ready messages; Kafka: offset lag)',
+      labelNames: ['transport', 'topic', 'group'],
+    });
+  }
+
+  async publish(topic: string, message: OutgoingMessage): Promise<void> {
+    this.assertOpen();
+    const prepared = prepareMessage(topic, message, this.options.envelope);
+    await this.ensureTopics([topic]);
+    const producer = await this.producer();
+    this.metrics.published.inc({ transport: this.kind, topic });
+    try {
+      await withTimeout(
+        producer.send({ topic, acks: -1, messages: [toKafkaMessage(prepared)] }),
+        this.settings.publishTimeoutMs,
+      );
+    } catch (cause) {
+      throw new IntelGraphError(
+        'PUBLISH_NOT_CONFIRMED',
+        `Kafka did not acknowledge the publish to '${topic}'`,
+        {
+          input: { topic, id: prepared.id },
+          cause,
+        },
+      );
+    }
+    this.metrics.confirmed.inc({ transport: this.kind, topic });
+  }
+
+  async subscribe(
+    topic: string,
+    handler: MessageHandler,
+    options: SubscribeOptions = {},
+  ): Promise<Subscription> {
+    this.assertOpen();
+    assertName('topic', topic);
+    const group = options.group ?? this.options.defaultGroup;
+    assertName('group', group);
+    const concurrency = options.prefetch ?? this.options.prefetch;
+    positiveInteger('prefetch', concurrency);
+    await this.ensureTopics([topic, retryTopicName(topic, group), deadLetterTopicName(topic, group)]);
+    const consumer = new KafkaConsumer(topic, group, handler, concurrency, {
+      kafka: this.kafka,
+      producer: () => this.producer(),
+      metrics: this.metrics,
+      lag: this.lag,
+      retry: this.options.retry,
+      fromBeginning: this.settings.fromBeginning,
+      sessionTimeoutMs: this.settings.sessionTimeoutMs,
+      joinTimeoutMs: this.settings.joinTimeoutMs,
+    });
+    try {
+      await consumer.start();
+    } catch (cause) {
+      await consumer.close().catch(() => {});
+      throw new IntelGraphError('TRANSPORT_UNAVAILABLE', `could not join group '${group}' on '${topic}'`, {
+        input: { topic, group },
+        cause,
+      });
+    }
+    const subscription: Subscription = {
+      topic,
+      group,
+      close: async () => {
+        this.subscriptions.delete(subscription);
+        await consumer.close();
+      },
+    };
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  /**
+   * Consume-transform-produce exactly once within Kafka: each input record's outputs and its
+   * offset commit go in one Kafka transaction (needs a broker with transactions).
+   */
+  async transform(
+    input: string,
+    output: string,
+    fn: TransformFn,
+    options: { group?: string; transactionalId: string },
+  ): Promise<Subscription> {
+    this.assertOpen();
+    const group = options.group ?? this.options.defaultGroup;
+    assertName('group', group);
+    await this.ensureTopics([input, output]);
+    const transformer = new KafkaTransformer(
+      this.kafka,
+      input,
+      output,
+      group,
+      options.transactionalId,
+      fn,
+      this.options,
+    );
+    await transformer.start();
+    const subscription: Subscription = {
+      topic: input,
+      group,
+      close: async () => {
+        this.subscriptions.delete(subscription);
+        await transformer.close();
+      },
+    };
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async listDeadLetters(topic: string, options: DeadLetterQuery = {}): Promise<DeadLetter[]> {
+    const group = options.group ?? this.options.defaultGroup;
+    return this.deadLetters().list(topic, group, options.limit ?? 100);
+  }
+
+  async replayDeadLetters(topic: string, options: DeadLetterReplay = {}): Promise<number> {
+    this.assertOpen();
+    const group = options.group ?? this.options.defaultGroup;
+    return this.deadLetters().replay(topic, group, options.ids);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.subscriptions].map((s) => s.close().catch(() => {})));
+    this.subscriptions.clear();
+    const producer = await this.producerReady?.catch(() => undefined);
+    await producer?.disconnect().catch(() => {});
+    const admin = await this.adminReady?.catch(() => undefined);
+    await admin?.disconnect().catch(() => {});
+  }
+
+  private deadLetters(): KafkaDeadLetters {
+    return new KafkaDeadLetters(
+      this.kafka,
+      () => this.admin(),
+      () => this.producer(),
+      this.settings.joinTimeoutMs,
+    );
+  }
+
+  private producer(): Promise<Producer> {
+    this.producerReady ??= (async () => {
+      const producer = this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+      });
+      await producer.connect();
+      return producer;
+    })().catch((cause: unknown) => {
+      this.producerReady = undefined;
+      throw unavailable(cause);
+    });
+    return this.producerReady;
+  }
+
+  private admin(): Promise<Admin> {
+    this.adminReady ??= (async () => {
+      const admin = this.kafka.admin();
+      await admin.connect();
+      return admin;
+    })().catch((cause: unknown) => {
+      this.adminReady = undefined;
+      throw unavailable(cause);
+    });
+    return this.adminReady;
+  }
+
+  /** Creates missing topics (idempotent: `createTopics` ignores the ones that exist). */
+  private async ensureTopics(topics: readonly string[]): Promise<void> {
+    const missing = topics.filter((t) => !this.topicsReady.has(t));
+    if (missing.length > 0) {
+      const pending = (async () => {
+        const admin = await this.admin();
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((topic) => ({
+            topic,
+            numPartitions: this.settings.numPartitions,
+            replicationFactor: this.settings.replicationFactor,
+          })),
+        });
+      })();
+      for (const t of missing) {
+        this.topicsReady.set(
+          t,
+          pending.catch((cause: unknown) => {
+            this.topicsReady.delete(t);
+            throw IntelGraphError.is(cause) ? cause : unavailable(cause);
+          }),
+        );
+      }
+    }
+    await Promise.all(topics.map((t) => this.topicsReady.get(t)));
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new IntelGraphError('TRANSPORT_CLOSED', 'the Kafka transport is closed');
+  }
+}
+
+function unavailable(cause: unknown): IntelGraphError {
+  return new IntelGraphError('TRANSPORT_UNAVAILABLE', 'cannot reach the Kafka brokers', { cause });
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no acknowledgement within ${ms} ms`)), ms);
+    promise.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    );
+  });
+}
