@@ -16,9 +16,19 @@ export function spread(values: readonly number[]): number {
  * Each caller awaits its previous operation (closed loop), like request handlers on a pool.
  */
 export async function throughput(op: () => Promise<void>, ms: number, concurrency: number): Promise<number> {
+  return (await throughputWithCpu(op, ms, concurrency)).opsPerSec;
+}
+
+/** As `throughput`, plus this process's CPU time (user + system) per operation, in µs. */
+export async function throughputWithCpu(
+  op: () => Promise<void>,
+  ms: number,
+  concurrency: number,
+): Promise<{ opsPerSec: number; cpuUsPerOp: number }> {
   let count = 0;
   const deadline = performance.now() + ms;
   const started = performance.now();
+  const cpu = process.cpuUsage();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (performance.now() < deadline) {
@@ -27,7 +37,11 @@ export async function throughput(op: () => Promise<void>, ms: number, concurrenc
       }
     }),
   );
-  return count / ((performance.now() - started) / 1000);
+  const used = process.cpuUsage(cpu);
+  return {
+    opsPerSec: count / ((performance.now() - started) / 1000),
+    cpuUsPerOp: (used.user + used.system) / count,
+  };
 }
 
 export interface ScenarioResult {

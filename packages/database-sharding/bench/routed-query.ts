@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { benchCluster } from './bench-cluster.js';
-import { fmt, median, type ScenarioResult, spread, throughput } from './measure.js';
+import { fmt, median, type ScenarioResult, spread, throughput, throughputWithCpu } from './measure.js';
 
 /**
  * A routed single-shard query (`executeOnShard`: key → shard, fence, pool, metrics hooks, error
@@ -36,20 +36,32 @@ export async function routedQuery(): Promise<ScenarioResult> {
     };
     await throughput(ours, 500, 8);
     await throughput(base, 500, 8);
-    // Short alternating pairs (order flipped each pair): load from other processes hits both
+    // 30 short alternating pairs (order flipped each pair): load from other processes hits both
     // sides of a pair alike, so the median of per-pair ratios is far steadier than either rate.
     const oursRates: number[] = [];
     const baseRates: number[] = [];
     const pairRatios: number[] = [];
-    for (let pair = 0; pair < 16; pair++) {
+    const oursCpu: number[] = [];
+    const baseCpu: number[] = [];
+    for (let pair = 0; pair < 30; pair++) {
+      const runOurs = async (): Promise<number> => {
+        const r = await throughputWithCpu(ours, 300, 8);
+        oursCpu.push(r.cpuUsPerOp);
+        return r.opsPerSec;
+      };
+      const runBase = async (): Promise<number> => {
+        const r = await throughputWithCpu(base, 300, 8);
+        baseCpu.push(r.cpuUsPerOp);
+        return r.opsPerSec;
+      };
       let o: number;
       let b: number;
       if (pair % 2 === 0) {
-        o = await throughput(ours, 400, 8);
-        b = await throughput(base, 400, 8);
+        o = await runOurs();
+        b = await runBase();
       } else {
-        b = await throughput(base, 400, 8);
-        o = await throughput(ours, 400, 8);
+        b = await runBase();
+        o = await runOurs();
       }
       oursRates.push(o);
       baseRates.push(b);
@@ -59,6 +71,8 @@ export async function routedQuery(): Promise<ScenarioResult> {
     const o = median(oursRates);
     const b = median(baseRates);
     const ratio = median(pairRatios);
+    const cpuOurs = median(oursCpu);
+    const cpuBase = median(baseCpu);
     return {
       table: [
         [
@@ -68,13 +82,23 @@ export async function routedQuery(): Promise<ScenarioResult> {
         ],
         ['raw pg.Pool queries/s (baseline)', fmt(b), `spread ${(spread(baseRates) * 100).toFixed(0)}%`],
         [
-          'routed ÷ raw (median of 16 paired runs)',
+          'client CPU per query, routed ÷ raw',
+          (cpuOurs / cpuBase).toFixed(3),
+          `${cpuOurs.toFixed(1)} µs vs ${cpuBase.toFixed(1)} µs, this process only`,
+        ],
+        [
+          'routed ÷ raw throughput (median of 30 paired runs)',
           ratio.toFixed(3),
           `pair spread ${(spread(pairRatios) * 100).toFixed(0)}%, target ≥ 0.95`,
         ],
       ],
-      metrics: { routedOpsPerSec: Math.round(o), rawPoolOpsPerSec: Math.round(b) },
-      ratios: { routedOpsPerSec: ratio },
+      metrics: {
+        routedOpsPerSec: Math.round(o),
+        rawPoolOpsPerSec: Math.round(b),
+        routedCpuUsPerQuery: Number(cpuOurs.toFixed(2)),
+        rawCpuUsPerQuery: Number(cpuBase.toFixed(2)),
+      },
+      ratios: { routedOpsPerSec: ratio, routedCpuUsPerQuery: cpuOurs / cpuBase },
     };
   } finally {
     await cluster.close();
