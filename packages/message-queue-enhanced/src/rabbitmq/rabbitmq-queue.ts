@@ -1,5 +1,5 @@
 import { IntelGraphError } from '@intelgraph/errors';
-import { type Gauge, gauge } from '@intelgraph/telemetry';
+import { type Counter, counter, type Gauge, gauge } from '@intelgraph/telemetry';
 import amqp, { type RecoveringChannelModel } from 'amqplib';
 import { prepareMessage } from '../messages/envelope.js';
 import type { DeadLetter, MessageHandler, OutgoingMessage } from '../messages/message.js';
@@ -73,6 +73,7 @@ export class RabbitMQQueue implements Transport {
   private readonly heartbeatSeconds: number;
   private readonly reconnect: { initialDelayMs: number; maxDelayMs: number };
   private readonly lag: Gauge<'transport' | 'topic' | 'group'>;
+  private readonly reconnects: Counter<'transport'>;
   private state: State = { kind: 'idle' };
   private opening: Promise<RecoveringChannelModel> | undefined;
   private publisher: RabbitMQPublisher | undefined;
@@ -97,6 +98,11 @@ export class RabbitMQQueue implements Transport {
       name: 'intelgraph_consumer_lag_messages',
       help: 'Messages waiting in a consumer group’s queue (RabbitMQ: ready messages; Kafka: offset lag)',
       labelNames: ['transport', 'topic', 'group'],
+    });
+    this.reconnects = counter(this.metrics.registry, {
+      name: 'intelgraph_transport_reconnects_total',
+      help: 'Times the transport re-established its broker connection after losing it',
+      labelNames: ['transport'],
     });
   }
 
@@ -256,6 +262,10 @@ export class RabbitMQQueue implements Transport {
       });
       // Connection errors are followed by 'close', which the recovery wrapper turns into a reconnect.
       connection.on('error', () => {});
+      let connects = 0;
+      connection.on('connect', () => {
+        if (connects++ > 0) this.reconnects.inc({ transport: this.kind });
+      });
       try {
         await withDeadline(connection.waitForConnect(), this.publishTimeoutMs);
       } catch (cause) {

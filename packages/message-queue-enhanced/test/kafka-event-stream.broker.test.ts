@@ -1,0 +1,176 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestBroker, type TestBroker } from '../../kafka-test-broker/src/index.js';
+import { KafkaEventStream, type KafkaEventStreamOptions } from '../src/kafka/kafka-event-stream.js';
+import type { DeliveredMessage } from '../src/messages/message.js';
+import type { TransportOptions } from '../src/transport/transport-options.js';
+import { runTransportContract } from './contract/transport-contract.js';
+
+/**
+ * KafkaEventStream against @intelgraph/kafka-test-broker: an in-memory broker that speaks the
+ * Kafka protocol on loopback (no Kafka can be installed on our machines), so the kafkajs code
+ * path runs for real — group joins, rebalances, offsets, idempotent and transactional producers.
+ */
+let broker: TestBroker;
+
+beforeAll(async () => {
+  broker = await startTestBroker();
+});
+afterAll(async () => {
+  await broker?.stop();
+});
+
+let clients = 0;
+function streamFor(options: TransportOptions & Partial<KafkaEventStreamOptions> = {}): KafkaEventStream {
+  clients += 1;
+  return new KafkaEventStream({
+    clientId: `kafka-event-stream-broker-test-${clients}`,
+    brokers: broker.brokers,
+    sessionTimeoutMs: 10_000,
+    ...options,
+    kafka: { retry: { initialRetryTime: 50, maxRetryTime: 1_000, retries: 8 } },
+  });
+}
+
+runTransportContract('kafka (kafka-test-broker)', (options) => streamFor(options), { timeoutMs: 20_000 });
+
+const waitFor = async (what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 20_000) => {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+};
+
+/** Every record of a topic, across its partitions, with its headers as text. */
+function recordsOf(
+  topic: string,
+): { partition: number; value: string | null; headers: Record<string, string> }[] {
+  const out: { partition: number; value: string | null; headers: Record<string, string> }[] = [];
+  for (let partition = 0; broker.topicNames().includes(topic); partition++) {
+    if (partition > 64) break;
+    const records = broker.records(topic, partition);
+    if (records.length === 0 && partition >= 3) break;
+    for (const r of records) {
+      out.push({
+        partition,
+        value: r.value?.toString() ?? null,
+        headers: Object.fromEntries(r.headers.map((h) => [h.key, h.value?.toString() ?? ''])),
+      });
+    }
+  }
+  return out;
+}
+
+describe('KafkaEventStream retry and dead-letter topics (kafka-test-broker)', { timeout: 60_000 }, () => {
+  it('parks failed attempts on the group’s retry topic, then the message on its dead-letter topic', async () => {
+    const stream = streamFor({ retry: { baseDelayMs: 20, maxDelayMs: 50, jitter: 0 } });
+    try {
+      const attempts: number[] = [];
+      const sub = await stream.subscribe(
+        'payments',
+        (m) => {
+          attempts.push(m.attempt);
+          throw new Error(`declined on attempt ${m.attempt}`);
+        },
+        { group: 'billing' },
+      );
+      await stream.publish('payments', { id: 'pay-1', key: 'acct-9', payload: { amount: 5 }, maxRetries: 2 });
+      await waitFor('the dead letter', () => recordsOf('payments.dlq.billing').length === 1);
+      expect(attempts).toEqual([1, 2, 3]);
+
+      const retried = recordsOf('payments.retry.billing');
+      expect(retried.map((r) => r.headers['x-ig-attempt'])).toEqual(['2', '3']);
+      expect(retried.every((r) => r.headers['x-ig-id'] === 'pay-1')).toBe(true);
+      expect(retried.every((r) => Number(r.headers['x-ig-retry-at']) > 0)).toBe(true);
+
+      const [dead] = recordsOf('payments.dlq.billing');
+      expect(dead?.headers).toMatchObject({
+        'x-ig-id': 'pay-1',
+        'x-ig-dead-letter-reason': 'max-retries-exceeded',
+        'x-ig-last-error': expect.stringContaining('declined on attempt 3'),
+      });
+      expect(JSON.parse(dead?.value ?? 'null')).toEqual({ amount: 5 });
+      // Another group's topics are untouched: retries and dead letters belong to one group.
+      expect(broker.topicNames().filter((t) => t.startsWith('payments.') && !t.endsWith('.billing'))).toEqual(
+        [],
+      );
+      // The source record was committed once it was parked.
+      await waitFor('the commit', () => {
+        const committed = [0, 1, 2].map((p) => broker.committedOffset('billing', 'payments', p) ?? 0n);
+        return committed.reduce((a, b) => a + b, 0n) === 1n;
+      });
+      await sub.close();
+    } finally {
+      await stream.close();
+    }
+  });
+
+  it('replays a dead letter through the retry topic and marks it replayed on the dead-letter topic', async () => {
+    const stream = streamFor({ retry: { baseDelayMs: 20, maxDelayMs: 50, jitter: 0 } });
+    try {
+      let healthy = false;
+      const handled: DeliveredMessage[] = [];
+      const sub = await stream.subscribe(
+        'invoices',
+        (m) => {
+          if (!healthy) throw new Error('ledger offline');
+          handled.push(m);
+        },
+        { group: 'ledger' },
+      );
+      await stream.publish('invoices', { id: 'inv-1', payload: { n: 1 }, maxRetries: 0 });
+      await waitFor(
+        'the dead letter',
+        async () => (await stream.listDeadLetters('invoices', { group: 'ledger' })).length === 1,
+      );
+      healthy = true;
+      expect(await stream.replayDeadLetters('invoices', { group: 'ledger' })).toBe(1);
+      await waitFor('the replayed delivery', () => handled.length === 1);
+      expect(handled[0]).toMatchObject({ id: 'inv-1', attempt: 1 });
+      const dlq = recordsOf('invoices.dlq.ledger');
+      expect(dlq.map((r) => r.headers['x-ig-dlq-replayed'] ?? r.headers['x-ig-id'])).toEqual([
+        'inv-1',
+        'inv-1',
+      ]);
+      expect(await stream.listDeadLetters('invoices', { group: 'ledger' })).toEqual([]);
+      await sub.close();
+    } finally {
+      await stream.close();
+    }
+  });
+});
+
+describe('KafkaEventStream transform (Kafka transactions on kafka-test-broker)', { timeout: 60_000 }, () => {
+  it('produces each input’s outputs and commits its offset in one transaction', async () => {
+    const stream = streamFor();
+    try {
+      const transform = await stream.transform(
+        'raw-events',
+        'enriched-events',
+        (m) => [{ id: `${m.id}-enriched`, key: m.key, payload: { enriched: m.payload } }],
+        { group: 'enricher', transactionalId: 'enricher-1' },
+      );
+      const outputs: DeliveredMessage[] = [];
+      const reader = await stream.subscribe('enriched-events', (m) => void outputs.push(m), {
+        group: 'reader',
+      });
+      for (const n of [1, 2, 3])
+        await stream.publish('raw-events', { id: `e-${n}`, key: 'k', payload: { n } });
+      await waitFor('three enriched events', () => outputs.length === 3);
+      expect(outputs.map((m) => [m.id, m.payload])).toEqual([
+        ['e-1-enriched', { enriched: { n: 1 } }],
+        ['e-2-enriched', { enriched: { n: 2 } }],
+        ['e-3-enriched', { enriched: { n: 3 } }],
+      ]);
+      expect(recordsOf('enriched-events').every((r) => r.headers['x-ig-id']?.endsWith('-enriched'))).toBe(
+        true,
+      );
+      const committed = [0, 1, 2].map((p) => broker.committedOffset('enricher', 'raw-events', p) ?? 0n);
+      expect(committed.reduce((a, b) => a + b, 0n)).toBe(3n);
+      await reader.close();
+      await transform.close();
+    } finally {
+      await stream.close();
+    }
+  });
+});
