@@ -50,6 +50,7 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     defaultPartitions: config.defaultPartitions,
     minSessionTimeoutMs: config.minSessionTimeoutMs,
     maxSessionTimeoutMs: config.maxSessionTimeoutMs,
+    maxFetchWaitMs: config.maxFetchWaitMs,
     topics,
     groups,
     transactions: new TransactionCoordinator(topics, groups),

@@ -17,6 +17,13 @@ export interface TestBrokerOptions {
   minSessionTimeoutMs?: number;
   /** Largest session timeout a JoinGroup may ask for. */
   maxSessionTimeoutMs?: number;
+  /**
+   * Caps how long a Fetch waits for `min_bytes` (the client's `max_wait_time` still applies when
+   * shorter). An early empty answer is legal protocol — the client simply fetches again — and it
+   * keeps tests fast where the client under test cannot be told a shorter `maxWaitTimeInMs`
+   * (kafkajs waits for the fetch in flight before a consumer stops). Default: no cap.
+   */
+  maxFetchWaitMs?: number;
   /** Topics created before the broker accepts connections. */
   topics?: readonly { name: string; partitions?: number }[];
   /** Node id advertised for the single broker. */
@@ -32,6 +39,7 @@ export const testBrokerDefaults = {
   defaultPartitions: 1,
   minSessionTimeoutMs: 100,
   maxSessionTimeoutMs: 300_000,
+  maxFetchWaitMs: 2 ** 31 - 1,
   topics: [] as readonly { name: string; partitions?: number }[],
   nodeId: 1,
   clusterId: 'kafka-test-broker',
@@ -71,6 +79,7 @@ export function resolveTestBrokerOptions(options: TestBrokerOptions = {}): Resol
   integer('defaultPartitions', o.defaultPartitions, 1, 10_000);
   integer('minSessionTimeoutMs', o.minSessionTimeoutMs, 1, 2 ** 31 - 1);
   integer('maxSessionTimeoutMs', o.maxSessionTimeoutMs, o.minSessionTimeoutMs, 2 ** 31 - 1);
+  integer('maxFetchWaitMs', o.maxFetchWaitMs, 0, 2 ** 31 - 1);
   integer('nodeId', o.nodeId, 0, 2 ** 31 - 1);
   if (typeof o.host !== 'string' || o.host === '')
     throw invalid('host', o.host, 'expected a host name or address');

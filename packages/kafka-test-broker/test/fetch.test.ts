@@ -73,6 +73,26 @@ describe('Fetch long polling', () => {
     expect(missing.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   });
 
+  it('answers early, empty, when maxFetchWaitMs caps the client’s max_wait', async () => {
+    const capped = await startTestBroker({ topics: [{ name: 'capped' }], maxFetchWaitMs: 20 });
+    const client = await RawClient.open(capped.port);
+    try {
+      // The client asks to wait a minute; the test's timeout is far shorter.
+      const response = readFetchResponse(
+        await client.request(
+          ApiKey.Fetch,
+          11,
+          fetchBody('capped', 0, 0n, { maxWaitMs: 60_000, minBytes: 1 }),
+        ),
+      );
+      expect(response).toMatchObject({ errorCode: ErrorCode.NONE, highWatermark: 0n });
+      expect(response.records.length).toBe(0);
+    } finally {
+      client.close();
+      await capped.stop();
+    }
+  });
+
   it('leaves no fetch waiting when the broker stops', async () => {
     const own = await startTestBroker({ topics: [{ name: 'stopping' }] });
     const client = await RawClient.open(own.port);

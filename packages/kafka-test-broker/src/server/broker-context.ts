@@ -15,6 +15,7 @@ export interface BrokerContext {
   readonly defaultPartitions: number;
   readonly minSessionTimeoutMs: number;
   readonly maxSessionTimeoutMs: number;
+  readonly maxFetchWaitMs: number;
   readonly topics: TopicStore;
   readonly groups: GroupCoordinator;
   readonly transactions: TransactionCoordinator;

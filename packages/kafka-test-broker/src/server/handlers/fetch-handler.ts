@@ -27,7 +27,7 @@ interface PartitionResponse {
  */
 export const fetch: Handler = async ({ body, broker }) => {
   body.int32(); // replica id
-  const maxWaitMs = body.int32();
+  const maxWaitMs = Math.min(body.int32(), broker.maxFetchWaitMs);
   const minBytes = body.int32();
   const maxBytes = body.int32();
   const isolation = body.int8();
