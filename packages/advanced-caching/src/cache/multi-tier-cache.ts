@@ -59,14 +59,22 @@ export class MultiTierCache {
       assertKey(key, this.#maxKey);
     const t = this.#t;
     const e1 = t.l1?.get(key);
-    if (e1 !== undefined && Date.now() < e1.freshUntil && (await t.tagsCurrent(e1))) {
+    if (
+      e1 !== undefined &&
+      Date.now() < e1.freshUntil &&
+      (e1.tags.length === 0 || (await t.tagsCurrent(e1)))
+    ) {
       t.stats.l1Hits++;
       return e1.value as T;
     }
     if (t.l1) t.stats.l1Misses++;
     if (!t.l2) return undefined;
     const e2 = await t.readL2(key);
-    if (e2 !== undefined && Date.now() < e2.freshUntil && (await t.tagsCurrent(e2))) {
+    if (
+      e2 !== undefined &&
+      Date.now() < e2.freshUntil &&
+      (e2.tags.length === 0 || (await t.tagsCurrent(e2)))
+    ) {
       t.l1?.set({ key, entry: e2, ttlMs: e2.staleUntil - Date.now() });
       t.stats.l2Hits++;
       return e2.value as T;
@@ -110,8 +118,12 @@ export class MultiTierCache {
           entry.loadMs > 0 &&
           now - entry.loadMs * beta * Math.log(Math.random()) >= entry.freshUntil
         ) {
-          t.stats.earlyRefreshes++;
-          this.#loads.refreshInBackground(key, loader, this.#settings(key, options), entry);
+          try {
+            this.#loads.refreshInBackground(key, loader, this.#settings(key, options), entry);
+            t.stats.earlyRefreshes++;
+          } catch {
+            // Bad per-call options: the value is served; the next miss reports them.
+          }
         }
         return Promise.resolve(entry.value as T);
       }
