@@ -38,7 +38,10 @@ async function runSetup(url: string, headers: Record<string, string>, config: Sc
 }
 
 async function main(): Promise<void> {
+  // `pnpm … load -- --url X` passes the `--` through; drop it so the options are parsed.
+  const argv = process.argv.slice(2);
   const { values } = parseArgs({
+    args: argv[0] === '--' ? argv.slice(1) : argv,
     options: {
       url: { type: 'string' },
       scenario: { type: 'string', default: 'baseline' },
