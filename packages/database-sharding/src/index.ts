@@ -17,14 +17,12 @@ export {
 } from './query/aggregate-query.js';
 export type { AggregateMerge, MergeSpec, OrderByKey } from './query/merge-spec.js';
 export type { StatementResult } from './query/node-executor.js';
+export type { QueryContext, ShardQuery, ShardQueryResult } from './query/query-context.js';
 export {
   type BroadcastQuery,
   type BroadcastResult,
-  type QueryContext,
   QueryDistributor,
   type ShardFailure,
-  type ShardQuery,
-  type ShardQueryResult,
 } from './query/query-distributor.js';
 export { QUERY_CHANNEL, type QueryEvent, type QueryListener } from './query/query-events.js';
 export type { ShardTransaction } from './query/shard-transaction.js';

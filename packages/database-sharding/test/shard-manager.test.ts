@@ -19,7 +19,8 @@ function manager(replicas = 2): ShardManager {
 function healthy(m: ShardManager, lags: number[], syncedAt = 0): void {
   const shard = m.shard('s0');
   shard.primary.update({ status: 'up', inRecovery: false });
-  shard.replicas.forEach((r, i) => r.update({ status: 'up', inRecovery: true, lagMs: lags[i], syncedAt }));
+  for (const [i, r] of shard.replicas.entries())
+    r.update({ status: 'up', inRecovery: true, lagMs: lags[i], syncedAt });
 }
 
 describe('ShardManager node selection', () => {

@@ -1,5 +1,4 @@
 import { IntelGraphError } from '@intelgraph/errors';
-import type { ShardNode } from '../replicas/shard-node.js';
 import type { ShardRouter } from '../routing/shard-router.js';
 import type { ShardManager } from '../shard-manager.js';
 import type { RouteHint, ShardKey } from '../strategies/sharding-strategy.js';
@@ -7,41 +6,17 @@ import { keyString } from '../strategies/sharding-strategy.js';
 import { mergeResults, shardSql } from './merge-results.js';
 import type { MergeSpec } from './merge-spec.js';
 import { mustDiscard, NodeExecutor, type StatementResult } from './node-executor.js';
+import { NodeReader, shardResult } from './node-reader.js';
+import {
+  checkSql,
+  type QueryContext,
+  routeHint,
+  type ShardQuery,
+  type ShardQueryResult,
+} from './query-context.js';
 import { QueryEvents, type QueryListener } from './query-events.js';
 import { ReadYourWrites } from './read-your-writes.js';
 import { ShardTransaction } from './shard-transaction.js';
-
-/** Who is asking: the shard key and whether a replica may answer. */
-export interface QueryContext {
-  /** The shard key (tenant). Falls back to `context[shardKeyField]` (e.g. `tenantId`). */
-  readonly shardKey?: ShardKey;
-  /** May be served by a replica. Default false (primary). */
-  readonly readonly?: boolean;
-  /** Region for the geo strategy. */
-  readonly region?: string;
-  /**
-   * Read-your-writes scope (e.g. the GraphQL request context object): reads after a write in
-   * the same session see that write. Default: the context object itself.
-   */
-  readonly session?: object;
-  /** Several keys: allowed for reads on one shard; a write whose keys span shards is refused. */
-  readonly shardKeys?: readonly ShardKey[];
-  readonly [field: string]: unknown;
-}
-
-export interface ShardQuery {
-  readonly sql: string;
-  readonly params?: readonly unknown[];
-  readonly context: QueryContext;
-  /** Per-statement deadline in ms (default: the pool's `queryTimeoutMs`). */
-  readonly timeoutMs?: number;
-}
-
-export interface ShardQueryResult<R> extends StatementResult<R> {
-  readonly shardId: string;
-  readonly node: string;
-  readonly target: 'primary' | 'replica';
-}
 
 export interface BroadcastQuery {
   readonly sql: string;
@@ -81,11 +56,13 @@ export class QueryDistributor {
   readonly #events = new QueryEvents();
   readonly #executor: NodeExecutor;
   readonly #ryw = new ReadYourWrites();
+  readonly #reader: NodeReader;
 
   constructor(manager: ShardManager, router: ShardRouter) {
     this.manager = manager;
     this.router = router;
     this.#executor = new NodeExecutor(manager.metrics, this.#events);
+    this.#reader = new NodeReader(manager, this.#executor);
   }
 
   /** Observes every statement (shard, node, primary/replica, duration, error). Returns an unsubscribe. */
@@ -111,7 +88,7 @@ export class QueryDistributor {
       };
       const session = context.session ?? context;
       if (readonly)
-        return await this.#read<R>(
+        return await this.#reader.read<R>(
           shardId,
           query.sql,
           params,
@@ -195,7 +172,7 @@ export class QueryDistributor {
       const session = query.context?.session ?? query.context;
       const settled = await Promise.allSettled(
         shardIds.map((id) =>
-          this.#read<Record<string, unknown>>(
+          this.#reader.read<Record<string, unknown>>(
             id,
             sql,
             params,
@@ -272,64 +249,6 @@ export class QueryDistributor {
     }
     return [...shards][0]!;
   }
-
-  /** A read on a replica or the primary, retried once on another node when the first fails retryably. */
-  async #read<R>(
-    shardId: string,
-    sql: string,
-    params: readonly unknown[],
-    options: { operation: 'executeOnShard' | 'broadcast'; timeoutMs?: number },
-    writtenAt: number | undefined,
-    retryTimeouts = true,
-  ): Promise<ShardQueryResult<R>> {
-    const first = this.manager.reader(shardId, writtenAt);
-    try {
-      return shardResult(await this.#executor.execute<R>(first, sql, params, options), first);
-    } catch (error) {
-      if (!retryableElsewhere(error, retryTimeouts)) throw error;
-      let second: ShardNode;
-      try {
-        second = this.manager.reader(shardId, writtenAt, first);
-      } catch {
-        throw error;
-      }
-      this.manager.metrics?.failovers.inc({
-        shard: shardId,
-        from: first.id,
-        to: second.id,
-        reason: (error as IntelGraphError).code,
-      });
-      return shardResult(await this.#executor.execute<R>(second, sql, params, options), second);
-    }
-  }
-}
-
-/*
- * Built field by field: spreading the statement result into a new object was the single most
- * expensive line of the hot path (V8 leaves its fast object-clone path there; measured with --cpu-prof).
- */
-function shardResult<R>(result: StatementResult<R>, node: ShardNode): ShardQueryResult<R> {
-  return {
-    rows: result.rows,
-    rowCount: result.rowCount,
-    fields: result.fields,
-    shardId: node.shardId,
-    node: node.id,
-    target: node.role,
-  };
-}
-
-function routeHint(context: QueryContext): RouteHint | undefined {
-  return context.region === undefined ? undefined : { region: context.region };
-}
-
-function retryableElsewhere(error: unknown, timeouts: boolean): boolean {
-  if (!IntelGraphError.is(error)) return false;
-  if (error.code === 'SHARD_UNAVAILABLE') return true;
-  if (error.code === 'SHARD_QUERY_TIMEOUT') return timeouts;
-  const state = error.details.sqlState;
-  // 40001 on a standby: canceled by a recovery conflict; 25006: the node turned out read-only.
-  return error.code === 'SHARD_QUERY_FAILED' && (state === '40001' || state === '25006');
 }
 
 function toShardError(shardId: string, error: unknown): IntelGraphError {
@@ -338,20 +257,4 @@ function toShardError(shardId: string, error: unknown): IntelGraphError {
     cause: error,
     details: { shardId },
   });
-}
-
-/** Values travel as parameters: refuse a non-string statement or non-array params outright. */
-function checkSql(sql: unknown, params: unknown): void {
-  if (typeof sql !== 'string' || sql.trim() === '' || (params !== undefined && !Array.isArray(params))) {
-    throw new IntelGraphError(
-      'CONFIG_INVALID',
-      'a query needs `sql` (a non-empty string) and `params` (an array of values)',
-      {
-        input: {
-          sql: typeof sql === 'string' ? sql : typeof sql,
-          params: Array.isArray(params) ? params.length : typeof params,
-        },
-      },
-    );
-  }
 }
