@@ -63,6 +63,23 @@ describe('MultiTierCache with Redis', () => {
     expect(await b.get('k')).toBe('v2');
   });
 
+  it('without the bus, an L1 copy is stale for at most l1.ttl', async () => {
+    const prefix = uniquePrefix('nobus');
+    prefixes.push(prefix);
+    const make = () =>
+      new MultiTierCache({ prefix, l2: { redis }, l1: { ttl: 0.3 }, crossInstanceInvalidation: false });
+    const a = make();
+    const b = make();
+    open.push(a, b);
+    await a.set('k', 'v1');
+    expect(await b.get('k')).toBe('v1');
+    await a.set('k', 'v2');
+    await sleep(50);
+    expect(await b.get('k')).toBe('v1'); // no message: b's copy is stale...
+    await sleep(300);
+    expect(await b.get('k')).toBe('v2'); // ...until its L1 TTL ends
+  });
+
   it('a delete on one instance removes the key from L2 and from L1 everywhere', async () => {
     const { a, b } = await pair();
     await a.mset([
