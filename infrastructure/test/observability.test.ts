@@ -139,3 +139,18 @@ describe('metrics agree with the code', () => {
     }
   });
 });
+
+describe('alert runbook', () => {
+  it('every alert has a runbook section, and every section an alert', () => {
+    const runbook = readFileSync(path.join(REPO_ROOT, 'docs/runbooks/alerts.md'), 'utf8');
+    const sections = [...runbook.matchAll(/^### (\w+)$/gm)].map((m) => m[1]!.toLowerCase());
+    const alerts = rules.groups.flatMap(
+      (g: { rules: { alert?: string; annotations?: { runbook_url?: string } }[] }) =>
+        g.rules.filter((r) => r.alert),
+    );
+    for (const a of alerts) {
+      expect(a.annotations?.runbook_url).toBe(`docs/runbooks/alerts.md#${a.alert!.toLowerCase()}`);
+    }
+    expect(sections.sort()).toEqual(alerts.map((a: { alert: string }) => a.alert.toLowerCase()).sort());
+  });
+});
