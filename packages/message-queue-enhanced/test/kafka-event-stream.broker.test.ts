@@ -1,6 +1,11 @@
+import { logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../../kafka-test-broker/src/index.js';
-import { KafkaEventStream, type KafkaEventStreamOptions } from '../src/kafka/kafka-event-stream.js';
+import {
+  KAFKA_DEFAULTS,
+  KafkaEventStream,
+  type KafkaEventStreamOptions,
+} from '../src/kafka/kafka-event-stream.js';
 import type { DeliveredMessage } from '../src/messages/message.js';
 import type { TransportOptions } from '../src/transport/transport-options.js';
 import { runTransportContract } from './contract/transport-contract.js';
@@ -13,7 +18,7 @@ import { runTransportContract } from './contract/transport-contract.js';
 let broker: TestBroker;
 
 beforeAll(async () => {
-  broker = await startTestBroker();
+  broker = await startTestBroker({ maxFetchWaitMs: 200 });
 });
 afterAll(async () => {
   await broker?.stop();
@@ -27,7 +32,7 @@ function streamFor(options: TransportOptions & Partial<KafkaEventStreamOptions> 
     brokers: broker.brokers,
     sessionTimeoutMs: 10_000,
     ...options,
-    kafka: { retry: { initialRetryTime: 50, maxRetryTime: 1_000, retries: 8 } },
+    kafka: { logLevel: logLevel.NOTHING, retry: { initialRetryTime: 50, maxRetryTime: 1_000, retries: 8 } },
   });
 }
 
@@ -41,25 +46,24 @@ const waitFor = async (what: string, condition: () => boolean | Promise<boolean>
   }
 };
 
-/** Every record of a topic, across its partitions, with its headers as text. */
+/** Every record of a topic this library created, across its partitions, with headers as text. */
 function recordsOf(
   topic: string,
 ): { partition: number; value: string | null; headers: Record<string, string> }[] {
-  const out: { partition: number; value: string | null; headers: Record<string, string> }[] = [];
-  for (let partition = 0; broker.topicNames().includes(topic); partition++) {
-    if (partition > 64) break;
-    const records = broker.records(topic, partition);
-    if (records.length === 0 && partition >= 3) break;
-    for (const r of records) {
-      out.push({
-        partition,
-        value: r.value?.toString() ?? null,
-        headers: Object.fromEntries(r.headers.map((h) => [h.key, h.value?.toString() ?? ''])),
-      });
-    }
-  }
-  return out;
+  return Array.from({ length: KAFKA_DEFAULTS.numPartitions }, (_, partition) =>
+    broker.records(topic, partition).map((r) => ({
+      partition,
+      value: r.value?.toString() ?? null,
+      headers: Object.fromEntries(r.headers.map((h) => [h.key, h.value?.toString() ?? ''])),
+    })),
+  ).flat();
 }
+
+const committedTotal = (group: string, topic: string) =>
+  Array.from(
+    { length: KAFKA_DEFAULTS.numPartitions },
+    (_, p) => broker.committedOffset(group, topic, p) ?? 0n,
+  ).reduce((a, b) => a + b, 0n);
 
 describe('KafkaEventStream retry and dead-letter topics (kafka-test-broker)', { timeout: 60_000 }, () => {
   it('parks failed attempts on the group’s retry topic, then the message on its dead-letter topic', async () => {
@@ -95,10 +99,7 @@ describe('KafkaEventStream retry and dead-letter topics (kafka-test-broker)', { 
         [],
       );
       // The source record was committed once it was parked.
-      await waitFor('the commit', () => {
-        const committed = [0, 1, 2].map((p) => broker.committedOffset('billing', 'payments', p) ?? 0n);
-        return committed.reduce((a, b) => a + b, 0n) === 1n;
-      });
+      await waitFor('the commit', () => committedTotal('billing', 'payments') === 1n);
       await sub.close();
     } finally {
       await stream.close();
@@ -118,7 +119,9 @@ describe('KafkaEventStream retry and dead-letter topics (kafka-test-broker)', { 
         },
         { group: 'ledger' },
       );
-      await stream.publish('invoices', { id: 'inv-1', payload: { n: 1 }, maxRetries: 0 });
+      // Keyed: the replay marker then lands on the dead letter's partition (see the report on
+      // keyless dead letters, whose marker may land on another partition and be read first).
+      await stream.publish('invoices', { id: 'inv-1', key: 'customer-4', payload: { n: 1 }, maxRetries: 0 });
       await waitFor(
         'the dead letter',
         async () => (await stream.listDeadLetters('invoices', { group: 'ledger' })).length === 1,
@@ -165,8 +168,7 @@ describe('KafkaEventStream transform (Kafka transactions on kafka-test-broker)',
       expect(recordsOf('enriched-events').every((r) => r.headers['x-ig-id']?.endsWith('-enriched'))).toBe(
         true,
       );
-      const committed = [0, 1, 2].map((p) => broker.committedOffset('enricher', 'raw-events', p) ?? 0n);
-      expect(committed.reduce((a, b) => a + b, 0n)).toBe(3n);
+      expect(committedTotal('enricher', 'raw-events')).toBe(3n);
       await reader.close();
       await transform.close();
     } finally {
