@@ -1,5 +1,5 @@
 import { IntelGraphError } from '@intelgraph/errors';
-import { IdentitySigner } from '@intelgraph/identity';
+import { IDENTITY_HEADER, IdentitySigner } from '@intelgraph/identity';
 import { createMetricsRegistry, type Logger } from '@intelgraph/telemetry';
 import type { GatewayConfig } from './config.js';
 import { Gateway } from './gateway-server.js';
@@ -46,7 +46,7 @@ function pairs(list: readonly string[] | undefined): Record<string, string> {
 }
 
 /** The supergraph source the config names: a file (hot-reloaded) or composition of running subgraphs. */
-export function supergraphSourceFrom(config: GatewayConfig): SupergraphSource {
+export function supergraphSourceFrom(config: GatewayConfig, signer?: IdentitySigner): SupergraphSource {
   if (config.supergraphPath)
     return new FileSupergraphSource({
       path: config.supergraphPath,
@@ -58,6 +58,17 @@ export function supergraphSourceFrom(config: GatewayConfig): SupergraphSource {
       subgraphs: Object.entries(pairs(config.subgraphs)).map(([name, url]) => ({ name, url })),
       pollMs: config.supergraphPollMs,
       transform: acceptSecurityFeatures,
+      // Subgraphs serve only signed requests, `_service { sdl }` included.
+      headers: (): Record<string, string> =>
+        signer
+          ? {
+              [IDENTITY_HEADER]: signer.sign({
+                tenantId: config.anonymousTenant,
+                userId: undefined,
+                scopes: [],
+              }),
+            }
+          : {},
     });
   }
   throw new IntelGraphError(
@@ -154,7 +165,7 @@ export async function buildGateway(config: GatewayConfig, deps: BuildGatewayDeps
     }),
     ...(config.graphiql ? [useGraphiQL()] : []),
   ];
-  const supergraph = supergraphSourceFrom(config);
+  const supergraph = supergraphSourceFrom(config, signer);
   supergraph.onEvent((event) => {
     metrics.supergraphUpdates.inc({ result: event.kind });
     if (event.kind === 'failed')

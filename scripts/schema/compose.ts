@@ -1,0 +1,30 @@
+/**
+ * `pnpm schema:compose`: composes the supergraph from every subgraph's SDL (each
+ * `subgraphs/<name>/src/index.ts` SubgraphDefinition) and writes it to gateway/supergraph.graphql
+ * (or --out FILE). Routing URLs: --url name=url (repeatable), else loopback on each subgraph's
+ * default port. Exits 1 with the composition errors when it fails.
+ */
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadSubgraphs } from '../../gateway/src/schema/subgraph-catalog.js';
+import { composeSupergraph } from '../../gateway/src/supergraph/compose.js';
+
+const root = resolve(import.meta.dirname, '..', '..');
+const { values } = parseArgs({
+  options: { out: { type: 'string' }, url: { type: 'string', multiple: true }, root: { type: 'string' } },
+});
+const urls = Object.fromEntries(
+  (values.url ?? []).map((u) => [u.slice(0, u.indexOf('=')), u.slice(u.indexOf('=') + 1)]),
+);
+const repo = values.root ? resolve(values.root) : root;
+const out = values.out ? resolve(values.out) : join(root, 'gateway', 'supergraph.graphql');
+try {
+  const subgraphs = await loadSubgraphs(repo, urls);
+  const sdl = composeSupergraph(subgraphs);
+  writeFileSync(out, sdl);
+  console.log(`composed ${subgraphs.map((s) => `${s.name} (${s.url})`).join(', ')} → ${out}`);
+} catch (error) {
+  console.error(`schema:compose failed:\n${(error as Error).message}`);
+  process.exit(1);
+}

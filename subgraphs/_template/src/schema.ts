@@ -1,0 +1,22 @@
+import { parse } from 'graphql';
+
+/** The __name__ subgraph's schema. Add types here; `pnpm schema:check` tells you what breaks clients. */
+export const __camel__TypeDefs = parse(/* GraphQL */ `
+  extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@authenticated"])
+
+  "One __Name__ note of the caller's tenant."
+  type __Name__Note @key(fields: "id") {
+    id: ID!
+    text: String!
+    createdAt: String!
+  }
+
+  type Query {
+    "The caller's tenant's notes, newest first."
+    __camel__Notes(first: Int = 20): [__Name__Note!]!
+  }
+
+  type Mutation {
+    add__Name__Note(text: String!): __Name__Note! @authenticated
+  }
+`);
