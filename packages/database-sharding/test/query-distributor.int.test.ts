@@ -193,6 +193,11 @@ describe('QueryDistributor on three real shards with streaming replicas', () => 
       sqlState: '23505',
       shardId: cluster.router.route('tenant-2'),
     });
+    expect(await registry.getSingleMetricAsString('intelgraph_shard_query_errors_total')).toMatch(
+      new RegExp(
+        `shard="${cluster.router.route('tenant-2')}",node="[^"]+/primary",role="primary",code="SHARD_QUERY_FAILED"} 1`,
+      ),
+    );
   });
 
   it('routes many keys to one group per shard, and routable ids to their tenant shard', () => {
