@@ -206,10 +206,24 @@ ensure_promtool() {
   say "promtool: installed"
 }
 
+# ---------------------------------------------------------------- chromium (GraphiQL browser test)
+# Not a service: the headless browser gateway/test/graphiql.int.test.ts drives with playwright-core.
+ensure_chromium() {
+  if [ -x /usr/bin/chromium ]; then
+    say "chromium: $(/usr/bin/chromium --version 2>/dev/null | awk '{print $2}') installed"
+    return
+  fi
+  apt_install chromium ||
+    fail "chromium is not installed. Install it (Debian: apt-get install chromium) so that /usr/bin/chromium exists (the gateway's GraphiQL test drives it headless)."
+  [ -x /usr/bin/chromium ] || fail "installing chromium did not provide /usr/bin/chromium"
+  say "chromium: installed"
+}
+
 start=$(date +%s%N)
 ensure_postgres
 ensure_replica
 ensure_redis
 ensure_rabbitmq
 ensure_promtool
+ensure_chromium
 say "all services ready in $((($(date +%s%N) - start) / 1000000)) ms"

@@ -36,6 +36,9 @@ export function usePersistedQueries(options: PersistedQueriesOptions): GatewayPl
         | undefined;
       let hash: string | undefined;
       if (ext !== undefined) {
+        // Handled here: Apollo Server (its own APQ off) must not see the extension.
+        const { persistedQuery: _, ...rest } = params.extensions!;
+        params.extensions = Object.keys(rest).length > 0 ? rest : undefined;
         if (
           typeof ext !== 'object' ||
           ext === null ||

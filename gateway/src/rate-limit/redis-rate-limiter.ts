@@ -34,10 +34,12 @@ export interface RedisRateLimiterOptions {
  * through (and reports the error): a rate limiter must not turn a cache outage into an API outage.
  */
 export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLimiter {
+  // A command waits for the connection (offline queue) but at most one reconnect and 500 ms:
+  // past that the limiter fails open rather than holding the request.
   const redis = new Redis(options.url, {
     maxRetriesPerRequest: 1,
-    enableOfflineQueue: false,
-    lazyConnect: false,
+    commandTimeout: 500,
+    connectTimeout: 2000,
   }) as GcraRedis;
   redis.on('error', () => {});
   redis.defineCommand('gcra', { numberOfKeys: 1, lua: GCRA });

@@ -1,0 +1,85 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { composeSupergraph } from '../src/supergraph/compose.js';
+import { type ClassicSubgraphs, startClassicSubgraphs } from './fixtures/classic-subgraphs.js';
+
+const bin = join(import.meta.dirname, '..', 'bin', 'intelgraph-gateway.js');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+let subgraphs: ClassicSubgraphs;
+let supergraph: string;
+beforeAll(async () => {
+  subgraphs = await startClassicSubgraphs();
+  supergraph = join(mkdtempSync(join(tmpdir(), 'cli-')), 'supergraph.graphql');
+  writeFileSync(
+    supergraph,
+    composeSupergraph(subgraphs.all.map((s) => ({ name: s.name, url: s.url, sdl: s.sdl }))),
+  );
+});
+afterAll(() => subgraphs.stop());
+
+describe('intelgraph-gateway CLI', () => {
+  it('fronts a supergraph file on --port, and drains and exits 0 on SIGTERM', async () => {
+    const port = await freePort();
+    const child = spawn(
+      process.execPath,
+      [bin, '--supergraph', supergraph, '--port', String(port), '--host', '127.0.0.1'],
+      {
+        env: { ...process.env, LOG_LEVEL: 'info' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    try {
+      const deadline = Date.now() + 30_000;
+      let body: unknown;
+      while (Date.now() < deadline) {
+        try {
+          const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ query: '{ me { name } }' }),
+          });
+          if (res.status === 200) {
+            body = await res.json();
+            break;
+          }
+        } catch {
+          // not listening yet
+        }
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(body, output).toEqual({ data: { me: { name: 'Ada Lovelace' } } });
+      expect(output).toContain('"msg":"gateway serving"');
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+  }, 60_000);
+
+  it('exits 78 naming the variable on a bad setting', async () => {
+    const child = spawn(process.execPath, [bin, '--supergraph', supergraph, '--port', '99999'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(78);
+    expect(err).toContain("PORT='99999'");
+  }, 30_000);
+});
