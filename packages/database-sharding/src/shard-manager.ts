@@ -107,7 +107,14 @@ export class ShardManager extends EventEmitter<ShardManagerEvents> {
     clearTimeout(this.#timer);
     await this.#round?.catch(() => {});
     for (const probe of this.#probes.values()) probe.close();
-    await Promise.all(this.allNodes().map((n) => n.pool.end().catch(() => {})));
+    // pool.end() waits for each client's goodbye; a partitioned server never answers, and a
+    // shutdown must not hang on it: give up waiting after the connect timeout.
+    let timer: NodeJS.Timeout | undefined;
+    const giveUp = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.options.pool.connectionTimeoutMs);
+    });
+    await Promise.race([Promise.all(this.allNodes().map((n) => n.pool.end().catch(() => {}))), giveUp]);
+    clearTimeout(timer);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -44,4 +44,16 @@ describe('OperationFence', () => {
     );
     fence.open();
   });
+
+  it('gives up closing after the timeout, reopening, when an operation in scope never finishes', async () => {
+    const fence = new OperationFence();
+    const stuck = await fence.enter('k', true);
+    await expect(fence.close({ keys: () => true, reads: false, broadcasts: false }, 50)).rejects.toThrow(
+      /did not finish/,
+    );
+    expect(fence.closed).toBe(false);
+    const other = await fence.enter('k', true); // not held
+    other();
+    stuck();
+  });
 });

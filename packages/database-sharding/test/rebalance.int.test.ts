@@ -27,6 +27,56 @@ describe('rebalancing: adding a fourth shard under concurrent writes', () => {
     await added?.drop();
   });
 
+  it('abandons the move before switching when a transaction on a moving key outlasts the fence timeout', async () => {
+    const { distributor, router, manager } = cluster;
+    const tenants = Array.from({ length: 40 }, (_, i) => `pre-${i}`);
+    for (const t of tenants) {
+      await distributor.executeOnShard({
+        sql: 'INSERT INTO entities (id, tenant_id, kind, score, name) VALUES ($1, $2, $3, 1, $4)',
+        params: [routableId(t), t, 'k', 'n'],
+        context: { shardKey: t },
+      });
+    }
+    const rebalancer = new Rebalancer({
+      manager,
+      router,
+      tables: [{ name: 'entities', shardKeyColumn: 'tenant_id', primaryKey: ['id'] }],
+      fenceTimeoutMs: 300,
+    });
+    const plan = await rebalancer.plan({ id: 'shard-3', primary: added.url });
+    const moving = [...plan.moves.values()].flat()[0]!;
+    let finish!: () => void;
+    const held = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    // Holds no lock PostgreSQL would wait on (the copy must proceed): only the fence sees it.
+    const stuck = distributor.transaction(moving, async (tx) => {
+      await tx.query('SELECT 1');
+      await held;
+    });
+    const started = performance.now();
+    const error = await rebalancer.execute(plan).catch((e: unknown) => e);
+    expect(performance.now() - started).toBeLessThan(4000); // the fence timeout, not a statement timeout
+    expect((error as Error).cause).toMatchObject({
+      message: expect.stringMatching(/did not finish within 300 ms/),
+    });
+    finish();
+    await stuck;
+    expect(error).toMatchObject({ code: 'SHARD_REBALANCE_FAILED', details: { switched: false } });
+    expect(router.shardIds).toEqual(['shard-0', 'shard-1', 'shard-2']);
+    const c = new pg.Client({ connectionString: added.url });
+    await c.connect();
+    const onTarget = await c.query('SELECT count(*)::int AS n FROM entities');
+    await c.end();
+    expect(onTarget.rows[0].n).toBe(0);
+    const { rows } = await distributor.broadcast<{ n: string }>({
+      sql: 'SELECT count(*) AS n FROM entities',
+      merge: { aggregates: { n: 'count' } },
+    });
+    expect(rows[0]!.n).toBe(String(tenants.length));
+    await distributor.eachShard('DELETE FROM entities');
+  });
+
   it('moves exactly the keys the new ring gives the new shard, losing no write made during the move', async () => {
     const { distributor, router, manager } = cluster;
     const expected = new Map<string, Row>();
@@ -105,6 +155,7 @@ describe('rebalancing: adding a fourth shard under concurrent writes', () => {
     expect(opsDuring).toBeGreaterThan(0);
     expect(router.shardIds).toEqual(['shard-0', 'shard-1', 'shard-2', 'shard-3']);
     expect(report.copiedRows).toBeGreaterThan(0);
+    expect(report.leftoverCapture).toEqual([]);
     expect(report.movedKeys).toBeGreaterThanOrEqual(plan.movedKeys);
 
     // Every row is on exactly the shard the new ring names, and the rows are exactly the expected ones.

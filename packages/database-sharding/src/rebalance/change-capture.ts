@@ -18,7 +18,30 @@ function literal(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
 }
 
+/*
+ * CREATE/DROP TRIGGER wait for every running writer of the table, and every later writer queues
+ * behind them: a long transaction would stall the whole table. A lock timeout makes that a clear,
+ * early failure of the move instead.
+ */
+const LOCK_TIMEOUT = "SET LOCAL lock_timeout = '5s'";
+
 export async function installCapture(
+  client: pg.ClientBase,
+  tables: readonly ShardedTable[],
+  keys: readonly string[],
+): Promise<void> {
+  await client.query('BEGIN');
+  try {
+    await client.query(LOCK_TIMEOUT);
+    await createCapture(client, tables, keys);
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  }
+}
+
+async function createCapture(
   client: pg.ClientBase,
   tables: readonly ShardedTable[],
   keys: readonly string[],
@@ -78,8 +101,16 @@ export async function readLog(
 }
 
 export async function removeCapture(client: pg.ClientBase, tables: readonly ShardedTable[]): Promise<void> {
-  for (const table of tables) await client.query(`DROP TRIGGER IF EXISTS ${TRIGGER} ON ${q(table.name)}`);
-  await client.query(`DROP FUNCTION IF EXISTS ${FN}()`);
-  await client.query(`DROP TABLE IF EXISTS ${LOG}`);
-  await client.query(`DROP TABLE IF EXISTS ${KEYS}`);
+  await client.query('BEGIN');
+  try {
+    await client.query(LOCK_TIMEOUT);
+    for (const table of tables) await client.query(`DROP TRIGGER IF EXISTS ${TRIGGER} ON ${q(table.name)}`);
+    await client.query(`DROP FUNCTION IF EXISTS ${FN}()`);
+    await client.query(`DROP TABLE IF EXISTS ${LOG}`);
+    await client.query(`DROP TABLE IF EXISTS ${KEYS}`);
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  }
 }

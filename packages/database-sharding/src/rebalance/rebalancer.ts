@@ -19,6 +19,11 @@ export interface RebalancerOptions {
   readonly catchUpThreshold?: number;
   /** Give up the online catch-up after this many rounds and go to the fenced phase. Default 20. */
   readonly maxCatchUpRounds?: number;
+  /**
+   * How long to wait for running operations on moving keys to finish once the fence closes
+   * (e.g. a long transaction). Past it the move is abandoned before switching. Default 30000 ms.
+   */
+  readonly fenceTimeoutMs?: number;
 }
 
 export interface RebalanceReport {
@@ -32,6 +37,8 @@ export interface RebalanceReport {
   readonly deletedSourceRows: number;
   /** How long operations on moving keys were held. */
   readonly fencedMs: number;
+  /** Source shards where the capture trigger could not be removed (drop `ig_rebalance_*` there). */
+  readonly leftoverCapture: string[];
 }
 
 type Row = Record<string, unknown>;
@@ -57,7 +64,13 @@ export class Rebalancer {
   readonly #o: Required<RebalancerOptions>;
 
   constructor(options: RebalancerOptions) {
-    this.#o = { batchSize: 500, catchUpThreshold: 50, maxCatchUpRounds: 20, ...options };
+    this.#o = {
+      batchSize: 500,
+      catchUpThreshold: 50,
+      maxCatchUpRounds: 20,
+      fenceTimeoutMs: 30_000,
+      ...options,
+    };
     if (options.manager.options.strategy !== 'hash') {
       throw new IntelGraphError(
         'CONFIG_INVALID',
@@ -100,6 +113,9 @@ export class Rebalancer {
     };
     const cursors = new Map<string, string>();
     let switched = false;
+    let failure: unknown;
+    // Keys first written during the move (not in the plan) that the new ring gives the new shard.
+    const late = new Map<string, string[]>();
     try {
       for (const shardId of plan.moves.keys()) sources.set(shardId, await this.#client(shardId));
       // 2. capture, 3. copy
@@ -124,12 +140,10 @@ export class Rebalancer {
       // 5. fenced switch
       const moving = (key: string): boolean => router.route(key) !== plan.strategy.route(key);
       const fencedAt = performance.now();
-      await router.fence.close({ keys: moving, reads: true, broadcasts: true });
+      await router.fence.close({ keys: moving, reads: true, broadcasts: true }, this.#o.fenceTimeoutMs);
       try {
         for (const [shardId, source] of sources)
           stats.replayedChanges += await this.#replay(source, target, copiers, cursors, shardId);
-        // Keys first written during the move (not in the plan) that the new ring gives the new shard.
-        const late = new Map<string, string[]>();
         for (const shardId of router.shardIds) {
           const planned = new Set(plan.moves.get(shardId) ?? []);
           const extra = (await this.#distinctKeys(shardId)).filter(
@@ -159,25 +173,54 @@ export class Rebalancer {
         stats.fencedMs = performance.now() - fencedAt;
         router.fence.open();
       }
-      return { newShardId: plan.newShardId, movedKeys: plan.movedKeys + stats.lateKeys, ...stats };
     } catch (error) {
+      failure = error;
       if (!switched) {
         // Routing never changed: the sources are authoritative; drop the partial copy.
-        for (const keys of plan.moves.values())
+        for (const keys of [...plan.moves.values(), ...late.values()])
           for (const copier of copiers.values()) await copier.deleteKeys(target, keys).catch(() => {});
       }
+    }
+    const leftoverCapture = await this.#cleanup(sources);
+    target.release();
+    if (failure !== undefined) {
       throw new IntelGraphError(
         'SHARD_REBALANCE_FAILED',
         `adding shard '${plan.newShardId}' failed ${switched ? 'after routing switched (moved rows may remain on the sources)' : 'before routing switched (nothing changed)'}`,
-        { input: plan.newShardId, cause: error, details: { switched, shardId: plan.newShardId } },
+        {
+          input: plan.newShardId,
+          cause: failure,
+          details: { switched, shardId: plan.newShardId, leftoverCapture },
+        },
       );
-    } finally {
-      for (const source of sources.values()) {
-        await removeCapture(source, tables).catch(() => {});
-        source.release();
-      }
-      target.release();
     }
+    return {
+      newShardId: plan.newShardId,
+      movedKeys: plan.movedKeys + stats.lateKeys,
+      ...stats,
+      leftoverCapture,
+    };
+  }
+
+  /**
+   * Removes the capture trigger and tables from every source (three attempts each: dropping a
+   * trigger waits for the table's writers); returns the shards where that failed.
+   */
+  async #cleanup(sources: Map<string, pg.PoolClient>): Promise<string[]> {
+    const leftovers: string[] = [];
+    for (const [shardId, source] of sources) {
+      await source.query('ROLLBACK').catch(() => {}); // in case a failure left a transaction open
+      let removed = false;
+      for (let attempt = 0; attempt < 3 && !removed; attempt++) {
+        removed = await removeCapture(source, this.#o.tables).then(
+          () => true,
+          () => false,
+        );
+      }
+      if (!removed) leftovers.push(shardId);
+      source.release();
+    }
+    return leftovers;
   }
 
   /** Replays the capture log of one source shard onto the target; returns changes replayed. */

@@ -67,18 +67,33 @@ export class OperationFence {
     return this.#scope !== undefined;
   }
 
-  /** Holds new in-scope operations and resolves when the running ones have finished. */
-  async close(scope: FenceScope): Promise<void> {
+  /**
+   * Holds new in-scope operations and resolves when the running ones have finished. If they have
+   * not finished within `timeoutMs` (a stuck transaction), the fence opens again and this rejects:
+   * the caller must not assume the keys are quiet.
+   */
+  async close(scope: FenceScope, timeoutMs = Infinity): Promise<void> {
     if (this.#scope) throw new Error('the fence is already closed');
     this.#scope = scope;
     this.#opened = new Promise((resolve) => {
       this.#open = resolve;
     });
     if (!this.#busy(scope)) return;
-    await new Promise<void>((resolve) => {
-      this.#drained = resolve;
-    });
-    this.#drained = undefined;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        this.#drained = resolve;
+        if (Number.isFinite(timeoutMs)) {
+          timer = setTimeout(() => {
+            this.open();
+            reject(new Error(`operations in scope did not finish within ${timeoutMs} ms`));
+          }, timeoutMs);
+        }
+      });
+    } finally {
+      clearTimeout(timer);
+      this.#drained = undefined;
+    }
   }
 
   open(): void {
