@@ -15,7 +15,8 @@ const USAGE = `Chaos runs: each fault applied during a load run against the real
 
 Usage: bash scripts/performance-testing/chaos-test.sh [--fault NAME[,NAME…]] [--duration S] [--inject-at S] [--fault-seconds S] [--connections N]
 Faults: replica-stopped, primary-blackholed, redis-stopped, rabbitmq-restarted, subgraph-killed, subgraph-latency (default: all)
-CHAOS_REAL=1 stops the real replica / Redis / RabbitMQ instead of cutting the platform's proxies to them.`;
+CHAOS_REAL=1 stops the real replica / Redis / RabbitMQ instead of cutting the platform's proxies to them.
+CHAOS_SUBGRAPHS=accounts,entities limits the subgraphs started (default: every installed one).`;
 
 interface Row {
   readonly fault: string;
@@ -71,7 +72,8 @@ async function main(): Promise<void> {
   const logDir = path.join(root, '.reports', 'chaos', new Date().toISOString().replace(/[:.]/g, '-'));
   mkdirSync(logDir, { recursive: true });
   process.stdout.write(`starting the platform (logs: ${logDir})\n`);
-  const platform = await startChaosPlatform({ root, logDir });
+  const only = (process.env.CHAOS_SUBGRAPHS ?? '').split(',').filter(Boolean);
+  const platform = await startChaosPlatform({ root, logDir, subgraphs: only });
   const rows: Row[] = [];
   try {
     const headers = authHeaders({
@@ -151,11 +153,14 @@ async function main(): Promise<void> {
         p99Ms: result.latency.p99Ms,
         topErrors: top || '—',
       });
+      const byOperation = Object.entries(result.perOperation)
+        .map(([op, c]) => `${op} ${c.errors}/${c.requests}`)
+        .join(', ');
       const row = rows.at(-1)!;
       process.stdout.write(
         `   ${row.requests} requests, ${row.errors} client errors (${top || 'none'}), recovered ${
           row.recoverySeconds === undefined ? 'NOT within the run' : `${row.recoverySeconds} s after the heal`
-        }, writes ${row.acknowledged} acknowledged / ${row.found} found / ${row.lost} lost\n`,
+        }, writes ${row.acknowledged} acknowledged / ${row.found} found / ${row.lost} lost\n   errors/requests by operation: ${byOperation}\n`,
       );
     }
   } finally {

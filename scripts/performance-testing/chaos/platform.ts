@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, readdirSync } from 'node:fs';
+import { createWriteStream, existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type FaultProxy, serviceUrls, startFaultProxy, withDatabase } from '@intelgraph/test-support';
 import pg from 'pg';
@@ -60,17 +60,58 @@ async function stopService(s: ServiceProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-/** Subgraphs that can run: `subgraphs/<name>/src/main.ts`. */
-export function discoverSubgraphs(root: string): string[] {
+/**
+ * Subgraphs that can run: `subgraphs/<name>/src/main.ts` with its dependencies installed
+ * (a subgraph still being written may have neither). `only` (CHAOS_SUBGRAPHS) picks some.
+ */
+export function discoverSubgraphs(root: string, only?: readonly string[]): string[] {
   const dir = path.join(root, 'subgraphs');
-  return readdirSync(dir)
-    .filter((name) => !name.startsWith('_') && existsSync(path.join(dir, name, 'src', 'main.ts')))
+  const found = readdirSync(dir)
+    .filter(
+      (name) =>
+        !name.startsWith('_') &&
+        existsSync(path.join(dir, name, 'src', 'main.ts')) &&
+        existsSync(path.join(dir, name, 'node_modules')),
+    )
     .sort();
+  if (!only || only.length === 0) return found;
+  for (const name of only)
+    if (!found.includes(name)) throw new Error(`subgraph '${name}' is not runnable here`);
+  return found.filter((n) => only.includes(n));
 }
 
-export async function startChaosPlatform(options: { root: string; logDir: string }): Promise<ChaosPlatform> {
+/** Waits for a service's /ready, failing at once (with its log's tail) if its process exits. */
+async function waitForService(s: ServiceProcess, logDir: string): Promise<void> {
+  const child = s.child!;
+  let exited: (() => void) | undefined;
+  const died = new Promise<never>((_, reject) => {
+    exited = () => {
+      const log = readFileSync(path.join(logDir, `${s.name}.log`), 'utf8')
+        .trim()
+        .split('\n')
+        .slice(-8)
+        .join('\n');
+      reject(
+        new Error(`${s.name} exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${log}`),
+      );
+    };
+    child.once('exit', exited);
+  });
+  try {
+    await Promise.race([waitForHttpOk(`http://127.0.0.1:${s.port}/ready`, 90_000), died]);
+  } finally {
+    if (exited) child.off('exit', exited);
+    died.catch(() => {});
+  }
+}
+
+export async function startChaosPlatform(options: {
+  root: string;
+  logDir: string;
+  subgraphs?: readonly string[];
+}): Promise<ChaosPlatform> {
   const urls = serviceUrls();
-  const subgraphNames = discoverSubgraphs(options.root);
+  const subgraphNames = discoverSubgraphs(options.root, options.subgraphs);
   if (subgraphNames.length === 0) throw new Error('no subgraph with src/main.ts under subgraphs/');
   const port = (u: string) => Number(new URL(u).port);
   const pgPrimary = await startFaultProxy({ target: port(urls.postgres) });
@@ -128,7 +169,7 @@ export async function startChaosPlatform(options: { root: string; logDir: string
       subgraphProxies.set(name, await startFaultProxy({ target: p }));
     }
     // The replica must have the new databases before the subgraphs read from it.
-    for (const s of services) await waitForHttpOk(`http://127.0.0.1:${s.port}/ready`, 90_000);
+    for (const s of services) await waitForService(s, options.logDir);
     const gatewayPort = await freePort();
     const gateway: ServiceProcess = {
       name: 'gateway',
@@ -151,7 +192,7 @@ export async function startChaosPlatform(options: { root: string; logDir: string
     };
     services.push(gateway);
     spawnService(options.root, options.logDir, gateway);
-    await waitForHttpOk(`http://127.0.0.1:${gatewayPort}/ready`, 90_000);
+    await waitForService(gateway, options.logDir);
   } catch (error) {
     await stopAll();
     throw error;
@@ -172,7 +213,7 @@ export async function startChaosPlatform(options: { root: string; logDir: string
       const s = byName(name);
       await stopService(s);
       spawnService(options.root, options.logDir, s);
-      await waitForHttpOk(`http://127.0.0.1:${s.port}/ready`, 90_000);
+      await waitForService(s, options.logDir);
     },
     stop: stopAll,
   };

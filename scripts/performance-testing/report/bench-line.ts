@@ -35,7 +35,7 @@ export type MetricKind = 'latency' | 'throughput' | 'other';
 
 export function metricKind(metric: string): MetricKind {
   const leaf = metric.split('.').at(-1)!;
-  if (/Ms$/.test(leaf) && /^(p\d+|mean|avg|median|max|min)/i.test(leaf)) return 'latency';
+  if (/Ms$/.test(leaf)) return 'latency';
   if (/(PerSec|Rps|rps|opsPerSec|reqPerSec|PerSecond)$/.test(leaf)) return 'throughput';
   return 'other';
 }

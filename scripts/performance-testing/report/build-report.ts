@@ -53,6 +53,21 @@ export function markdownReport(runs: readonly BenchRun[], meta: { date: string; 
   return `${out.join('\n')}\n`;
 }
 
+/**
+ * Splits bars into charts of comparable size (within 30× of each chart's largest), so a
+ * million-ops figure does not flatten a thousand-ops one next to it; order is kept in each chart.
+ */
+export function byMagnitude(bars: readonly Bar[]): Bar[][] {
+  const sorted = [...bars].sort((a, b) => b.value - a.value);
+  const groups: Bar[][] = [];
+  for (const bar of sorted) {
+    const group = groups.at(-1);
+    if (group && bar.value * 30 >= group[0]!.value) group.push(bar);
+    else groups.push([bar]);
+  }
+  return groups.map((g) => bars.filter((b) => g.includes(b)));
+}
+
 function chartsFor(result: BenchResult): string[] {
   const charts: string[] = [];
   const latency: Bar[] = [];
@@ -63,9 +78,16 @@ function chartsFor(result: BenchResult): string[] {
     if (metricKind(m) === 'latency') latency.push({ label, value: v });
     else if (metricKind(m) === 'throughput') throughput.push({ label, value: v });
   }
-  if (latency.length > 0)
-    charts.push(barChart(`${result.name}: latency percentiles`, latency, { unit: ' ms' }));
-  if (throughput.length > 0) charts.push(barChart(`${result.name}: throughput`, throughput, { unit: '/s' }));
+  for (const [i, group] of byMagnitude(latency).entries()) {
+    charts.push(
+      barChart(`${result.name}: latency percentiles and durations${i ? ` (${i + 1})` : ''}`, group, {
+        unit: ' ms',
+      }),
+    );
+  }
+  for (const [i, group] of byMagnitude(throughput).entries()) {
+    charts.push(barChart(`${result.name}: throughput${i ? ` (${i + 1})` : ''}`, group, { unit: '/s' }));
+  }
   const ratios = Object.entries(result.ratios).map(([label, value]) => ({ label, value }));
   if (ratios.length > 0) {
     charts.push(

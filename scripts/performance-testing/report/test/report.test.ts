@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { lastBenchLine, metricKind, splitMetric } from '../bench-line.js';
-import { type BenchRun, htmlReport, markdownReport } from '../build-report.js';
+import { type BenchRun, byMagnitude, htmlReport, markdownReport } from '../build-report.js';
 
 const output = [
   'warming up',
@@ -27,6 +27,7 @@ describe('BENCH lines', () => {
     expect(metricKind('opsPerSec')).toBe('throughput');
     expect(metricKind('baseline.reqPerSec')).toBe('throughput');
     expect(metricKind('rssMB')).toBe('other');
+    expect(metricKind('broadcastCountRemoteMs')).toBe('latency');
     expect(splitMetric('a.b.p95Ms')).toEqual({ group: 'a.b', leaf: 'p95Ms' });
   });
 });
@@ -44,6 +45,19 @@ describe('report', () => {
     expect(md).toContain('| reqPerSec | — | 1.370 |');
     expect(md).toContain('| — | @intelgraph/database-sharding | failed | 3 s |');
     expect(md).toContain('Error: <boom> & more');
+  });
+
+  it('charts figures of very different size separately', () => {
+    const bars = [
+      { label: 'a', value: 3_000_000 },
+      { label: 'b', value: 1900 },
+      { label: 'c', value: 7_000_000 },
+      { label: 'd', value: 2400 },
+    ];
+    expect(byMagnitude(bars).map((g) => g.map((b) => b.label))).toEqual([
+      ['a', 'c'],
+      ['b', 'd'],
+    ]);
   });
 
   it('renders an HTML page with latency, throughput and ratio charts that needs no network', () => {
