@@ -11,6 +11,11 @@ export interface Contender {
 export interface Measured {
   readonly name: string;
   readonly opsPerSec: number;
+  /**
+   * This process's CPU time (user + system) per operation, µs: far steadier than ops/s on a shared
+   * machine, and for remote calls it isolates the client's own cost from the network and server.
+   */
+  readonly cpuUsPerOp: number;
   /** (max - min) / median of the rounds, percent. */
   readonly spreadPct: number;
 }
@@ -21,15 +26,28 @@ export interface MeasureOptions {
   readonly rounds?: number;
 }
 
-async function runFor(op: () => Promise<void>, ms: number): Promise<number> {
+async function runFor(
+  op: () => Promise<void>,
+  ms: number,
+): Promise<{ opsPerSec: number; cpuUsPerOp: number }> {
   const end = performance.now() + ms;
   let ops = 0;
   const started = performance.now();
+  const cpu = process.cpuUsage();
   while (performance.now() < end) {
     for (let i = 0; i < 50; i++) await op();
     ops += 50;
   }
-  return (ops * 1000) / (performance.now() - started);
+  const used = process.cpuUsage(cpu);
+  return {
+    opsPerSec: (ops * 1000) / (performance.now() - started),
+    cpuUsPerOp: (used.user + used.system) / ops,
+  };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 export async function compare(
@@ -38,14 +56,19 @@ export async function compare(
 ): Promise<Measured[]> {
   const { warmupMs = 300, roundMs = 500, rounds = 5 } = options;
   for (const c of contenders) await runFor(c.op, warmupMs);
-  const samples = contenders.map(() => [] as number[]);
+  const samples = contenders.map(() => [] as { opsPerSec: number; cpuUsPerOp: number }[]);
   for (let r = 0; r < rounds; r++) {
     for (let i = 0; i < contenders.length; i++) samples[i]!.push(await runFor(contenders[i]!.op, roundMs));
   }
   return contenders.map((c, i) => {
-    const sorted = [...samples[i]!].sort((a, b) => a - b);
-    const median = sorted[Math.floor(sorted.length / 2)]!;
-    return { name: c.name, opsPerSec: median, spreadPct: ((sorted.at(-1)! - sorted[0]!) / median) * 100 };
+    const ops = samples[i]!.map((s) => s.opsPerSec);
+    const mid = median(ops);
+    return {
+      name: c.name,
+      opsPerSec: mid,
+      cpuUsPerOp: median(samples[i]!.map((s) => s.cpuUsPerOp)),
+      spreadPct: ((Math.max(...ops) - Math.min(...ops)) / mid) * 100,
+    };
   });
 }
 

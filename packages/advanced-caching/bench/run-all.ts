@@ -24,13 +24,19 @@ function record(
   const ratio = ours.opsPerSec / baseline.opsPerSec;
   metrics[`${metric}OpsPerSec`] = Math.round(ours.opsPerSec);
   metrics[`${metric}BaselineOpsPerSec`] = Math.round(baseline.opsPerSec);
+  metrics[`${metric}CpuUsPerOp`] = Number(ours.cpuUsPerOp.toFixed(2));
+  metrics[`${metric}BaselineCpuUsPerOp`] = Number(baseline.cpuUsPerOp.toFixed(2));
   ratios[metric] = Number(ratio.toFixed(2));
+  // CPU per operation, ours ÷ baseline: below 1 means ours costs less.
+  ratios[`${metric}CpuPerOp`] = Number((ours.cpuUsPerOp / baseline.cpuUsPerOp).toFixed(2));
   rows.push([
     label,
     `${fmt(ours.opsPerSec)} ±${ours.spreadPct.toFixed(0)}%`,
     `${fmt(baseline.opsPerSec)} ±${baseline.spreadPct.toFixed(0)}%`,
     baselineLabel,
     `${ratio.toFixed(2)}x`,
+    `${ours.cpuUsPerOp.toFixed(2)} / ${baseline.cpuUsPerOp.toFixed(2)}`,
+    `${(ours.cpuUsPerOp / baseline.cpuUsPerOp).toFixed(2)}x`,
   ]);
   process.stderr.write(`  done: ${label}\n`);
 }
@@ -51,6 +57,8 @@ rows.push([
   `${fmt(bentoSeq!.opsPerSec)} ±${bentoSeq!.spreadPct.toFixed(0)}%`,
   'bentocache',
   `${(mget!.opsPerSec / bentoSeq!.opsPerSec).toFixed(2)}x`,
+  `${mget!.cpuUsPerOp.toFixed(2)} / ${bentoSeq!.cpuUsPerOp.toFixed(2)}`,
+  `${(mget!.cpuUsPerOp / bentoSeq!.cpuUsPerOp).toFixed(2)}x`,
 ]);
 ratios.mget100VsBentoSequential = Number((mget!.opsPerSec / bentoSeq!.opsPerSec).toFixed(2));
 process.stderr.write('  running Zipf hit-rate stream...\n');
@@ -61,11 +69,19 @@ metrics.zipfOverallHitRate = Number(zipf.overall.toFixed(4));
 metrics.zipfBaselineOverallHitRate = Number(zipf.bentoOverall.toFixed(4));
 ratios.zipfOverallHitRate = Number((zipf.overall / zipf.bentoOverall).toFixed(3));
 
-const header = ['scenario', 'ours (ops/s)', 'baseline (ops/s)', 'baseline', 'ratio'];
+const header = [
+  'scenario',
+  'ours (ops/s)',
+  'baseline (ops/s)',
+  'baseline',
+  'ratio',
+  'CPU µs/op ours / baseline',
+  'CPU ratio',
+];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
 const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
 console.log(
-  `advanced-caching benchmark — node ${process.version}, ${cpus().length} CPUs, Redis on loopback; median of 5 rounds, ± = spread`,
+  `advanced-caching benchmark — node ${process.version}, ${cpus().length} CPUs, Redis on loopback; median of 5 interleaved rounds, ± = spread; CPU = this process's user+system time per op`,
 );
 console.log(line(header));
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
