@@ -11,7 +11,8 @@ import { useHealth } from './observability/use-health.js';
 import { useMetrics } from './observability/use-metrics.js';
 import { useRequestLog } from './observability/use-request-log.js';
 import { useTracing } from './observability/use-tracing.js';
-import { type ApqStore, createMemoryApqStore } from './persisted/apq-store.js';
+import type { ApqStore } from './persisted/apq-store.js';
+import { createMultiTierApqStore } from './persisted/multi-tier-apq-store.js';
 import { PersistedManifest } from './persisted/persisted-manifest.js';
 import { usePersistedQueries } from './persisted/use-persisted-queries.js';
 import type { GatewayPlugin } from './plugin.js';
@@ -117,6 +118,8 @@ export async function buildGateway(config: GatewayConfig, deps: BuildGatewayDeps
   const manifest = config.persistedOperationsPath
     ? await PersistedManifest.load(config.persistedOperationsPath)
     : undefined;
+  const ownApqStore =
+    config.apq && !deps.apqStore ? createMultiTierApqStore({ redisUrl: config.redisUrl }) : undefined;
   const health = useHealth();
   const breakers = useCircuitBreaker({
     failureThreshold: config.breakerFailures,
@@ -141,7 +144,7 @@ export async function buildGateway(config: GatewayConfig, deps: BuildGatewayDeps
       burst: config.rateLimitBurst,
     }),
     usePersistedQueries({
-      store: config.apq ? (deps.apqStore ?? createMemoryApqStore()) : undefined,
+      store: config.apq ? (deps.apqStore ?? ownApqStore) : undefined,
       manifest,
       safelist: config.safelist,
       onEvent: (event) => metrics.persistedQueries.inc({ event }),
@@ -164,6 +167,7 @@ export async function buildGateway(config: GatewayConfig, deps: BuildGatewayDeps
       onRetry: (subgraph) => metrics.subgraphRetries.inc({ subgraph }),
     }),
     ...(config.graphiql ? [useGraphiQL()] : []),
+    { name: 'apq-store', stop: () => ownApqStore?.close() },
   ];
   const supergraph = supergraphSourceFrom(config, signer);
   supergraph.onEvent((event) => {

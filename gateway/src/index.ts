@@ -11,6 +11,7 @@ export { useMetrics } from './observability/use-metrics.js';
 export { useRequestLog } from './observability/use-request-log.js';
 export { parseTraceparent, useTracing } from './observability/use-tracing.js';
 export { type ApqStore, createMemoryApqStore } from './persisted/apq-store.js';
+export { createMultiTierApqStore, type MultiTierApqStore } from './persisted/multi-tier-apq-store.js';
 export { PersistedManifest, sha256Hex } from './persisted/persisted-manifest.js';
 export { type PersistedQueriesOptions, usePersistedQueries } from './persisted/use-persisted-queries.js';
 export type {
