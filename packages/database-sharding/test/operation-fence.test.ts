@@ -57,3 +57,17 @@ describe('OperationFence', () => {
     stuck();
   });
 });
+
+describe('OperationFence.tryEnter', () => {
+  it('enters synchronously when open, and refuses (undefined) what a closed fence holds', async () => {
+    const fence = new OperationFence();
+    const done = fence.tryEnter('a', true);
+    expect(done).toBeTypeOf('function');
+    done!();
+    await fence.close({ keys: (k) => k === 'a', reads: false, broadcasts: false });
+    expect(fence.tryEnter('a', true)).toBeUndefined();
+    expect(fence.tryEnter('a', false)).toBeTypeOf('function');
+    expect(fence.tryEnter('b', true)).toBeTypeOf('function');
+    fence.open();
+  });
+});

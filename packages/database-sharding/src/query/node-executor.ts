@@ -32,12 +32,10 @@ export class NodeExecutor {
     this.#events = events;
   }
 
-  async connect(node: ShardNode): Promise<pg.PoolClient> {
-    try {
-      return await node.pool.connect();
-    } catch (error) {
+  connect(node: ShardNode): Promise<pg.PoolClient> {
+    return node.pool.connect().catch((error: unknown) => {
       throw this.fail(node, error, '(connect)', 0, 0, 'executeOnShard');
-    }
+    });
   }
 
   /** Runs one statement on a checked-out client (transactions keep theirs). */

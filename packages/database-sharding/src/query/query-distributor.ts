@@ -78,7 +78,8 @@ export class QueryDistributor {
     const hint = routeHint(context);
     const keys = context.shardKeys?.length ? context.shardKeys : [this.router.keyOf(context)];
     const key = keyString(keys[0]!);
-    const release = await this.router.fence.enter(key, !readonly);
+    const release =
+      this.router.fence.tryEnter(key, !readonly) ?? (await this.router.fence.enter(key, !readonly));
     try {
       const shardId = this.#singleShard(keys, readonly, hint);
       const params = query.params ?? [];

@@ -44,6 +44,20 @@ export class OperationFence {
   async enter(key: string | undefined, write: boolean, broadcast = false): Promise<() => void> {
     const op: Operation = { key, write, broadcast, prev: undefined, next: undefined };
     while (this.#scope && this.#inScope(op, this.#scope)) await this.#opened;
+    return this.#link(op);
+  }
+
+  /**
+   * The synchronous fast path of `enter` (no promise, no tick): the done function, or undefined
+   * when the fence holds this operation and `enter` must be awaited.
+   */
+  tryEnter(key: string | undefined, write: boolean, broadcast = false): (() => void) | undefined {
+    const op: Operation = { key, write, broadcast, prev: undefined, next: undefined };
+    if (this.#scope && this.#inScope(op, this.#scope)) return undefined;
+    return this.#link(op);
+  }
+
+  #link(op: Operation): () => void {
     op.next = this.#head;
     if (this.#head) this.#head.prev = op;
     this.#head = op;
