@@ -3,7 +3,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKey, ErrorCode, encodeRecordBatch, startTestBroker, type TestBroker } from '../src/index.js';
 import { Writer } from '../src/protocol/writer.js';
-import { kafkaFor } from './helpers/kafka-client.js';
+import { collect, eventually, fastGroup, kafkaFor, type Received } from './helpers/kafka-client.js';
 import { produceBody, RawClient, readProduceResponse } from './helpers/raw-client.js';
 
 describe('fault hooks', () => {
@@ -69,6 +69,31 @@ describe('fault hooks', () => {
       await sending;
       expect(broker.records('faulty', 0).map((r) => r.value?.toString())).toEqual(['waited']);
     } finally {
+      await producer.disconnect();
+    }
+  });
+
+  it('lets a consumer carry on from where it was once a lost leader comes back', async () => {
+    const kafka = kafkaFor(broker, 20);
+    const producer = kafka.producer();
+    const consumer = kafka.consumer({ groupId: 'leaderless-reader', ...fastGroup });
+    await producer.connect();
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topic: 'outage', fromBeginning: true });
+      const received: Received[] = [];
+      void collect(consumer, Number.POSITIVE_INFINITY, received);
+      await producer.send({ topic: 'outage', messages: [{ partition: 0, value: 'before-outage' }] });
+      await eventually(() => received.some((m) => m.value === 'before-outage'), 'first message');
+      broker.faults.makeLeaderUnavailable('outage', 0);
+      await sleep(300); // fetches now fail with NOT_LEADER_FOR_PARTITION and kafkajs keeps retrying
+      broker.faults.restoreLeader('outage', 0);
+      await producer.send({ topic: 'outage', messages: [{ partition: 0, value: 'after-outage' }] });
+      await eventually(() => received.some((m) => m.value === 'after-outage'), 'message after the outage');
+      const values = received.filter((m) => m.partition === 0).map((m) => m.value);
+      expect(values.filter((v) => v === 'before-outage')).toHaveLength(1);
+    } finally {
+      await consumer.disconnect();
       await producer.disconnect();
     }
   });
