@@ -72,7 +72,19 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
   for (const topic of config.topics) createTopic(topic.name, topic.partitions);
 
   const server = new BrokerServer(context, stopController);
-  context.port = await server.listen(config.host, config.port);
+  try {
+    context.port = await server.listen(config.host, config.port);
+  } catch (cause) {
+    groups.stop();
+    throw new IntelGraphError(
+      'CONFIG_INVALID',
+      `startTestBroker: cannot listen on ${config.host}:${config.port}`,
+      {
+        input: { host: config.host, port: config.port },
+        cause,
+      },
+    );
+  }
   let stopped: Promise<void> | undefined;
   const stop = () => {
     stopped ??= (async () => {

@@ -241,5 +241,9 @@ describe('protocol errors', () => {
       message: expect.stringContaining('port=70000'),
     });
     await expect(startTestBroker({ defaultPartitions: 0 })).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+    await expect(startTestBroker({ port: broker.port })).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      cause: expect.objectContaining({ code: 'EADDRINUSE' }),
+    });
   });
 });
