@@ -98,7 +98,7 @@ describe('rebalancing: adding a fourth shard under concurrent writes', () => {
       tables: [{ name: 'entities', shardKeyColumn: 'tenant_id', primaryKey: ['id'] }],
       batchSize: 200,
     });
-    const plan = await rebalancer.plan({ id: 'shard-3', primary: added.url });
+    const plan = await rebalancer.plan({ id: 'shard-3', primary: added.url, replicas: [added.replicaUrl] });
     expect(plan.totalKeys).toBe(tenants.length);
     expect(plan.movedKeys).toBeGreaterThan(5);
     expect(plan.movedKeys).toBeLessThan(40);
@@ -147,6 +147,19 @@ describe('rebalancing: adding a fourth shard under concurrent writes', () => {
     const opsBefore = ops;
     const report = await rebalancer.execute(plan);
     const opsDuring = ops - opsBefore;
+    // Right after the switch, reads of moved tenants (which may go to the new shard's replica) see their rows.
+    const movedTenants = [...plan.moves.values()].flat().slice(0, 8);
+    const movedReads = await Promise.all(
+      movedTenants.map((t) =>
+        distributor.executeOnShard<{ n: number }>({
+          sql: 'SELECT count(*)::int AS n FROM entities WHERE tenant_id = $1',
+          params: [t],
+          context: { shardKey: t, readonly: true },
+        }),
+      ),
+    );
+    for (const r of movedReads) expect(r.shardId).toBe('shard-3');
+    expect(movedReads.every((r) => r.rows[0]!.n > 0)).toBe(true);
     await new Promise((r) => setTimeout(r, 150));
     stop = true;
     await Promise.all(writers);

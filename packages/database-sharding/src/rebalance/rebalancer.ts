@@ -160,6 +160,9 @@ export class Rebalancer {
               stats.copiedRows += await copier.upsert(target, rows);
           }
         }
+        // Reads of the moved keys may go to the new shard's replicas right after the switch: let
+        // them replay the copy first, or a moved tenant would briefly look empty there.
+        await this.#replicasSynced(plan.newShardId, Date.now());
         router.switchTo(plan.strategy, plan.shardIds);
         switched = true;
         for (const [shardId, source] of sources) {
@@ -221,6 +224,20 @@ export class Rebalancer {
       source.release();
     }
     return leftovers;
+  }
+
+  /** Waits (bounded by `fenceTimeoutMs`) until every live replica of `shardId` has replayed what its primary had at `since`. */
+  async #replicasSynced(shardId: string, since: number): Promise<void> {
+    const { manager } = this.#o;
+    const deadline = Date.now() + this.#o.fenceTimeoutMs;
+    const pending = (): boolean =>
+      manager
+        .shard(shardId)
+        .replicas.some((r) => r.health.status === 'up' && (r.health.syncedAt ?? 0) < since);
+    while (pending() && Date.now() < deadline) {
+      await manager.checkHealth();
+      if (pending()) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   }
 
   /** Replays the capture log of one source shard onto the target; returns changes replayed. */
