@@ -2,6 +2,7 @@ export { multiTierLoaderStore } from './cache/loader-cache-store.js';
 export { subgraphVariables } from './config/subgraph-variables.js';
 export type { RequestContext, SubgraphContext } from './context/request-context.js';
 export { TenantDb } from './context/tenant-db.js';
+export { ShardedEventStore, type ShardedEventStoreOptions } from './events/sharded-event-store.js';
 export { createFormatError } from './graphql/format-error.js';
 export { badInput, requireScope, requireText } from './graphql/input-rules.js';
 export {

@@ -28,6 +28,11 @@ export const subgraphErrors = {
     summary: 'The verified identity lacks the scope a mutation needs (details.scope names it).',
     retryable: false,
   },
+  INVESTIGATION_CLOSED: {
+    httpStatus: 409,
+    summary: 'A change was attempted on an investigation that is already closed.',
+    retryable: false,
+  },
   SERVICE_NOT_READY: {
     httpStatus: 503,
     summary: 'The subgraph is starting or shutting down and does not take requests now.',

@@ -2,8 +2,8 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import type { ShardConfig } from '@intelgraph/database-sharding';
+import { PGliteWireServer } from './pglite-wire-server.js';
 
 export interface EmbeddedShardsOptions {
   /** How many shards (each its own PGlite database). */
@@ -13,11 +13,9 @@ export interface EmbeddedShardsOptions {
   /** Names the data directory. */
   readonly service: string;
   /**
-   * Connections each shard's socket server accepts. pglite-socket 0.2.17 defaults to 1 and
-   * answers "Too many connections" beyond its limit; it multiplexes every connection onto the one
-   * single-threaded PGlite backend, queueing statements (and keeping a transaction's statements
-   * together). Size it for the ShardManager's pool plus its health probe plus the event store.
-   * Default 16.
+   * Connections each shard's server accepts (they all take turns on the one PGlite backend).
+   * Size it for the ShardManager's pool, its health probe and the outbox relays' listeners.
+   * Default 64.
    */
   readonly maxConnections?: number;
 }
@@ -54,13 +52,13 @@ async function emptyDataDir(): Promise<Blob> {
 
 interface RunningShard {
   readonly db: PGlite;
-  readonly server: PGLiteSocketServer;
+  readonly server: PGliteWireServer;
   readonly config: ShardConfig;
 }
 
 /**
  * PostgreSQL shards served by PGlite (Postgres compiled to WebAssembly, in this process), each on
- * a loopback port through pglite-socket, so the platform's `pg` code — ShardManager pools,
+ * a loopback port through a small wire-protocol server (`PGliteWireServer`), so the platform's `pg` code — ShardManager pools,
  * health probes, migrations, the event store — talks to them exactly as to real servers. The
  * embedded default: no service to install, the same SQL, the same code paths.
  */
@@ -69,7 +67,7 @@ export class EmbeddedShards {
   #running: RunningShard[] = [];
 
   constructor(options: EmbeddedShardsOptions) {
-    this.#options = { maxConnections: 16, ...options };
+    this.#options = { maxConnections: 64, ...options };
   }
 
   /** Shard configs for `new ShardManager({ shards })`, valid once `start()` resolved. */
@@ -90,9 +88,8 @@ export class EmbeddedShards {
         dir === undefined
           ? await PGlite.create({ loadDataDir: await emptyDataDir() })
           : await PGlite.create({ dataDir: dir, relaxedDurability: true });
-      const server = new PGLiteSocketServer({ db, port: 0, host: '127.0.0.1', maxConnections });
-      await server.start();
-      const address = server.getServerConn();
+      const server = new PGliteWireServer(db, { maxConnections });
+      const address = await server.listen('127.0.0.1', 0);
       this.#running.push({
         db,
         server,
@@ -107,7 +104,7 @@ export class EmbeddedShards {
     const running = this.#running;
     this.#running = [];
     for (const shard of running) {
-      await shard.server.stop().catch(() => {});
+      await shard.server.close().catch(() => {});
       await shard.db.close().catch(() => {});
     }
   }

@@ -1,0 +1,123 @@
+import { parse } from 'graphql';
+
+export const entitiesTypeDefs = parse(/* GraphQL */ `
+  extend schema
+    @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@external", "@requires"])
+
+  enum EntityKind {
+    PERSON
+    ORGANISATION
+    LOCATION
+    EVENT
+    DOCUMENT
+    OTHER
+  }
+
+  "Something an analyst tracks: a person, an organisation, a place, …"
+  type Entity @key(fields: "id") {
+    "Routable: embeds the tenant (<tenant>:<uuid>)."
+    id: ID!
+    kind: EntityKind!
+    name: String!
+    attributes: [Attribute!]!
+    "Resolved by the accounts subgraph."
+    createdBy: User!
+    createdAt: String!
+    updatedAt: String!
+    "Bumped by every change; pass it as expectedVersion to update without losing a concurrent change."
+    version: Int!
+    "Links from and to this entity, newest first."
+    relationships(first: Int, after: String): RelationshipConnection!
+    relationshipCount: Int!
+  }
+
+  type Attribute {
+    key: String!
+    value: String!
+  }
+
+  type Relationship {
+    id: ID!
+    kind: String!
+    from: Entity!
+    to: Entity!
+    createdAt: String!
+  }
+
+  type RelationshipConnection {
+    edges: [RelationshipEdge!]!
+    pageInfo: PageInfo!
+  }
+
+  type RelationshipEdge {
+    cursor: String!
+    node: Relationship!
+  }
+
+  type EntityConnection {
+    edges: [EntityEdge!]!
+    pageInfo: PageInfo!
+  }
+
+  type EntityEdge {
+    cursor: String!
+    node: Entity!
+  }
+
+  type PageInfo @shareable {
+    hasNextPage: Boolean!
+    hasPreviousPage: Boolean!
+    startCursor: String
+    endCursor: String
+  }
+
+  "Users are owned by accounts; this subgraph adds what each user created."
+  type User @key(fields: "id") {
+    id: ID!
+    name: String! @external
+    createdEntities(first: Int, after: String): EntityConnection!
+    entityCount: Int!
+    "Needs the user's name from accounts: the gateway fetches it first (@requires)."
+    entitySummary: String! @requires(fields: "name")
+  }
+
+  type Query {
+    "An entity of the caller's tenant; NOT_FOUND otherwise."
+    entity(id: ID!): Entity
+    entities(first: Int, after: String, kind: EntityKind): EntityConnection!
+  }
+
+  input AttributeInput {
+    key: String!
+    value: String!
+  }
+
+  input CreateEntityInput {
+    kind: EntityKind!
+    name: String!
+    attributes: [AttributeInput!]
+  }
+
+  input UpdateEntityInput {
+    name: String
+    "Replaces every attribute."
+    attributes: [AttributeInput!]
+    "Fail with CONCURRENCY_CONFLICT unless the entity is at this version."
+    expectedVersion: Int
+  }
+
+  input LinkEntitiesInput {
+    fromId: ID!
+    toId: ID!
+    kind: String!
+  }
+
+  type Mutation {
+    "Needs the write scope."
+    createEntity(input: CreateEntityInput!): Entity!
+    "Needs the write scope. Emits EntityUpdated."
+    updateEntity(id: ID!, input: UpdateEntityInput!): Entity!
+    "Needs the write scope. Linking the same pair with the same kind again returns the existing link."
+    linkEntities(input: LinkEntitiesInput!): Relationship!
+  }
+`);

@@ -1,0 +1,123 @@
+import {
+  badInput,
+  isOwnId,
+  notFound,
+  type PageArgs,
+  pageRequest,
+  requireOwnId,
+  requireScope,
+  requireText,
+  type SubgraphContext,
+  toConnection,
+} from '@intelgraph/subgraph-runtime';
+import type { InvestigationCommands } from '../domain/investigation-commands.js';
+import { INVESTIGATION_COLUMNS, type InvestigationRecord, toInvestigation } from '../investigation-row.js';
+import type { InvestigationsLoaders } from '../loaders.js';
+
+type Ctx = SubgraphContext<InvestigationsLoaders>;
+
+const STATUSES = new Set(['OPEN', 'CLOSED']);
+
+async function investigationsPage(ctx: Ctx, args: PageArgs & { status?: string | null }) {
+  const page = pageRequest(args, { maxPageSize: ctx.services.maxPageSize, arity: 2 });
+  const params: unknown[] = [ctx.db.tenantId, page.limit + 1];
+  let where = 'tenant_id = $1';
+  if (args.status) {
+    if (!STATUSES.has(args.status)) throw badInput('status', 'unknown status', args.status);
+    params.push(args.status);
+    where += ` AND status = $${params.length}`;
+  }
+  if (page.after) {
+    params.push(page.after[0], page.after[1]);
+    where += ` AND (created_at, id) < ($${params.length - 1}::timestamptz, $${params.length})`;
+  }
+  const rows = (
+    await ctx.db.read(
+      `SELECT ${INVESTIGATION_COLUMNS} FROM investigations WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT $2`,
+      params,
+    )
+  ).map(toInvestigation);
+  for (const row of rows) ctx.loaders.investigationById.prime(row.id, row);
+  return toConnection(rows, page, (i) => [i.createdAt, i.id]);
+}
+
+/** The investigation as the read model has it after a command (read from the primary). */
+async function reread(ctx: Ctx, id: string): Promise<InvestigationRecord> {
+  ctx.loaders.investigationById.clear(id);
+  ctx.loaders.entityIdsOfInvestigation.clear(id);
+  const rows = await ctx.db.readPrimary(
+    `SELECT ${INVESTIGATION_COLUMNS} FROM investigations WHERE tenant_id = $1 AND id = $2`,
+    [ctx.db.tenantId, id],
+  );
+  if (!rows[0]) throw notFound('Investigation', id);
+  return toInvestigation(rows[0]);
+}
+
+function actor(ctx: Ctx) {
+  return { db: ctx.db, userId: ctx.identity.userId ?? `${ctx.db.tenantId}:system`, requestId: ctx.requestId };
+}
+
+export function createInvestigationResolvers(commands: InvestigationCommands) {
+  return {
+    Query: {
+      investigation: async (_: unknown, args: { id: string }, ctx: Ctx) => {
+        const id = requireOwnId(ctx.identity, args.id, 'Investigation');
+        const found = await ctx.loaders.investigationById.load(id);
+        if (!found) throw notFound('Investigation', id);
+        return found;
+      },
+      investigations: (_: unknown, args: PageArgs & { status?: string | null }, ctx: Ctx) =>
+        investigationsPage(ctx, args),
+    },
+    Mutation: {
+      createInvestigation: async (
+        _: unknown,
+        args: { input: { title: unknown; description?: unknown } },
+        ctx: Ctx,
+      ) => {
+        requireScope(ctx.identity, 'write');
+        const title = requireText(args.input.title, 'input.title');
+        const description =
+          args.input.description == null
+            ? ''
+            : requireText(args.input.description, 'input.description', { min: 0, max: 5000 });
+        return reread(ctx, await commands.create(actor(ctx), title, description));
+      },
+      addEntity: async (_: unknown, args: { investigationId: string; entityId: string }, ctx: Ctx) => {
+        requireScope(ctx.identity, 'write');
+        const id = requireOwnId(ctx.identity, args.investigationId, 'Investigation', 'investigationId');
+        const entityId = requireOwnId(ctx.identity, args.entityId, 'Entity', 'entityId');
+        await commands.addEntity(actor(ctx), id, entityId);
+        ctx.loaders.investigationsOfEntity.clear(entityId);
+        return reread(ctx, id);
+      },
+      closeInvestigation: async (
+        _: unknown,
+        args: { id: string; expectedVersion?: number | null },
+        ctx: Ctx,
+      ) => {
+        requireScope(ctx.identity, 'write');
+        const id = requireOwnId(ctx.identity, args.id, 'Investigation');
+        await commands.close(actor(ctx), id, args.expectedVersion ?? undefined);
+        return reread(ctx, id);
+      },
+    },
+    Investigation: {
+      // Batched: every Investigation representation of a gateway _entities call → one statement per shard.
+      __resolveReference: (ref: { id: string }, ctx: Ctx) =>
+        isOwnId(ctx.identity, ref.id) ? ctx.loaders.investigationById.load(ref.id) : null,
+      createdBy: (inv: InvestigationRecord) => ({ __typename: 'User', id: inv.createdBy }),
+      // The cross-subgraph list: references only; the gateway resolves them all in one call to entities.
+      entities: async (inv: InvestigationRecord, _: unknown, ctx: Ctx) =>
+        (await ctx.loaders.entityIdsOfInvestigation.load(inv.id)).map((r) => ({
+          __typename: 'Entity',
+          id: r.entityId,
+        })),
+    },
+    Entity: {
+      __resolveReference: (ref: { id: string }) => ref,
+      investigations: (entity: { id: string }, _: unknown, ctx: Ctx) =>
+        isOwnId(ctx.identity, entity.id) ? ctx.loaders.investigationsOfEntity.load(entity.id) : [],
+    },
+  };
+}

@@ -1,0 +1,75 @@
+import { parse } from 'graphql';
+
+export const investigationsTypeDefs = parse(/* GraphQL */ `
+  extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable"])
+
+  enum InvestigationStatus {
+    OPEN
+    CLOSED
+  }
+
+  "An analyst's case: a set of entities under study. Event-sourced; this is its projection."
+  type Investigation @key(fields: "id") {
+    "Routable: embeds the tenant (<tenant>:<uuid>)."
+    id: ID!
+    title: String!
+    description: String!
+    status: InvestigationStatus!
+    "Resolved by the accounts subgraph."
+    createdBy: User!
+    createdAt: String!
+    closedAt: String
+    "The version of the investigation's event stream."
+    version: Int!
+    "The entities under study, in the order they were added; resolved by the entities subgraph."
+    entities: [Entity!]!
+    entityCount: Int!
+  }
+
+  "Entities are owned by the entities subgraph; this one adds the investigations each is part of."
+  type Entity @key(fields: "id") {
+    id: ID!
+    investigations: [Investigation!]!
+  }
+
+  type User @key(fields: "id", resolvable: false) {
+    id: ID!
+  }
+
+  type InvestigationConnection {
+    edges: [InvestigationEdge!]!
+    pageInfo: PageInfo!
+  }
+
+  type InvestigationEdge {
+    cursor: String!
+    node: Investigation!
+  }
+
+  type PageInfo @shareable {
+    hasNextPage: Boolean!
+    hasPreviousPage: Boolean!
+    startCursor: String
+    endCursor: String
+  }
+
+  type Query {
+    "An investigation of the caller's tenant; NOT_FOUND otherwise."
+    investigation(id: ID!): Investigation
+    investigations(first: Int, after: String, status: InvestigationStatus): InvestigationConnection!
+  }
+
+  input CreateInvestigationInput {
+    title: String!
+    description: String
+  }
+
+  type Mutation {
+    "Appends InvestigationCreated. Needs the write scope."
+    createInvestigation(input: CreateInvestigationInput!): Investigation!
+    "Appends EntityAdded (nothing when the entity is already in it). INVESTIGATION_CLOSED when closed."
+    addEntity(investigationId: ID!, entityId: ID!): Investigation!
+    "Appends InvestigationClosed. INVESTIGATION_CLOSED when already closed."
+    closeInvestigation(id: ID!, expectedVersion: Int): Investigation!
+  }
+`);
