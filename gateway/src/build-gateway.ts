@@ -1,6 +1,8 @@
 import { IntelGraphError } from '@intelgraph/errors';
 import { IDENTITY_HEADER, IdentitySigner } from '@intelgraph/identity';
+import type { Transport } from '@intelgraph/message-queue-enhanced';
 import { createMetricsRegistry, type Logger } from '@intelgraph/telemetry';
+import { createGatewayCaching } from './caching/create-gateway-caching.js';
 import type { GatewayConfig } from './config.js';
 import { Gateway } from './gateway-server.js';
 import { useGraphiQL } from './graphiql/use-graphiql.js';
@@ -38,6 +40,8 @@ export interface BuildGatewayDeps {
   readonly apqStore?: ApqStore;
   /** Extra plugins, placed after the built-in request plugins (seams for response caching). */
   readonly plugins?: readonly GatewayPlugin[];
+  /** Domain events invalidating the caches (else RabbitMQ at CACHE_EVENTS_AMQP_URL, else none). */
+  readonly cacheEvents?: Transport;
 }
 
 function pairs(list: readonly string[] | undefined): Record<string, string> {
@@ -130,6 +134,12 @@ export async function buildGateway(config: GatewayConfig, deps: BuildGatewayDeps
     },
   });
 
+  const caching = createGatewayCaching(config, {
+    log: deps.log,
+    registry: metrics.registry,
+    events: deps.cacheEvents,
+  });
+
   const plugins: GatewayPlugin[] = [
     health,
     useMetrics(metrics),
@@ -158,6 +168,7 @@ export async function buildGateway(config: GatewayConfig, deps: BuildGatewayDeps
     }),
     useAuthorizationDirectives(),
     ...(deps.plugins ?? []),
+    ...caching.plugins,
     breakers,
     ...(config.dedup
       ? [useDedup({ onShared: (subgraph) => metrics.subgraphDeduplicated.inc({ subgraph }) })]

@@ -198,6 +198,93 @@ export const configSpec = {
     min: 0,
     description: 'On SIGTERM, how long in-flight requests may finish.',
   }),
+  cacheResponses: variables.boolean({
+    env: 'CACHE_RESPONSES',
+    default: 'false',
+    description: 'Response cache: whole query responses by operation, variables, tenant and scope.',
+  }),
+  cacheEntities: variables.boolean({
+    env: 'CACHE_ENTITIES',
+    default: 'false',
+    description: 'Entity cache: `_entities` results per subgraph, type and key; fetches only the misses.',
+  }),
+  cacheCdnHeaders: variables.boolean({
+    env: 'CACHE_CDN_HEADERS',
+    default: 'false',
+    description: 'Cache-Control, Cache-Tag and Surrogate-Key headers from the cache hints.',
+  }),
+  cacheDefaultMaxAge: variables.integer({
+    env: 'CACHE_DEFAULT_MAX_AGE',
+    default: '0',
+    min: 0,
+    description: 'Max-age (s) of root and composite fields without a @cacheControl hint (0: uncacheable).',
+  }),
+  cacheMaxAgeCap: variables.integer({
+    env: 'CACHE_MAX_AGE_CAP',
+    default: '86400',
+    min: 0,
+    description: 'Upper bound (s) on every cache max-age.',
+  }),
+  cacheTypeMaxAge: variables.list(
+    { env: 'CACHE_TYPE_MAX_AGE', description: 'Per-type max-age caps (s); 0 switches a type off.' },
+    nameEqualsMs,
+    'Type=seconds',
+  ),
+  cacheSubgraphMaxAge: variables.list(
+    { env: 'CACHE_SUBGRAPH_MAX_AGE', description: 'Per-subgraph max-age caps (s); 0 switches a subgraph off.' },
+    nameEqualsMs,
+    'name=seconds',
+  ),
+  cacheL1MaxEntries: variables.integer({
+    env: 'CACHE_L1_MAX_ENTRIES',
+    default: '50000',
+    min: 1,
+    description: 'In-process entries of the gateway cache (Redis at REDIS_URL is its shared L2).',
+  }),
+  cachePrefix: variables.string({
+    env: 'CACHE_PREFIX',
+    default: 'ig:gw',
+    description: 'Redis key prefix of the gateway cache; instances sharing it share entries.',
+  }),
+  cacheEventsAmqpUrl: variables.url({
+    env: 'CACHE_EVENTS_AMQP_URL',
+    protocols: ['amqp:', 'amqps:'],
+    secret: true,
+    description: 'RabbitMQ carrying the domain events that invalidate the caches.',
+  }),
+  cacheEventsTopics: variables.list(
+    {
+      env: 'CACHE_EVENTS_TOPICS',
+      default: 'entity,investigation,relationship',
+      description: 'Event topics (aggregate types) consumed for invalidation.',
+    },
+    z.string().regex(/^[\w.-]+$/),
+    'topic names',
+  ),
+  cacheEventsGroup: variables.string({
+    env: 'CACHE_EVENTS_GROUP',
+    default: 'gateway-cache',
+    description: 'Consumer group of the invalidation consumer (one for all instances).',
+  }),
+  cacheAdminToken: variables.string({
+    env: 'CACHE_ADMIN_TOKEN',
+    secret: true,
+    description: 'Bearer token of GET /admin/cache/invalidate (route off when unset).',
+  }),
+  cdnUntaggedMaxAge: variables.integer({
+    env: 'CACHE_CDN_UNTAGGED_MAX_AGE',
+    default: '5',
+    min: 0,
+    description: 'CDN max-age (s) of a response with more than 50 tags (some entities not purgeable).',
+  }),
+  cloudfrontDistributionId: variables.string({
+    env: 'CLOUDFRONT_DISTRIBUTION_ID',
+    description: 'CloudFront distribution whose cache tags events invalidate.',
+  }),
+  cloudfrontEndpoint: variables.url({
+    env: 'CLOUDFRONT_ENDPOINT',
+    description: 'CloudFront API endpoint override (tests, local emulators).',
+  }),
 } as const;
 
 export type GatewayConfig = ConfigOf<typeof configSpec>;

@@ -1,0 +1,127 @@
+import { CacheInvalidator, MultiTierCache } from '@intelgraph/advanced-caching';
+import { CloudFrontInvalidator } from '@intelgraph/advanced-caching/cloudfront';
+import { RabbitMQQueue, type Transport } from '@intelgraph/message-queue-enhanced';
+import type { Logger, Registry } from '@intelgraph/telemetry';
+import { Redis } from 'ioredis';
+import type { GatewayPlugin } from '../plugin.js';
+import { CacheControls } from './cache-controls.js';
+import { CachingMetrics } from './cache-metrics.js';
+import { useCacheAdmin } from './use-cache-admin.js';
+import { useCacheHints } from './use-cache-hints.js';
+import { useCacheInvalidationEvents } from './use-cache-invalidation-events.js';
+import { useCdnHeaders } from './use-cdn-headers.js';
+import { useEntityCache } from './use-entity-cache.js';
+import { useResponseCache } from './use-response-cache.js';
+
+/** The caching settings (see `config.ts`, `CACHE_*`). */
+export interface GatewayCachingConfig {
+  readonly cacheResponses: boolean;
+  readonly cacheEntities: boolean;
+  readonly cacheCdnHeaders: boolean;
+  readonly cacheDefaultMaxAge: number;
+  readonly cacheMaxAgeCap: number;
+  readonly cacheTypeMaxAge?: readonly string[];
+  readonly cacheSubgraphMaxAge?: readonly string[];
+  readonly cacheL1MaxEntries: number;
+  readonly cachePrefix: string;
+  readonly cacheEventsAmqpUrl?: string;
+  readonly cacheEventsTopics: readonly string[];
+  readonly cacheEventsGroup: string;
+  readonly cacheAdminToken?: string;
+  readonly cdnUntaggedMaxAge: number;
+  readonly cloudfrontDistributionId?: string;
+  readonly cloudfrontEndpoint?: string;
+  readonly redisUrl?: string;
+}
+
+export interface GatewayCachingDeps {
+  readonly log: Logger;
+  readonly registry: Registry;
+  /** Domain events to consume (else RabbitMQ at CACHE_EVENTS_AMQP_URL, else none). */
+  readonly events?: Transport;
+}
+
+export interface GatewayCaching {
+  readonly plugins: readonly GatewayPlugin[];
+  readonly metrics: CachingMetrics;
+  readonly cache: MultiTierCache | undefined;
+}
+
+function pairs(list: readonly string[] | undefined): Record<string, number> {
+  return Object.fromEntries((list ?? []).map((p) => [p.slice(0, p.indexOf('=')), Number(p.slice(p.indexOf('=') + 1))]));
+}
+
+/**
+ * The caching plugins the config asks for, in order: hints (always, when anything is on), the
+ * response cache, the entity cache (a subgraph fetch wrapper), the CDN headers, the event
+ * consumer and the admin endpoint, plus one plugin releasing what they share (the cache, its
+ * Redis client, the CloudFront invalidator, an owned event transport). Nothing when all is off.
+ */
+export function createGatewayCaching(config: GatewayCachingConfig, deps: GatewayCachingDeps): GatewayCaching {
+  const metrics = new CachingMetrics(deps.registry);
+  const anything = config.cacheResponses || config.cacheEntities || config.cacheCdnHeaders;
+  if (!anything) return { plugins: [], metrics, cache: undefined };
+  const controls = new CacheControls({
+    defaultMaxAge: config.cacheDefaultMaxAge,
+    maxAgeCap: config.cacheMaxAgeCap,
+    typeMaxAge: pairs(config.cacheTypeMaxAge),
+    subgraphMaxAge: pairs(config.cacheSubgraphMaxAge),
+  });
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false })
+    : undefined;
+  const cache = new MultiTierCache({
+    name: 'gateway',
+    prefix: config.cachePrefix,
+    l1: { enabled: true, maxSize: config.cacheL1MaxEntries, ttl: 300 },
+    ...(redis ? { l2: { enabled: true, redis, ttl: 3600 } } : {}),
+    defaultTTL: 60,
+    stampedePrevention: false,
+  });
+  const invalidator = new CacheInvalidator(cache, redis);
+  const cdn = config.cloudfrontDistributionId
+    ? new CloudFrontInvalidator({
+        distributionId: config.cloudfrontDistributionId,
+        ...(config.cloudfrontEndpoint
+          ? { clientConfig: { endpoint: config.cloudfrontEndpoint, region: 'us-east-1' } }
+          : {}),
+      })
+    : undefined;
+  const ownTransport =
+    !deps.events && config.cacheEventsAmqpUrl
+      ? new RabbitMQQueue({ url: config.cacheEventsAmqpUrl, namespace: 'intelgraph', defaultGroup: config.cacheEventsGroup })
+      : undefined;
+  const events = deps.events ?? ownTransport;
+  const hints = useCacheHints(controls);
+  const plugins: GatewayPlugin[] = [hints];
+  if (config.cacheResponses) plugins.push(useResponseCache({ cache, metrics }));
+  if (config.cacheEntities) plugins.push(useEntityCache({ cache, hints: hints.hints, controls, metrics }));
+  plugins.push(useCdnHeaders({ untaggedMaxAge: config.cdnUntaggedMaxAge }));
+  if (events)
+    plugins.push(
+      useCacheInvalidationEvents({
+        transport: events,
+        topics: config.cacheEventsTopics,
+        group: config.cacheEventsGroup,
+        cache,
+        invalidator,
+        cdn,
+        metrics,
+        log: deps.log,
+      }),
+    );
+  if (config.cacheAdminToken)
+    plugins.push(
+      useCacheAdmin({ token: config.cacheAdminToken, invalidate: (tags) => cache.invalidateByTag(tags), cdn, metrics }),
+    );
+  plugins.push({
+    name: 'caching-resources',
+    async stop() {
+      await ownTransport?.close().catch(() => {});
+      await cdn?.stop().catch(() => {});
+      await cache.close();
+      redis?.disconnect();
+    },
+  });
+  return { plugins, metrics, cache };
+}

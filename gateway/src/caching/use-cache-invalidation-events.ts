@@ -1,0 +1,132 @@
+import type { CacheInvalidator, MultiTierCache } from '@intelgraph/advanced-caching';
+import { IntelGraphError } from '@intelgraph/errors';
+import type { Transport } from '@intelgraph/message-queue-enhanced';
+import type { Logger } from '@intelgraph/telemetry';
+import type { GatewayPlugin } from '../plugin.js';
+import type { CachingMetrics } from './cache-metrics.js';
+import { entityTag } from './response-tags.js';
+
+/** Sends tag purges to the CDN (the `CloudFrontInvalidator`). */
+export interface CdnTagPurger {
+  invalidateTags(tags: readonly string[]): Promise<unknown>;
+}
+
+/** A domain event as the outbox relay publishes it (`EventSourcingStore` outbox payload). */
+export interface DomainEventPayload {
+  readonly aggregateId: string;
+  readonly aggregateType: string;
+  readonly eventType: string;
+  readonly data?: Record<string, unknown>;
+}
+
+export interface CacheInvalidationEventsOptions {
+  readonly transport: Transport;
+  /** Topics to consume (the aggregate types: `entity`, `investigation`, `relationship`). */
+  readonly topics: readonly string[];
+  /**
+   * Consumer group. One group for every gateway instance is right: the caches are shared
+   * through Redis and their L1 copies are dropped on every instance by the cache's bus, so each
+   * event needs handling once (default `gateway-cache`).
+   */
+  readonly group?: string;
+  readonly cache: MultiTierCache;
+  /** Idempotent by event id, so a redelivered event does nothing. */
+  readonly invalidator: CacheInvalidator;
+  readonly cdn?: CdnTagPurger;
+  /** GraphQL type of an aggregate type (default: `entity` → `Entity`, PascalCase). */
+  readonly typeNames?: Readonly<Record<string, string>>;
+  /**
+   * Invalidate the cache tags again this long after the event (default 1000 ms; 0: never):
+   * a subgraph fetch that read the old data before the event and stores it after the first
+   * invalidation is dropped by the second.
+   */
+  readonly repeatAfterMs?: number;
+  readonly metrics?: CachingMetrics;
+  readonly log: Logger;
+}
+
+function pascal(s: string): string {
+  return s.replace(/(^|[-_.\s])(\w)/g, (_m, _sep, c: string) => c.toUpperCase());
+}
+
+/**
+ * The tags a domain event changes: `Type:<aggregateId>`; the bare type too when the set of
+ * objects changed (created, deleted, removed), since lists of that type may change; and any
+ * `entityId` / `fromId` / `toId` the event names as `Entity:<id>`.
+ */
+export function tagsForEvent(event: DomainEventPayload, typeNames: Readonly<Record<string, string>> = {}): string[] {
+  const type = typeNames[event.aggregateType] ?? pascal(event.aggregateType);
+  const tags = new Set<string>();
+  const own = entityTag(type, event.aggregateId);
+  if (own) tags.add(own);
+  if (/(Created|Deleted|Removed)$/.test(event.eventType)) tags.add(type);
+  const entityType = typeNames.entity ?? 'Entity';
+  for (const field of ['entityId', 'fromId', 'toId']) {
+    const id = event.data?.[field];
+    const tag = entityTag(entityType, id);
+    if (tag) tags.add(tag);
+  }
+  return [...tags];
+}
+
+/**
+ * Consumes the domain events and invalidates what they change: the entity-cache entries and
+ * cached responses (by tag, on every instance through the shared cache), then the CDN's tags
+ * through the CloudFront invalidator (not awaited: its batching and retries must not hold the
+ * queue; a final failure is logged and counted).
+ */
+export function useCacheInvalidationEvents(options: CacheInvalidationEventsOptions): GatewayPlugin {
+  const group = options.group ?? 'gateway-cache';
+  const repeatAfterMs = options.repeatAfterMs ?? 1000;
+  const timers = new Set<NodeJS.Timeout>();
+  let stopped = false;
+  return {
+    name: 'cache-invalidation-events',
+    async start() {
+      for (const topic of options.topics) {
+        await options.transport.subscribe(
+          topic,
+          async (message) => {
+            const p = message.payload as Partial<DomainEventPayload> | null;
+            if (!p || typeof p.aggregateId !== 'string' || typeof p.aggregateType !== 'string')
+              throw new IntelGraphError('MESSAGE_INVALID', 'Not a domain event: aggregateId/aggregateType missing', {
+                input: message.id,
+              });
+            const event = { ...p, eventType: String(p.eventType ?? '') } as DomainEventPayload;
+            const tags = tagsForEvent(event, options.typeNames);
+            if (tags.length === 0) return;
+            const result = await options.invalidator.handleEvent({
+              type: `${event.aggregateType}.${event.eventType}`,
+              id: message.id,
+              tags,
+            });
+            if (result.duplicate) return;
+            options.metrics?.invalidations.inc({ source: 'event', target: 'cache' }, tags.length);
+            options.log.debug({ tags, eventId: message.id }, 'cache invalidated by event');
+            if (options.cdn) {
+              options.metrics?.invalidations.inc({ source: 'event', target: 'cdn' }, tags.length);
+              options.cdn.invalidateTags(tags).catch((err: unknown) => {
+                options.metrics?.cdnFailures.inc();
+                options.log.error({ err, tags }, 'CDN invalidation failed');
+              });
+            }
+            if (repeatAfterMs > 0 && !stopped) {
+              const timer = setTimeout(() => {
+                timers.delete(timer);
+                options.cache.invalidateByTag(tags).catch(() => {});
+              }, repeatAfterMs);
+              timer.unref();
+              timers.add(timer);
+            }
+          },
+          { group },
+        );
+      }
+    },
+    stop() {
+      stopped = true;
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+    },
+  };
+}

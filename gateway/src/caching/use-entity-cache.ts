@@ -1,0 +1,217 @@
+import type { MultiTierCache } from '@intelgraph/advanced-caching';
+import type { GatewayPlugin, SubgraphRequest, SubgraphResponse } from '../plugin.js';
+import type { CacheControls } from './cache-controls.js';
+import type { CacheHintIndex } from './cache-hints.js';
+import { audienceKey, sha256, stableJson } from './cache-keys.js';
+import type { CachingMetrics } from './cache-metrics.js';
+import { NO_STORE, type ResponsePolicy } from './cache-policy.js';
+import {
+  type Canonical,
+  canonicalize,
+  type EntitiesFetch,
+  entityPolicy,
+  mergeCanonical,
+  parseEntitiesFetch,
+  project,
+} from './entity-selection.js';
+import { cacheStateOf, narrowPolicy } from './request-cache-state.js';
+import { entityTag } from './response-tags.js';
+
+export interface EntityCacheOptions {
+  /** Where entities are kept (its L1 in process, L2 in Redis shared by every instance). */
+  readonly cache: MultiTierCache;
+  readonly hints: () => CacheHintIndex;
+  readonly controls: CacheControls;
+  readonly metrics?: CachingMetrics;
+  /** Parsed subgraph queries kept (default 1000). */
+  readonly maxQueries?: number;
+}
+
+interface Representation {
+  readonly __typename: string;
+  readonly [key: string]: unknown;
+}
+
+interface Slot {
+  readonly rep: Representation;
+  readonly key: string | undefined;
+  readonly ttl: number;
+  readonly tags: string[];
+  cached: Canonical | undefined;
+  value: unknown;
+}
+
+const KEY_PREFIX = 'e:';
+
+/** The tags of an entity: its type, then `Type:<key>` when its key is one simple value. */
+function tagsOf(rep: Representation, keyField: string | undefined): string[] {
+  const fields = Object.keys(rep).filter((k) => k !== '__typename');
+  const id = keyField !== undefined ? rep[keyField] : fields.length === 1 ? rep[fields[0]!] : undefined;
+  const tag = entityTag(rep.__typename, id);
+  return tag ? [rep.__typename, tag] : [rep.__typename];
+}
+
+/**
+ * The entity cache: a subgraph fetch wrapper for `_entities` fetches. Each representation is
+ * looked up (per subgraph, tenant, scopes, user when private, type and key); the fetch is sent
+ * with only the misses, and the answer is the cached and fetched entities merged in the original
+ * order (errors re-pointed to the original indices). Entities are stored in a canonical form
+ * (fields by name and arguments), so a later, different query selecting a subset of what was
+ * fetched before is a hit; a partial hit is fetched and the two forms merged. TTL: the type's
+ * and selected fields' hints, capped by the controls; never stored after an error.
+ */
+export function useEntityCache(options: EntityCacheOptions): GatewayPlugin {
+  const parsed = new Map<string, EntitiesFetch | null>();
+  const maxQueries = options.maxQueries ?? 1000;
+  const policies = new Map<string, ResponsePolicy>();
+  const { cache, controls, metrics } = options;
+
+  const parse = (query: string): EntitiesFetch | undefined => {
+    let f = parsed.get(query);
+    if (f === undefined) {
+      f = parseEntitiesFetch(query) ?? null;
+      if (parsed.size >= maxQueries) parsed.delete(parsed.keys().next().value as string);
+      parsed.set(query, f);
+    }
+    return f ?? undefined;
+  };
+
+  return {
+    name: 'entity-cache',
+    wrapSubgraphFetch(next, subgraph) {
+      return async (request: SubgraphRequest): Promise<SubgraphResponse> => {
+        if (!request.idempotent || !request.state || !request.body.includes('_entities'))
+          return next(request);
+        const body = JSON.parse(request.body) as {
+          query: string;
+          variables?: Record<string, unknown>;
+          operationName?: string;
+        };
+        const fetch = parse(body.query);
+        const variables = body.variables ?? {};
+        const reps = fetch ? variables[fetch.variable] : undefined;
+        if (!fetch || !Array.isArray(reps)) return next(request);
+        const hints = options.hints();
+        const state = request.state;
+        const slots: Slot[] = [];
+        for (const rep of reps as Representation[]) {
+          const type = typeof rep?.__typename === 'string' ? rep.__typename : undefined;
+          const set = type ? fetch.selectionFor(type) : undefined;
+          if (!type || !set) {
+            slots.push({ rep, key: undefined, ttl: 0, tags: [], cached: undefined, value: undefined });
+            continue;
+          }
+          const pkey = `${type}\u0000${body.query}`;
+          let policy = policies.get(pkey);
+          if (!policy) {
+            policy = entityPolicy(type, set, hints, controls.defaultMaxAge, fetch.fragments);
+            if (policies.size >= maxQueries) policies.delete(policies.keys().next().value as string);
+            policies.set(pkey, policy);
+          }
+          narrowPolicy(state, policy);
+          const tags = tagsOf(rep, hints.keyField(type));
+          for (const t of tags) if (t !== type) cacheStateOf(state).entityTags.add(t);
+          const ttl = policy.noStore ? 0 : controls.entityTtl(subgraph, type, policy.maxAge);
+          const audience = ttl > 0 ? audienceKey(state, policy.scope) : undefined;
+          let key: string | undefined;
+          if (audience !== undefined) {
+            key = `${KEY_PREFIX}${subgraph}:${type}:${audience}:${stableJson(rep)}`;
+            if (key.length > 900) key = `${KEY_PREFIX}${subgraph}:${type}:#${sha256(key)}`;
+          }
+          slots.push({ rep, key, ttl, tags, cached: undefined, value: undefined });
+        }
+        const lookups = slots.filter((s) => s.key !== undefined);
+        if (lookups.length > 0) {
+          const values = await cache.mget<Canonical>(lookups.map((s) => s.key!));
+          for (let i = 0; i < lookups.length; i++) {
+            const slot = lookups[i]!;
+            const cached = values[i];
+            if (!cached) continue;
+            slot.cached = cached;
+            const set = fetch.selectionFor(slot.rep.__typename)!;
+            slot.value = project(cached, set, variables, fetch.fragments);
+          }
+        }
+        const misses: number[] = [];
+        for (let i = 0; i < slots.length; i++) if (slots[i]!.value === undefined) misses.push(i);
+        const hits = slots.length - misses.length;
+        metrics?.lookup('entity', true, hits);
+        metrics?.lookup('entity', false, lookups.length - hits);
+        if (hits > 0) metrics?.entitiesServed.inc({ subgraph }, hits);
+        if (misses.length === 0) {
+          metrics?.fetchesSaved.inc({ subgraph });
+          return { status: 200, body: { data: { [fetch.responseKey]: slots.map((s) => s.value) } } };
+        }
+        const sent =
+          misses.length === slots.length
+            ? request
+            : {
+                ...request,
+                body: JSON.stringify({
+                  ...body,
+                  variables: { ...variables, [fetch.variable]: misses.map((i) => slots[i]!.rep) },
+                }),
+              };
+        const response = await next(sent);
+        const data = response.body.data as Record<string, unknown> | null | undefined;
+        const fetched = data?.[fetch.responseKey];
+        const errors = response.body.errors as { path?: unknown[] }[] | undefined;
+        if (errors?.length || response.status !== 200) narrowPolicy(state, NO_STORE);
+        if (!Array.isArray(fetched) || fetched.length !== misses.length) {
+          if (misses.length === slots.length) return response;
+          return {
+            status: response.status,
+            body: { ...response.body, data: null, errors: remap(errors, misses, fetch.responseKey) },
+          };
+        }
+        const failed = new Set<number>();
+        for (const e of errors ?? [])
+          if (e.path?.[0] === fetch.responseKey && typeof e.path[1] === 'number') failed.add(e.path[1]);
+        const writes: { key: string; value: unknown; ttl: number; tags: string[] }[] = [];
+        for (let j = 0; j < misses.length; j++) {
+          const slot = slots[misses[j]!]!;
+          slot.value = fetched[j];
+          if (
+            !slot.key ||
+            errors?.length ||
+            failed.has(j) ||
+            fetched[j] === null ||
+            typeof fetched[j] !== 'object'
+          )
+            continue;
+          const set = fetch.selectionFor(slot.rep.__typename)!;
+          const canonical = canonicalize(fetched[j], set, variables, fetch.fragments);
+          if (!canonical || typeof canonical !== 'object' || Array.isArray(canonical)) continue;
+          const value = slot.cached ? mergeCanonical(slot.cached, canonical) : canonical;
+          writes.push({ key: slot.key, value, ttl: slot.ttl, tags: slot.tags });
+        }
+        if (writes.length > 0)
+          await cache
+            .mset(writes)
+            .catch((err: unknown) => state.log.warn({ err }, 'entity cache write failed'));
+        if (misses.length === slots.length) return response;
+        return {
+          status: response.status,
+          body: {
+            ...response.body,
+            data: { ...data, [fetch.responseKey]: slots.map((s) => s.value) },
+            ...(errors ? { errors: remap(errors, misses, fetch.responseKey) } : {}),
+          },
+        };
+      };
+    },
+  };
+}
+
+/** Errors of a fetch of the misses, re-pointed at the entities' original indices. */
+function remap(
+  errors: { path?: unknown[] }[] | undefined,
+  misses: readonly number[],
+  responseKey: string,
+): unknown[] {
+  return (errors ?? []).map((e) =>
+    e.path?.[0] === responseKey && typeof e.path[1] === 'number'
+      ? { ...e, path: [responseKey, misses[e.path[1]] ?? e.path[1], ...e.path.slice(2)] }
+      : e,
+  );
+}
