@@ -97,13 +97,14 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   };
 
   const server = net.createServer((client) => {
+    // A reset peer must never surface as an unhandled 'error' in the test process.
+    client.on('error', () => {});
     if (mode === 'refuse') {
       client.resetAndDestroy();
       return;
     }
     const link: Link = { client, upstream: undefined };
     links.add(link);
-    client.on('error', () => {});
     client.on('close', () => {
       links.delete(link);
       link.upstream?.destroy();

@@ -67,6 +67,12 @@ export class ShardNode {
     // An idle client whose server went away emits 'error' on the pool; without a listener that
     // would crash the process.
     this.pool.on('error', (error) => options.onPoolError(this, error));
+    // pg-pool removes its idle 'error' listener while a client is checked out: a connection reset
+    // between two statements of a checked-out client (a transaction, a rebalance) would then be an
+    // unhandled 'error' and crash the process. The failure still reaches the next statement.
+    this.pool.on('connect', (client) => {
+      client.on('error', () => {});
+    });
   }
 
   /** The connection string; kept off enumerable properties so it is never logged by accident. */
