@@ -26,8 +26,9 @@ export const EXTENSION_TYPES: Readonly<Record<string, string>> = {
 const TYPE_PREFIX = 'type.googleapis.com/';
 
 function walk(node: unknown, visit: (o: Obj, path: string) => void, path = ''): void {
-  if (Array.isArray(node)) node.forEach((n, i) => walk(n, visit, `${path}[${i}]`));
-  else if (typeof node === 'object' && node !== null) {
+  if (Array.isArray(node)) {
+    for (const [i, n] of node.entries()) walk(n, visit, `${path}[${i}]`);
+  } else if (typeof node === 'object' && node !== null) {
     visit(node as Obj, path);
     for (const [k, v] of Object.entries(node)) walk(v, visit, path ? `${path}.${k}` : k);
   }

@@ -19,7 +19,7 @@ export interface StrictFieldChecker {
   check(r: Resource): string[];
 }
 
-function stripNullish(checker: ts.TypeChecker, t: ts.Type): ts.Type[] {
+function stripNullish(t: ts.Type): ts.Type[] {
   if (!t.isUnion()) return [t];
   return t.types.filter((m) => !(m.flags & (ts.TypeFlags.Undefined | ts.TypeFlags.Null | ts.TypeFlags.Void)));
 }
@@ -53,7 +53,7 @@ export function createStrictFieldChecker(): StrictFieldChecker {
 
   const walk = (value: unknown, type: ts.Type, at: string, out: string[]): void => {
     if (value === null || typeof value !== 'object') return;
-    const candidates = stripNullish(checker, type);
+    const candidates = stripNullish(type);
     if (candidates.some((c) => c.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown))) return;
     if (candidates.length > 1) {
       // A union of shapes (Istio's oneOf): the value must fit one of them.
@@ -71,7 +71,9 @@ export function createStrictFieldChecker(): StrictFieldChecker {
     if (Array.isArray(value)) {
       if (!checker.isArrayType(t)) return;
       const element = checker.getTypeArguments(t as ts.TypeReference)[0];
-      if (element) value.forEach((v, i) => walk(v, element, `${at}/${i}`, out));
+      if (element) {
+        for (const [i, v] of value.entries()) walk(v, element, `${at}/${i}`, out);
+      }
       return;
     }
     const index = t.getStringIndexType();
