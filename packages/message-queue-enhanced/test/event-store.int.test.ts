@@ -13,6 +13,8 @@ let store: EventSourcingStore;
 beforeAll(async () => {
   db = await createTestDatabase('mqe_store');
   pool = new pg.Pool({ connectionString: db.url, max: 30 });
+  // DROP DATABASE … WITH (FORCE) at the end may end idle connections under the pool.
+  pool.on('error', () => {});
   store = new EventSourcingStore(pool);
   await store.migrate();
 });
@@ -173,7 +175,7 @@ describe('EventSourcingStore', () => {
     // Wait until the slow transaction holds its row (and its transaction id).
     for (;;) {
       const { rows } = await pool.query(
-        "SELECT count(*)::int AS n FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE a.query LIKE 'SELECT pg_notify%' AND a.state = 'idle in transaction'",
+        "SELECT count(*)::int AS n FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE a.query LIKE 'WITH st AS%' AND a.state = 'idle in transaction'",
       );
       if (rows[0].n > 0) break;
       await new Promise((r) => setTimeout(r, 10));

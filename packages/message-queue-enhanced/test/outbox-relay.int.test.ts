@@ -18,6 +18,8 @@ let pool: pg.Pool;
 beforeAll(async () => {
   db = await createTestDatabase('mqe_outbox');
   pool = new pg.Pool({ connectionString: db.url, max: 20 });
+  // DROP DATABASE … WITH (FORCE) at the end may end idle connections under the pool.
+  pool.on('error', () => {});
 });
 
 afterAll(async () => {

@@ -74,99 +74,78 @@ export function validateAppend(
 }
 
 /**
- * Writes one append inside the caller's transaction; returns `undefined` when the expected
- * version does not match (the caller rolls back and reports the conflict).
+ * Writes one append as ONE SQL statement (so one round trip, atomic on its own, no explicit
+ * transaction): the stream row update, the events and the outbox rows, chained by data-modifying
+ * CTEs. Returns the new version, or `undefined` when the expected version did not
+ * match (nothing was written then: every insert is gated on the stream update having a row).
  *
  * The stream row is the lock: `UPDATE … WHERE version = expected` (or the INSERT of a new
- * stream) blocks concurrent appenders to the same aggregate until this transaction ends; under
+ * stream) blocks concurrent appenders to the same aggregate until this statement commits; under
  * READ COMMITTED they then re-check the condition against the committed version, find it moved,
  * and update nothing. So of N appenders with the same expected version exactly one wins.
  */
 export async function writeAppend(
-  tx: SqlQueryable,
+  db: SqlQueryable,
   schema: string,
   append: ValidatedAppend,
   outbox: OutboxRouting | undefined,
-  notifyChannel: string,
 ): Promise<number | undefined> {
   const s = `"${schema}"`;
   const n = append.events.length;
-  let first: number;
+  let stream: string;
   if (append.expected === 'any') {
-    const { rows } = await tx.query(
-      `INSERT INTO ${s}.streams (aggregate_id, aggregate_type, version) VALUES ($1, $2, $3)
+    stream = `INSERT INTO ${s}.streams (aggregate_id, aggregate_type, version) VALUES ($1, $2, $3)
        ON CONFLICT (aggregate_id) DO UPDATE SET version = ${s}.streams.version + $3, updated_at = now()
-       RETURNING version`,
-      [append.aggregateId, append.aggregateType, n],
-    );
-    first = (rows[0] as { version: number }).version - n + 1;
+       RETURNING version`;
   } else if (append.expected === 0) {
-    const r = await tx.query(
-      `INSERT INTO ${s}.streams (aggregate_id, aggregate_type, version) VALUES ($1, $2, $3)
-       ON CONFLICT (aggregate_id) DO NOTHING`,
-      [append.aggregateId, append.aggregateType, n],
-    );
-    if (r.rowCount !== 1) return undefined;
-    first = 1;
+    stream = `INSERT INTO ${s}.streams (aggregate_id, aggregate_type, version) VALUES ($1, $2, $3)
+       ON CONFLICT (aggregate_id) DO NOTHING RETURNING version`;
   } else {
-    const r = await tx.query(
-      `UPDATE ${s}.streams SET version = $2, updated_at = now() WHERE aggregate_id = $1 AND version = $3`,
-      [append.aggregateId, append.expected + n, append.expected],
-    );
-    if (r.rowCount !== 1) return undefined;
-    first = append.expected + 1;
+    stream = `UPDATE ${s}.streams SET version = version + $3, updated_at = now()
+       WHERE aggregate_id = $1 AND version = $4::int RETURNING version`;
   }
   const events = append.events;
   const now = Date.now();
-  // One INSERT for the whole batch; WITH ORDINALITY + ORDER BY keeps positions in append order.
-  await tx.query(
-    `INSERT INTO ${s}.events (event_id, aggregate_id, aggregate_type, version, event_type, data, metadata, occurred_at)
-     SELECT u.id, $1, $2, $3::int + u.ord::int - 1, u.type, u.data::jsonb, u.meta::jsonb, to_timestamp(u.ts / 1000.0)
-     FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::float8[]) WITH ORDINALITY
-          AS u(id, type, data, meta, ts, ord)
-     ORDER BY u.ord`,
+  // The new version v comes from the stream CTE; event #ord (1-based) gets v − n + ord.
+  const outboxCte = outbox
+    ? `, ob AS (
+         INSERT INTO ${s}.outbox (event_id, topic, message_key, message_type, payload, headers)
+         SELECT u.id, u.topic, $1, u.type,
+                jsonb_build_object('aggregateId', $1::text, 'aggregateType', $2::text, 'eventType', u.type,
+                  'version', st.version - $3::int + u.ord::int, 'data', u.data::jsonb, 'metadata', u.meta::jsonb,
+                  'timestamp', u.ts),
+                jsonb_build_object('aggregate-type', $2::text, 'version', (st.version - $3::int + u.ord::int)::text)
+         FROM st, unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::float8[], $10::text[]) WITH ORDINALITY
+              AS u(id, type, data, meta, ts, topic, ord)
+         ORDER BY u.ord
+         RETURNING 1)`
+    : '';
+  const { rows } = await db.query(
+    `WITH st AS (${stream}),
+     ev AS (
+       INSERT INTO ${s}.events (event_id, aggregate_id, aggregate_type, version, event_type, data, metadata, occurred_at)
+       SELECT u.id, $1, $2, st.version - $3::int + u.ord::int, u.type, u.data::jsonb, u.meta::jsonb, to_timestamp(u.ts / 1000.0)
+       FROM st, unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::float8[]) WITH ORDINALITY
+            AS u(id, type, data, meta, ts, ord)
+       ORDER BY u.ord
+       RETURNING 1)${outboxCte}
+     -- $4 and $10 are named here too so that every parameter has a type in every variant.
+     SELECT st.version, $4::int AS expected, cardinality($10::text[]) AS topics FROM st`,
     [
       append.aggregateId,
       append.aggregateType,
-      first,
+      n,
+      append.expected === 'any' ? 0 : append.expected,
       events.map((e) => e.id),
       events.map((e) => e.eventType),
       events.map((e) => JSON.stringify(e.data)),
       events.map((e) => JSON.stringify(e.metadata ?? {})),
       events.map((e) => e.timestamp ?? now),
+      outbox ? events.map((e) => outbox.topic(e)) : [],
     ],
   );
-  if (outbox) {
-    await tx.query(
-      `INSERT INTO ${s}.outbox (event_id, topic, message_key, message_type, payload, headers)
-       SELECT u.id, u.topic, $1, u.type, u.payload::jsonb, u.headers::jsonb
-       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY
-            AS u(id, topic, type, payload, headers, ord)
-       ORDER BY u.ord`,
-      [
-        append.aggregateId,
-        events.map((e) => e.id),
-        events.map((e) => outbox.topic(e)),
-        events.map((e) => e.eventType),
-        events.map((e, i) =>
-          JSON.stringify({
-            aggregateId: e.aggregateId,
-            aggregateType: e.aggregateType,
-            eventType: e.eventType,
-            version: first + i,
-            data: e.data,
-            metadata: e.metadata ?? {},
-            timestamp: e.timestamp ?? now,
-          }),
-        ),
-        events.map((e, i) =>
-          JSON.stringify({ 'aggregate-type': e.aggregateType, version: String(first + i) }),
-        ),
-      ],
-    );
-  }
-  await tx.query('SELECT pg_notify($1, $2)', [notifyChannel, append.aggregateId]);
-  return first + n - 1;
+  const row = rows[0] as { version: number } | undefined;
+  return row?.version;
 }
 
 function invalid(message: string, input: unknown): IntelGraphError {

@@ -21,13 +21,16 @@ export const H = {
   group: 'x-ig-group',
 } as const;
 
-export function publishOptions(message: PreparedMessage, attempt: number): Options.Publish {
+/**
+ * Properties of a first publish. Kept lean, it is the hot path (amqplib encodes every header
+ * field): the topic is the routing key and the attempt is 1, so neither is written until a
+ * republish needs them; numbers go as strings (amqplib encodes a large number through BigInt).
+ */
+export function publishOptions(message: PreparedMessage): Options.Publish {
   const headers: Record<string, unknown> = {
     ...message.headers,
-    [H.topic]: message.topic,
-    [H.attempt]: attempt,
-    [H.maxRetries]: message.maxRetries,
-    [H.timestamp]: message.timestamp,
+    [H.maxRetries]: String(message.maxRetries),
+    [H.timestamp]: String(message.timestamp),
   };
   if (message.key !== undefined) headers[H.key] = message.key;
   return {
@@ -36,7 +39,6 @@ export function publishOptions(message: PreparedMessage, attempt: number): Optio
     type: message.type,
     contentType: 'application/json',
     priority: PRIORITY_VALUES[message.priority],
-    timestamp: Math.floor(message.timestamp / 1000),
     headers,
   };
 }
@@ -49,7 +51,8 @@ export function republishOptions(source: Message, extraHeaders: Record<string, u
     messageId: p.messageId as string,
     type: p.type as string,
     contentType: 'application/json',
-    headers: { ...(p.headers ?? {}), ...extraHeaders },
+    // A republish goes to another queue under another routing key: pin the topic now.
+    headers: { [H.topic]: source.fields.routingKey, ...(p.headers ?? {}), ...extraHeaders },
   };
   if (p.priority !== undefined) options.priority = p.priority as number;
   if (p.timestamp !== undefined) options.timestamp = p.timestamp as number;

@@ -136,7 +136,7 @@ export class RabbitMQConsumer implements Subscription {
       const disposition = failureDisposition(failure, attempt, maxRetries);
       if (disposition.action === 'retry') {
         const queue = retryQueueFor(this.topology, disposition.retry);
-        const options = republishOptions(message, { [H.attempt]: attempt + 1 });
+        const options = republishOptions(message, { [H.attempt]: String(attempt + 1) });
         options.expiration = String(Math.min(queue.ttlMs, retryDelay(this.deps.retry, disposition.retry)));
         await this.deps.publisher.publish('', queue.name, message.content, options);
         this.deps.metrics.retried.inc(labels);
@@ -161,7 +161,7 @@ export class RabbitMQConsumer implements Subscription {
     const options = republishOptions(message, {
       [H.reason]: reason,
       [H.lastError]: lastError,
-      [H.deadAt]: Date.now(),
+      [H.deadAt]: String(Date.now()),
       [H.group]: this.group,
     });
     await this.deps.publisher.publish('', this.topology.deadLetterQueue, message.content, options);

@@ -44,7 +44,7 @@ export class RabbitMQDeadLetters {
       let replayed = 0;
       for (const message of messages) {
         if (wanted && !wanted.has(String(message.properties.messageId))) continue;
-        const options = republishOptions(message, { [H.attempt]: 1 });
+        const options = republishOptions(message, { [H.attempt]: '1' });
         const headers = options.headers as Record<string, unknown>;
         for (const name of [H.reason, H.lastError, H.deadAt, H.group]) delete headers[name];
         await this.publisher.publish('', topology.workQueue, message.content, options);

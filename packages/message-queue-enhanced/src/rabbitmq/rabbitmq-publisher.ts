@@ -9,7 +9,10 @@ import type { ConfirmChannel, Options, RecoveringChannelModel } from 'amqplib';
  */
 export class RabbitMQPublisher {
   private channel: Promise<ConfirmChannel> | undefined;
+  private open: ConfirmChannel | undefined;
   private closed = false;
+  private readonly waiting = new Set<{ deadline: number; reject: (error: Error) => void }>();
+  private sweeper: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly connection: RecoveringChannelModel,
@@ -25,22 +28,29 @@ export class RabbitMQPublisher {
       const remaining = deadline - Date.now();
       if (remaining <= 0) break;
       let channel: ConfirmChannel;
-      try {
-        channel = await withTimeout(this.currentChannel(), remaining);
-      } catch (error) {
-        lastError = error;
-        continue;
+      if (this.open) {
+        channel = this.open; // fast path: no timer when the channel is up
+      } else {
+        try {
+          channel = await withTimeout(this.currentChannel(), remaining);
+        } catch (error) {
+          lastError = error;
+          continue;
+        }
       }
       try {
         sent = true;
-        await withTimeout(
-          new Promise<void>((resolve, reject) => {
-            channel.publish(exchange, routingKey, body, options, (err) =>
-              err ? reject(toError(err)) : resolve(),
-            );
-          }),
-          deadline - Date.now(),
-        );
+        await new Promise<void>((resolve, reject) => {
+          // One sweeper timer for all publishes in flight instead of one timer each (hot path).
+          const waiting = { deadline, reject: (e: Error) => reject(e) };
+          this.waiting.add(waiting);
+          this.ensureSweeper();
+          channel.publish(exchange, routingKey, body, options, (err) => {
+            this.waiting.delete(waiting);
+            if (err) reject(toError(err));
+            else resolve();
+          });
+        });
         return;
       } catch (error) {
         lastError = error;
@@ -60,10 +70,31 @@ export class RabbitMQPublisher {
     });
   }
 
+  private ensureSweeper(): void {
+    if (this.sweeper) return;
+    this.sweeper = setInterval(() => {
+      const now = Date.now();
+      for (const w of this.waiting) {
+        if (w.deadline <= now) {
+          this.waiting.delete(w);
+          w.reject(new Error('no confirm before the publish deadline'));
+        }
+      }
+      if (this.waiting.size === 0) {
+        clearInterval(this.sweeper);
+        this.sweeper = undefined;
+      }
+    }, 250);
+    this.sweeper.unref();
+  }
+
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.sweeper);
+    this.sweeper = undefined;
     const channel = this.channel;
     this.channel = undefined;
+    this.open = undefined;
     if (channel) await channel.then((c) => c.close()).catch(() => {});
   }
 
@@ -72,8 +103,10 @@ export class RabbitMQPublisher {
       const created = this.connection.createConfirmChannel().then((channel) => {
         channel.on('error', () => {});
         channel.on('close', () => {
+          if (this.open === channel) this.open = undefined;
           if (this.channel === created) this.channel = undefined;
         });
+        if (this.channel === created) this.open = channel;
         return channel;
       });
       created.catch(() => {

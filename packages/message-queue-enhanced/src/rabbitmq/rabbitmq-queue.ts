@@ -112,7 +112,7 @@ export class RabbitMQQueue implements Transport {
     await this.topology(topic, this.options.defaultGroup);
     const publisher = await this.publisherFor();
     this.metrics.published.inc({ transport: this.kind, topic });
-    await publisher.publish(exchangeName(this.namespace), topic, prepared.body, publishOptions(prepared, 1));
+    await publisher.publish(exchangeName(this.namespace), topic, prepared.body, publishOptions(prepared));
     this.metrics.confirmed.inc({ transport: this.kind, topic });
   }
 
