@@ -25,6 +25,8 @@ export {
 } from './identity/identity-guard.js';
 export { stopOnSignals } from './lifecycle/serve-until-signal.js';
 export type { RuntimeServices } from './runtime-services.js';
+export { bulkInsert } from './seed/bulk-insert.js';
+export { ENTITY_KIND_NAMES, prng, type SeedOptions, SeedPlan, type SeedTenant } from './seed/seed-plan.js';
 export {
   type RunningSubgraph,
   type SubgraphDefinition,
