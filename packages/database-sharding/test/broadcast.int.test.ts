@@ -43,11 +43,22 @@ describe('broadcast merges equal a single-database oracle', () => {
   });
 
   it('spreads the rows over all three shards', async () => {
-    const { rows } = await cluster.distributor.broadcast<{ n: string }>({
+    // `merge: {}` opts out of the automatic merge of a plain aggregate: one row per shard.
+    const perShard = await cluster.distributor.broadcast<{ n: string }>({
       sql: 'SELECT COUNT(*) AS n FROM entities',
+      merge: {},
     });
-    expect(rows).toHaveLength(3);
-    for (const r of rows) expect(Number(r.n)).toBeGreaterThan(50);
+    expect(perShard.rows).toHaveLength(3);
+    for (const r of perShard.rows) expect(Number(r.n)).toBeGreaterThan(50);
+    // As in the issue's example: a plain COUNT over every shard is one total, like one database.
+    const total = await cluster.distributor.broadcast({
+      sql: 'SELECT COUNT(*) FROM entities',
+      context: { readonly: true },
+    });
+    expect(total.rows).toEqual((await oracle.query('SELECT COUNT(*) FROM entities')).rows);
+    const sql = 'SELECT min(score) AS lo, MAX(score) "Hi", sum(score) FROM entities WHERE kind = $1';
+    const extremes = await cluster.distributor.broadcast({ sql, params: ['org'] });
+    expect(extremes.rows).toEqual((await oracle.query(sql, ['org'])).rows);
   });
 
   it('ORDER BY with LIMIT/OFFSET (k-way merge of pushed-down pages)', async () => {

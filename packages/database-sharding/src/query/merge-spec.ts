@@ -21,8 +21,9 @@ export type AggregateMerge =
   | { readonly avg: { readonly sum: string; readonly count: string } };
 
 /**
- * How `broadcast` merges the rows of each shard. Without a spec the rows are concatenated in
- * shard order.
+ * How `broadcast` merges the rows of each shard. Without a spec, a plain global aggregate
+ * (`SELECT COUNT(*), MAX(x) FROM t …`, see `inferMerge`) is merged into one row, and anything else
+ * is concatenated in shard order; `merge: {}` always concatenates.
  */
 export interface MergeSpec {
   /** Sort keys. Each shard's query is wrapped to sort (and with `limit`, to return only `offset + limit` rows). */

@@ -3,6 +3,7 @@ import type { ShardRouter } from '../routing/shard-router.js';
 import type { ShardManager } from '../shard-manager.js';
 import type { RouteHint, ShardKey } from '../strategies/sharding-strategy.js';
 import { keyString } from '../strategies/sharding-strategy.js';
+import { inferMerge } from './infer-merge.js';
 import { mergeResults, shardSql } from './merge-results.js';
 import type { MergeSpec } from './merge-spec.js';
 import { mustDiscard, NodeExecutor, type StatementResult } from './node-executor.js';
@@ -168,7 +169,8 @@ export class QueryDistributor {
     const release = await this.router.fence.enter(undefined, false, true);
     try {
       const shardIds = [...this.router.shardIds];
-      const { sql, params } = shardSql(query.sql, query.params ?? [], query.merge);
+      const merge = query.merge ?? inferMerge(query.sql);
+      const { sql, params } = shardSql(query.sql, query.params ?? [], merge);
       const timeoutMs = query.timeoutMs ?? DEFAULT_BROADCAST_TIMEOUT_MS;
       const session = query.context?.session ?? query.context;
       const settled = await Promise.allSettled(
@@ -209,7 +211,7 @@ export class QueryDistributor {
       }
       const rows = mergeResults(
         answered.map((a) => a.result),
-        query.merge,
+        merge,
       ) as R[];
       return { rows, shards: answered.map((a) => a.id), errors };
     } finally {
