@@ -29,6 +29,8 @@ export interface PlatformOptions {
   readonly subgraphPorts?: 'default' | 'any';
   readonly log?: Logger;
   readonly tenant?: string;
+  /** Extra environment for one subgraph (e.g. its own DATABASE_SHARDS). */
+  readonly subgraphEnv?: (name: string) => Readonly<Record<string, string | undefined>>;
 }
 
 export interface PlatformSubgraph {
@@ -75,6 +77,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
         IDENTITY_SECRET: identitySecret,
         PORT: options.subgraphPorts === 'any' ? '0' : undefined,
         LOG_LEVEL: env.SUBGRAPH_LOG_LEVEL ?? 'warn',
+        ...options.subgraphEnv?.(definition.name),
       }) as unknown as Parameters<typeof startSubgraph>[1];
       subgraphs.push({
         name: definition.name,

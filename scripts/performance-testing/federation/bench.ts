@@ -22,7 +22,7 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '8' },
     warmup: { type: 'string', default: '2' },
     rounds: { type: 'string', default: '3' },
-    connections: { type: 'string', default: '50' },
+    connections: { type: 'string', default: '20' },
     profile: { type: 'boolean', default: false },
   },
 });
@@ -41,6 +41,7 @@ function start(script: string, args: string[], env: Record<string, string> = {},
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  child.setMaxListeners(1000);
   const ask = (type: string): Promise<Message> =>
     new Promise((resolve, reject) => {
       const onMessage = (m: Message) => {
@@ -103,6 +104,8 @@ interface Figures {
   p95Ms: number;
   p99Ms: number;
   rssMB: number;
+  /** CPU time the gateway process spent per request: robust to a busy machine, unlike req/s. */
+  cpuMsPerRequest: number;
   /** Subgraph requests per request, one request at a time (the query plan's fetches). */
   subgraphCallsPerRequest: number;
   /** The same under load, where in-flight deduplication can share fetches between requests. */
@@ -134,9 +137,13 @@ async function measure(
     const sequential = (((await subgraphs.ask('stats')).calls as number) - sequentialBefore) / 5;
     await run(url, WARMUP);
     const before = (await subgraphs.ask('stats')).calls as number;
+    const cpuBefore = (await gw.ask('usage')).cpuMs as number;
     const { result, latencies } = await run(url, DURATION);
+    const usage = await gw.ask('usage');
     const after = (await subgraphs.ask('stats')).calls as number;
-    const rss = (await gw.ask('rss')).rss as number;
+    const rss = usage.rss as number;
+    const cpuMsPerRequest =
+      Math.round((((usage.cpuMs as number) - cpuBefore) / Math.max(1, result.requests.total)) * 100) / 100;
     latencies.sort((a, b) => a - b);
     const figures: Figures = {
       opsPerSec: result.requests.average,
@@ -144,6 +151,7 @@ async function measure(
       p95Ms: percentile(latencies, 95),
       p99Ms: percentile(latencies, 99),
       rssMB: Math.round((rss / 1024 / 1024) * 10) / 10,
+      cpuMsPerRequest,
       subgraphCallsPerRequest: sequential,
       subgraphCallsPerRequestUnderLoad:
         Math.round(((after - before) / Math.max(1, result.requests.total)) * 100) / 100,
@@ -197,6 +205,7 @@ try {
           p95Ms: pick('p95Ms'),
           p99Ms: pick('p99Ms'),
           rssMB: pick('rssMB'),
+          cpuMsPerRequest: pick('cpuMsPerRequest'),
           subgraphCallsPerRequest: pick('subgraphCallsPerRequest'),
           subgraphCallsPerRequestUnderLoad: pick('subgraphCallsPerRequestUnderLoad'),
           errors: rs.reduce((s, f) => s + f.errors, 0),
@@ -210,19 +219,19 @@ try {
   const nd = summary['ours-nodedup'];
   const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
   const row = (label: string, f: Figures & { spread: string }) =>
-    `| ${label} | ${f.opsPerSec} (${f.spread}) | ${f.p50Ms.toFixed(1)} | ${f.p95Ms.toFixed(1)} | ${f.p99Ms.toFixed(1)} | ${f.rssMB} | ${f.subgraphCallsPerRequest} / ${f.subgraphCallsPerRequestUnderLoad} | ${f.errors} |`;
+    `| ${label} | ${f.opsPerSec} (${f.spread}) | ${f.p50Ms.toFixed(1)} | ${f.p95Ms.toFixed(1)} | ${f.p99Ms.toFixed(1)} | ${f.rssMB} | ${f.cpuMsPerRequest} | ${f.subgraphCallsPerRequest} / ${f.subgraphCallsPerRequestUnderLoad} | ${f.errors} |`;
   console.log(
     [
       '',
       `Federation benchmark: ${CONNECTIONS} connections, ${DURATION} s per run after ${WARMUP} s warm-up, ${ROUNDS} rounds (median; spread of req/s)`,
       '',
-      '| gateway | req/s | p50 ms | p95 ms | p99 ms | RSS MB | subgraph calls/req (alone / under load) | errors |',
-      '| --- | --- | --- | --- | --- | --- | --- | --- |',
+      '| gateway | req/s | p50 ms | p95 ms | p99 ms | RSS MB | CPU ms/req | subgraph calls/req (alone / under load) | errors |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
       row('vanilla @apollo/gateway (defaults)', v),
       row('ours (caching off)', o),
       row('ours (caching off, dedup off)', nd),
       '',
-      `ratios ours/vanilla: req/s ×${ratio(o.opsPerSec, v.opsPerSec)}, p99 ×${ratio(o.p99Ms, v.p99Ms)}, RSS ×${ratio(o.rssMB, v.rssMB)}; dedup off: req/s ×${ratio(nd.opsPerSec, v.opsPerSec)}`,
+      `ratios ours/vanilla: req/s ×${ratio(o.opsPerSec, v.opsPerSec)}, CPU/req ×${ratio(o.cpuMsPerRequest, v.cpuMsPerRequest)} (dedup off ×${ratio(nd.cpuMsPerRequest, v.cpuMsPerRequest)}), p99 ×${ratio(o.p99Ms, v.p99Ms)}, RSS ×${ratio(o.rssMB, v.rssMB)}; dedup off: req/s ×${ratio(nd.opsPerSec, v.opsPerSec)}`,
       'answers: equal (checked before each run)',
     ].join('\n'),
   );
@@ -235,6 +244,9 @@ try {
         p95Ms: o.p95Ms,
         p99Ms: o.p99Ms,
         rssMB: o.rssMB,
+        cpuMsPerRequest: o.cpuMsPerRequest,
+        baselineCpuMsPerRequest: v.cpuMsPerRequest,
+        noDedupCpuMsPerRequest: nd.cpuMsPerRequest,
         subgraphCallsPerRequest: o.subgraphCallsPerRequest,
         subgraphCallsPerRequestUnderLoad: o.subgraphCallsPerRequestUnderLoad,
         baselineOpsPerSec: v.opsPerSec,
@@ -250,6 +262,8 @@ try {
         p95Ms: ratio(o.p95Ms, v.p95Ms),
         p99Ms: ratio(o.p99Ms, v.p99Ms),
         rssMB: ratio(o.rssMB, v.rssMB),
+        cpuMsPerRequest: ratio(o.cpuMsPerRequest, v.cpuMsPerRequest),
+        noDedupCpuMsPerRequest: ratio(nd.cpuMsPerRequest, v.cpuMsPerRequest),
         subgraphCallsPerRequestUnderLoad: ratio(
           o.subgraphCallsPerRequestUnderLoad,
           v.subgraphCallsPerRequestUnderLoad,

@@ -19,7 +19,10 @@ const gateway = await buildGateway(config, {
 });
 await gateway.start(0, '127.0.0.1');
 process.on('message', (message: { type: string }) => {
-  if (message.type === 'rss') process.send?.({ type: 'rss', rss: process.memoryUsage().rss });
+  if (message.type === 'usage') {
+    const cpu = process.cpuUsage();
+    process.send?.({ type: 'usage', rss: process.memoryUsage().rss, cpuMs: (cpu.user + cpu.system) / 1000 });
+  }
   // Exit (not just stop) so a --cpu-prof profile is written.
   if (message.type === 'stop') void gateway.stop().then(() => process.exit(0));
 });

@@ -11,7 +11,10 @@ const gateway = new ApolloGateway({ supergraphSdl: readFileSync(process.argv[2]!
 const server = new ApolloServer({ gateway });
 const { url } = await startStandaloneServer(server, { listen: { port: 0, host: '127.0.0.1' } });
 process.on('message', (message: { type: string }) => {
-  if (message.type === 'rss') process.send?.({ type: 'rss', rss: process.memoryUsage().rss });
+  if (message.type === 'usage') {
+    const cpu = process.cpuUsage();
+    process.send?.({ type: 'usage', rss: process.memoryUsage().rss, cpuMs: (cpu.user + cpu.system) / 1000 });
+  }
   if (message.type === 'stop') void server.stop().then(() => process.exit(0));
 });
 process.send?.({ type: 'ready', url });
