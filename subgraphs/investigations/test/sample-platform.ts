@@ -1,4 +1,8 @@
-import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import {
+  ApolloGateway,
+  type GraphQLDataSourceProcessOptions,
+  RemoteGraphQLDataSource,
+} from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { accountsSubgraph, seedAccounts } from '@intelgraph/accounts-subgraph';
 import type { QueryEvent } from '@intelgraph/database-sharding';
@@ -60,10 +64,7 @@ export async function startSamplePlatform(config: SubgraphRuntimeConfig): Promis
       supergraphSdl: composed.supergraphSdl,
       buildService: ({ url }) =>
         new (class extends RemoteGraphQLDataSource<GatewayContext> {
-          override willSendRequest({
-            request,
-            context,
-          }: Parameters<RemoteGraphQLDataSource<GatewayContext>['willSendRequest']>[0]) {
+          override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>) {
             request.http?.headers.set(IDENTITY_HEADER, signIdentity(context.identity));
           }
         })({ url }),
