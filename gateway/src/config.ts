@@ -231,7 +231,10 @@ export const configSpec = {
     'Type=seconds',
   ),
   cacheSubgraphMaxAge: variables.list(
-    { env: 'CACHE_SUBGRAPH_MAX_AGE', description: 'Per-subgraph max-age caps (s); 0 switches a subgraph off.' },
+    {
+      env: 'CACHE_SUBGRAPH_MAX_AGE',
+      description: 'Per-subgraph max-age caps (s); 0 switches a subgraph off.',
+    },
     nameEqualsMs,
     'name=seconds',
   ),

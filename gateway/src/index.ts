@@ -1,4 +1,5 @@
 export { type BuildGatewayDeps, buildGateway, supergraphSourceFrom } from './build-gateway.js';
+export * from './caching/index.js';
 export { configSpec, type GatewayConfig } from './config.js';
 export { Gateway, type GatewayOptions, type GatewayPhase } from './gateway-server.js';
 export { useGraphiQL } from './graphiql/use-graphiql.js';

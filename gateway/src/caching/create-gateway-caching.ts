@@ -48,7 +48,9 @@ export interface GatewayCaching {
 }
 
 function pairs(list: readonly string[] | undefined): Record<string, number> {
-  return Object.fromEntries((list ?? []).map((p) => [p.slice(0, p.indexOf('=')), Number(p.slice(p.indexOf('=') + 1))]));
+  return Object.fromEntries(
+    (list ?? []).map((p) => [p.slice(0, p.indexOf('=')), Number(p.slice(p.indexOf('=') + 1))]),
+  );
 }
 
 /**
@@ -89,7 +91,11 @@ export function createGatewayCaching(config: GatewayCachingConfig, deps: Gateway
     : undefined;
   const ownTransport =
     !deps.events && config.cacheEventsAmqpUrl
-      ? new RabbitMQQueue({ url: config.cacheEventsAmqpUrl, namespace: 'intelgraph', defaultGroup: config.cacheEventsGroup })
+      ? new RabbitMQQueue({
+          url: config.cacheEventsAmqpUrl,
+          namespace: 'intelgraph',
+          defaultGroup: config.cacheEventsGroup,
+        })
       : undefined;
   const events = deps.events ?? ownTransport;
   const hints = useCacheHints(controls);
@@ -112,7 +118,12 @@ export function createGatewayCaching(config: GatewayCachingConfig, deps: Gateway
     );
   if (config.cacheAdminToken)
     plugins.push(
-      useCacheAdmin({ token: config.cacheAdminToken, invalidate: (tags) => cache.invalidateByTag(tags), cdn, metrics }),
+      useCacheAdmin({
+        token: config.cacheAdminToken,
+        invalidate: (tags) => cache.invalidateByTag(tags),
+        cdn,
+        metrics,
+      }),
     );
   plugins.push({
     name: 'caching-resources',

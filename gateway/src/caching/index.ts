@@ -2,7 +2,13 @@ export { CacheControls, type CacheControlsOptions } from './cache-controls.js';
 export { type CacheHint, CacheHintIndex, type OperationCachePlan, planOperation } from './cache-hints.js';
 export { audienceKey, stableJson } from './cache-keys.js';
 export { CachingMetrics } from './cache-metrics.js';
-export { cacheControlValue, isStorable, mergePolicies, NO_STORE, type ResponsePolicy } from './cache-policy.js';
+export {
+  cacheControlValue,
+  isStorable,
+  mergePolicies,
+  NO_STORE,
+  type ResponsePolicy,
+} from './cache-policy.js';
 export {
   createGatewayCaching,
   type GatewayCaching,

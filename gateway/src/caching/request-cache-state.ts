@@ -18,11 +18,13 @@ export interface RequestCacheState {
   servedFromCache: { ageSeconds: number } | undefined;
 }
 
-const states = new WeakMap<RequestState, RequestCacheState>();
+// Keyed by the request's IncomingMessage: Apollo hands plugins a shallow copy of the
+// RequestState as `contextValue`, so the state object itself is not a stable identity.
+const states = new WeakMap<object, RequestCacheState>();
 
 /** The cache state of a request, created on first use. */
 export function cacheStateOf(state: RequestState): RequestCacheState {
-  let s = states.get(state);
+  let s = states.get(state.req);
   if (!s) {
     s = {
       document: undefined,
@@ -32,7 +34,7 @@ export function cacheStateOf(state: RequestState): RequestCacheState {
       tags: [],
       servedFromCache: undefined,
     };
-    states.set(state, s);
+    states.set(state.req, s);
   }
   return s;
 }

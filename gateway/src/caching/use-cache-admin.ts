@@ -37,7 +37,11 @@ export function useCacheAdmin(options: CacheAdminOptions): GatewayPlugin {
   const route = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     const headers = new Map([['cache-control', 'no-store']]);
     if (!authorized(req, options.token)) {
-      sendError(res, new IntelGraphError('UNAUTHENTICATED', 'The cache admin endpoint needs its bearer token'), headers);
+      sendError(
+        res,
+        new IntelGraphError('UNAUTHENTICATED', 'The cache admin endpoint needs its bearer token'),
+        headers,
+      );
       return;
     }
     const tags = [...url.searchParams.getAll('tag'), ...url.searchParams.getAll('entity')];
@@ -45,9 +49,13 @@ export function useCacheAdmin(options: CacheAdminOptions): GatewayPlugin {
     if (tags.length === 0 || bad !== undefined) {
       sendError(
         res,
-        new IntelGraphError('CACHE_INVALIDATION_INVALID', 'Give tag= or entity= (Type:id), ASCII 33–126 without commas, ≤ 256 chars', {
-          input: bad ?? url.search,
-        }),
+        new IntelGraphError(
+          'CACHE_INVALIDATION_INVALID',
+          'Give tag= or entity= (Type:id), ASCII 33–126 without commas, ≤ 256 chars',
+          {
+            input: bad ?? url.search,
+          },
+        ),
         headers,
       );
       return;
@@ -60,7 +68,11 @@ export function useCacheAdmin(options: CacheAdminOptions): GatewayPlugin {
       options.metrics?.invalidations.inc({ source: 'admin', target: 'cdn' }, unique.length);
     }
     const body = JSON.stringify({ invalidated: unique });
-    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
+    res.writeHead(200, {
+      'content-type': 'application/json',
+      'cache-control': 'no-store',
+      'content-length': Buffer.byteLength(body),
+    });
     res.end(body);
   };
   return { name: 'cache-admin', routes: { [options.path ?? '/admin/cache/invalidate']: route } };

@@ -54,7 +54,10 @@ function pascal(s: string): string {
  * objects changed (created, deleted, removed), since lists of that type may change; and any
  * `entityId` / `fromId` / `toId` the event names as `Entity:<id>`.
  */
-export function tagsForEvent(event: DomainEventPayload, typeNames: Readonly<Record<string, string>> = {}): string[] {
+export function tagsForEvent(
+  event: DomainEventPayload,
+  typeNames: Readonly<Record<string, string>> = {},
+): string[] {
   const type = typeNames[event.aggregateType] ?? pascal(event.aggregateType);
   const tags = new Set<string>();
   const own = entityTag(type, event.aggregateId);
@@ -89,9 +92,13 @@ export function useCacheInvalidationEvents(options: CacheInvalidationEventsOptio
           async (message) => {
             const p = message.payload as Partial<DomainEventPayload> | null;
             if (!p || typeof p.aggregateId !== 'string' || typeof p.aggregateType !== 'string')
-              throw new IntelGraphError('MESSAGE_INVALID', 'Not a domain event: aggregateId/aggregateType missing', {
-                input: message.id,
-              });
+              throw new IntelGraphError(
+                'MESSAGE_INVALID',
+                'Not a domain event: aggregateId/aggregateType missing',
+                {
+                  input: message.id,
+                },
+              );
             const event = { ...p, eventType: String(p.eventType ?? '') } as DomainEventPayload;
             const tags = tagsForEvent(event, options.typeNames);
             if (tags.length === 0) return;

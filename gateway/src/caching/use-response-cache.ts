@@ -20,8 +20,9 @@ interface StoredResponse {
 }
 
 const KEY_PREFIX = 'r:';
-const keys = new WeakMap<RequestState, string>();
-const hits = new WeakMap<RequestState, StoredResponse>();
+// By IncomingMessage: Apollo's contextValue is a shallow copy of the RequestState.
+const keys = new WeakMap<object, string>();
+const hits = new WeakMap<object, StoredResponse>();
 
 /** The key of a response: operation hash, operation name, variables, and who may share it. */
 function responseKey(state: RequestState, scope: 'public' | 'private'): string | undefined {
@@ -47,21 +48,24 @@ export function useResponseCache(options: ResponseCacheOptions): GatewayPlugin {
     async requestDidStart() {
       return {
         async responseForOperation({ contextValue: state }) {
-          const hit = hits.get(state);
+          const hit = hits.get(state.req);
           if (!hit) return null;
           const age = Math.max(0, Math.floor((Date.now() - hit.storedAt) / 1000));
           const c = cacheStateOf(state);
           c.servedFromCache = { ageSeconds: age };
           c.policy = { maxAge: Math.max(1, hit.maxAge - age), scope: hit.scope, noStore: false };
           c.tags = hit.tags;
-          return { http: { status: undefined, headers: new HeaderMap() }, body: { kind: 'single', singleResult: { data: hit.data } } };
+          return {
+            http: { status: undefined, headers: new HeaderMap() },
+            body: { kind: 'single', singleResult: { data: hit.data } },
+          };
         },
         async willSendResponse({ contextValue: state, response }) {
           const c = cacheStateOf(state);
           if (c.servedFromCache || response.body.kind !== 'single') return;
           const { data, errors } = response.body.singleResult;
           if (!isStorable(c.policy) || errors?.length || !data) return;
-          const key = c.policy.scope === 'private' ? responseKey(state, 'private') : keys.get(state);
+          const key = c.policy.scope === 'private' ? responseKey(state, 'private') : keys.get(state.req);
           if (!key) return;
           const value: StoredResponse = {
             data,
@@ -84,10 +88,10 @@ export function useResponseCache(options: ResponseCacheOptions): GatewayPlugin {
       if (state.operationType !== 'query' || !isStorable(c.policy)) return;
       const key = responseKey(state, c.policy.scope);
       if (!key) return;
-      keys.set(state, key);
+      keys.set(state.req, key);
       const hit = await cache.get<StoredResponse>(key);
       metrics?.lookup('response', hit !== undefined);
-      if (hit) hits.set(state, hit);
+      if (hit) hits.set(state.req, hit);
     },
     apolloPlugins: [apollo],
   };

@@ -1,6 +1,7 @@
 import { cachingErrors } from './catalogue/caching.js';
 import type { ErrorDefinition } from './catalogue/error-definition.js';
 import { gatewayErrors } from './catalogue/gateway.js';
+import { gatewayCacheErrors } from './catalogue/gateway-cache.js';
 import { identityErrors } from './catalogue/identity.js';
 import { messagingErrors } from './catalogue/messaging.js';
 import { platformErrors } from './catalogue/platform.js';
@@ -17,6 +18,7 @@ import { subgraphErrors } from './catalogue/subgraph.js';
 export const errorCatalogue = {
   ...platformErrors,
   ...gatewayErrors,
+  ...gatewayCacheErrors,
   ...shardingErrors,
   ...identityErrors,
   ...messagingErrors,
