@@ -1,5 +1,5 @@
 /**
- * Platform benchmark: our gateway over our subgraphs on real PostgreSQL shards (two per
+ * Platform benchmark: our gateway over our subgraphs, one process each, on real PostgreSQL shards (two per
  * subgraph, each with its streaming replica), 50 connections, a query joining accounts and
  * entities. Target: p95 < 50 ms and no errors. The platform runs in a child process; the load
  * generator here.

@@ -1,51 +1,123 @@
 /**
- * Child process of platform-bench.ts: the platform (every subgraph on its own real PostgreSQL
- * shards with streaming replicas, and our gateway), seeded with a tenant, a user and entities.
+ * Child process of platform-bench.ts: the platform as it is deployed, one process per service —
+ * each subgraph (`subgraphs/<name>/src/main.ts`) on its own two real PostgreSQL shards with
+ * streaming replicas, and our gateway (`gateway/src/main.ts`) composing them — then seeds a
+ * tenant, a user and entities through the gateway. Answers `stop` by stopping them all.
  */
-
-import { startPlatform } from '../../../gateway/src/dev/platform.js';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { SignJWT } from 'jose';
 import { createRealShards, type RealShards } from '../../../packages/subgraph-runtime/src/testing/index.js';
 
-const shards = new Map<string, RealShards>();
-for (const name of ['accounts', 'entities', 'investigations'])
-  shards.set(name, await createRealShards(`bench${name}`, 2));
-const platform = await startPlatform({
-  gatewayPort: 0,
-  subgraphPorts: 'any',
-  tenant: 'bench',
-  env: { ...process.env, LOG_LEVEL: 'warn', SUBGRAPH_LOG_LEVEL: 'warn', ALLOW_ANONYMOUS: 'false' },
-  subgraphEnv: (name) => ({ DATABASE_SHARDS: JSON.stringify(shards.get(name)?.shards ?? []) }),
-});
-const url = platform.gateway.url;
-const call = async (query: string, bearer: string) => {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },
-    body: JSON.stringify({ query }),
+const root = join(import.meta.dirname, '..', '..', '..');
+const identitySecret = randomBytes(32).toString('hex');
+const jwtSecret = randomBytes(32).toString('hex');
+const children: ChildProcess[] = [];
+const shards: RealShards[] = [];
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
   });
-  return (await res.json()) as { data?: Record<string, { id: string }>; errors?: unknown[] };
-};
-const bootstrap = await platform.token('bench:bootstrap');
-await call('mutation { createTenant(input: { name: "Bench Corp" }) { id } }', bootstrap);
-const user = await call(
-  'mutation { createUser(input: { email: "b@bench.test", name: "Bea", role: ADMIN }) { id } }',
-  bootstrap,
-);
-const token = await platform.token(user.data?.createUser?.id ?? 'bench:x');
-for (let i = 0; i < 20; i++) {
-  const r = await call(
-    `mutation { createEntity(input: { kind: PERSON, name: "Person ${i}" }) { id } }`,
-    token,
-  );
-  if (r.errors) throw new Error(`seeding failed: ${JSON.stringify(r.errors)}`);
-}
-process.on('message', (m: { type: string }) => {
-  if (m.type === 'stop') {
-    void (async () => {
-      await platform.stop();
-      for (const s of shards.values()) await s.drop();
-      process.exit(0);
-    })();
+
+async function waitReady(url: string): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url)).status === 200) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
   }
-});
-process.send?.({ type: 'ready', url, token });
+  throw new Error(`${url} never became ready`);
+}
+
+function run(entry: string, env: Record<string, string>): void {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, entry)], {
+    env: { ...process.env, ...env, IDENTITY_SECRET: identitySecret, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  children.push(child);
+}
+
+async function stopAll(): Promise<void> {
+  await Promise.all(
+    children.map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          if (c.exitCode !== null) return resolve();
+          c.once('exit', () => resolve());
+          c.kill('SIGTERM');
+        }),
+    ),
+  );
+  for (const s of shards) await s.drop();
+}
+
+const token = (sub: string) =>
+  new SignJWT({ tenant: 'bench', scope: 'read write admin' })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(sub)
+    .setExpirationTime('1h')
+    .sign(new TextEncoder().encode(jwtSecret));
+
+try {
+  const subgraphs: string[] = [];
+  for (const name of ['accounts', 'entities', 'investigations']) {
+    const real = await createRealShards(`bench${name}`, 2);
+    shards.push(real);
+    const port = await freePort();
+    run(`subgraphs/${name}/src/main.ts`, {
+      PORT: String(port),
+      DATABASE_SHARDS: JSON.stringify(real.shards),
+    });
+    subgraphs.push(`${name}=http://127.0.0.1:${port}/graphql`);
+  }
+  for (const s of subgraphs) await waitReady(s.slice(s.indexOf('=') + 1).replace('/graphql', '/ready'));
+  const gatewayPort = await freePort();
+  run('gateway/src/main.ts', {
+    PORT: String(gatewayPort),
+    SUBGRAPHS: subgraphs.join(','),
+    JWT_SECRET: jwtSecret,
+    GRAPHIQL: 'false',
+  });
+  const origin = `http://127.0.0.1:${gatewayPort}`;
+  await waitReady(`${origin}/ready`);
+  const url = `${origin}/graphql`;
+  const call = async (query: string, bearer: string) => {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },
+      body: JSON.stringify({ query }),
+    });
+    return (await res.json()) as { data?: Record<string, { id: string }>; errors?: unknown[] };
+  };
+  const bootstrap = await token('bench:bootstrap');
+  await call('mutation { createTenant(input: { name: "Bench Corp" }) { id } }', bootstrap);
+  const user = await call(
+    'mutation { createUser(input: { email: "b@bench.test", name: "Bea", role: ADMIN }) { id } }',
+    bootstrap,
+  );
+  const bearer = await token(user.data?.createUser?.id ?? 'bench:x');
+  for (let i = 0; i < 20; i++) {
+    const r = await call(
+      `mutation { createEntity(input: { kind: PERSON, name: "Person ${i}" }) { id } }`,
+      bearer,
+    );
+    if (r.errors) throw new Error(`seeding failed: ${JSON.stringify(r.errors)}`);
+  }
+  process.on('message', (m: { type: string }) => {
+    if (m.type === 'stop') void stopAll().then(() => process.exit(0));
+  });
+  process.send?.({ type: 'ready', url, token: bearer });
+} catch (error) {
+  console.error(error);
+  await stopAll();
+  process.exit(1);
+}
