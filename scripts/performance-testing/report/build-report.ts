@@ -1,5 +1,5 @@
 import { type BenchResult, metricKind, splitMetric } from './bench-line.js';
-import { type Bar, barChart } from './svg-chart.js';
+import { type Bar, barChart, ratioChart } from './svg-chart.js';
 
 /** One benchmark run as collected by benchmark.sh. */
 export interface BenchRun {
@@ -78,22 +78,14 @@ function chartsFor(result: BenchResult): string[] {
     if (metricKind(m) === 'latency') latency.push({ label, value: v });
     else if (metricKind(m) === 'throughput') throughput.push({ label, value: v });
   }
-  for (const [i, group] of byMagnitude(latency).entries()) {
-    charts.push(
-      barChart(`${result.name}: latency percentiles and durations${i ? ` (${i + 1})` : ''}`, group, {
-        unit: ' ms',
-      }),
-    );
+  if (latency.length > 0) {
+    charts.push(barChart(`${result.name}: latency percentiles and durations`, latency, { unit: ' ms' }));
   }
   for (const [i, group] of byMagnitude(throughput).entries()) {
     charts.push(barChart(`${result.name}: throughput${i ? ` (${i + 1})` : ''}`, group, { unit: '/s' }));
   }
   const ratios = Object.entries(result.ratios).map(([label, value]) => ({ label, value }));
-  if (ratios.length > 0) {
-    charts.push(
-      barChart(`${result.name}: ratios, ours ÷ baseline (dashed: 1)`, ratios, { referenceLine: 1 }),
-    );
-  }
+  if (ratios.length > 0) charts.push(ratioChart(`${result.name}: ratios, ours ÷ baseline`, ratios));
   return charts;
 }
 

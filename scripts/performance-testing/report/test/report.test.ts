@@ -67,6 +67,7 @@ describe('report', () => {
     expect(html).toContain('federation: latency percentiles');
     expect(html).toContain('ours p99Ms');
     expect(html).toContain('federation: throughput');
+    expect(html).toContain('×1 (same as baseline; log scale)');
     // Escaped output, no script, nothing fetched from elsewhere.
     expect(html).toContain('Error: &lt;boom&gt; &amp; more');
     expect(html).not.toMatch(/<script|\ssrc=|<link|@import|url\(/i);
