@@ -175,7 +175,7 @@ describe('EventSourcingStore', () => {
     // Wait until the slow transaction holds its row (and its transaction id).
     for (;;) {
       const { rows } = await pool.query(
-        "SELECT count(*)::int AS n FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE a.query LIKE 'WITH st AS%' AND a.state = 'idle in transaction'",
+        "SELECT count(*)::int AS n FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE a.query LIKE 'WITH fresh AS%' AND a.state = 'idle in transaction'",
       );
       if (rows[0].n > 0) break;
       await new Promise((r) => setTimeout(r, 10));
@@ -297,6 +297,39 @@ describe('EventSourcingStore', () => {
     await executorStore.append([event(id, 1), event(id, 2)]);
     await expect(executorStore.append(event(id, 2))).rejects.toMatchObject({ code: 'CONCURRENCY_CONFLICT' });
     expect(await executorStore.currentVersion(id)).toBe(2);
+  });
+});
+
+describe('append inside the caller’s transaction (an executor)', () => {
+  it('reports a repeat as a duplicate without aborting the transaction, and notifies on commit', async () => {
+    const schema = 'es_caller_tx';
+    const own = new EventSourcingStore(pool, { schema });
+    await own.migrate();
+    const seen: number[] = [];
+    const sub = own.subscribe('caller-tx', (e) => void seen.push(e.version), { pollIntervalMs: 60_000 });
+    await sub.start();
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const inTx = new EventSourcingStore(
+        { query: (text, values) => client.query(text, values), transaction: (work) => work(client) },
+        { schema },
+      );
+      const id = `inv-${randomUUID()}`;
+      const first = [event(id, 1), event(id, 2)];
+      await inTx.append(first);
+      expect(await inTx.append(first)).toEqual({ version: 2, appended: 0, duplicate: true });
+      expect(await inTx.append(first, { expectedVersion: 'any' })).toMatchObject({ duplicate: true });
+      // The transaction is still usable, and the caller's own write commits with the events.
+      await client.query(`CREATE TABLE ${schema}.side_effect (n int)`);
+      await client.query('COMMIT');
+    } finally {
+      client.release();
+    }
+    const deadline = Date.now() + 10_000;
+    while (seen.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await sub.stop();
+    expect(seen).toEqual([1, 2]);
   });
 });
 

@@ -89,20 +89,25 @@ export async function writeAppend(
   schema: string,
   append: ValidatedAppend,
   outbox: OutboxRouting | undefined,
+  /** NOTIFY this channel inside the statement (executors: the caller's transaction carries it). */
+  notifyChannel?: string,
 ): Promise<number | undefined> {
   const s = `"${schema}"`;
   const n = append.events.length;
+  // Every branch writes the stream row only when none of the event ids is stored yet (`fresh`):
+  // a repeated append then changes nothing and raises nothing, which matters when the caller
+  // runs it inside its own transaction (an error would abort that transaction).
   let stream: string;
   if (append.expected === 'any') {
-    stream = `INSERT INTO ${s}.streams (aggregate_id, aggregate_type, version) VALUES ($1, $2, $3)
+    stream = `INSERT INTO ${s}.streams (aggregate_id, aggregate_type, version) SELECT $1, $2, $3 FROM fresh
        ON CONFLICT (aggregate_id) DO UPDATE SET version = ${s}.streams.version + $3, updated_at = now()
        RETURNING version`;
   } else if (append.expected === 0) {
-    stream = `INSERT INTO ${s}.streams (aggregate_id, aggregate_type, version) VALUES ($1, $2, $3)
+    stream = `INSERT INTO ${s}.streams (aggregate_id, aggregate_type, version) SELECT $1, $2, $3 FROM fresh
        ON CONFLICT (aggregate_id) DO NOTHING RETURNING version`;
   } else {
     stream = `UPDATE ${s}.streams SET version = version + $3, updated_at = now()
-       WHERE aggregate_id = $1 AND version = $4::int RETURNING version`;
+       WHERE aggregate_id = $1 AND version = $4::int AND EXISTS (SELECT 1 FROM fresh) RETURNING version`;
   }
   const events = append.events;
   const now = Date.now();
@@ -121,7 +126,9 @@ export async function writeAppend(
          RETURNING 1)`
     : '';
   const { rows } = await db.query(
-    `WITH st AS (${stream}),
+    `WITH fresh AS (
+       SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM ${s}.events WHERE event_id = ANY($5::text[]))),
+     st AS (${stream}),
      ev AS (
        INSERT INTO ${s}.events (event_id, aggregate_id, aggregate_type, version, event_type, data, metadata, occurred_at)
        SELECT u.id, $1, $2, st.version - $3::int + u.ord::int, u.type, u.data::jsonb, u.meta::jsonb, to_timestamp(u.ts / 1000.0)
@@ -129,8 +136,10 @@ export async function writeAppend(
             AS u(id, type, data, meta, ts, ord)
        ORDER BY u.ord
        RETURNING 1)${outboxCte}
-     -- $4 and $10 are named here too so that every parameter has a type in every variant.
-     SELECT st.version, $4::int AS expected, cardinality($10::text[]) AS topics FROM st`,
+     -- $4, $10 and $11 are named here in every variant so that every parameter has a type.
+     SELECT st.version, $4::int AS expected, cardinality($10::text[]) AS topics,
+       ${notifyChannel ? 'pg_notify($11::text, $1)' : '$11::text'} AS notified
+     FROM st`,
     [
       append.aggregateId,
       append.aggregateType,
@@ -142,6 +151,7 @@ export async function writeAppend(
       events.map((e) => JSON.stringify(e.metadata ?? {})),
       events.map((e) => e.timestamp ?? now),
       outbox ? events.map((e) => outbox.topic(e)) : [],
+      notifyChannel ?? '',
     ],
   );
   const row = rows[0] as { version: number } | undefined;

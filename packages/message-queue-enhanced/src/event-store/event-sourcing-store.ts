@@ -13,7 +13,7 @@ import {
   type EventSubscriptionOptions,
   type StoredEventHandler,
 } from './event-subscription.js';
-import { assertIdentifier, type SqlDatabase } from './sql-database.js';
+import { assertIdentifier, isPool, type SqlDatabase } from './sql-database.js';
 import {
   EVENT_COLUMNS,
   type EventRow,
@@ -103,7 +103,10 @@ export class EventSourcingStore {
     const ids = append.events.map((e) => e.id);
     let version: number | undefined;
     try {
-      version = await writeAppend(this.database, this.schema, append, this.outbox);
+      // A pool gets its NOTIFY after the commit (see signalAppended); an executor may be the
+      // caller's own transaction, which must not be touched from the side, so it carries it.
+      const inline = isPool(this.database) ? undefined : this.channel;
+      version = await writeAppend(this.database, this.schema, append, this.outbox, inline);
     } catch (error) {
       if ((error as { code?: string }).code !== '23505') throw error;
       // An event id is stored already: a retry of an append that did commit, or a clash.
@@ -116,7 +119,7 @@ export class EventSourcingStore {
       });
     }
     if (version !== undefined) {
-      this.signalAppended();
+      if (isPool(this.database)) this.signalAppended();
       return { version, appended: ids.length, duplicate: false };
     }
     // Lost on the version: maybe to an earlier attempt of this very append (a retry), then it is a repeat.

@@ -92,7 +92,7 @@ export class EventSubscription {
     this.listener = undefined;
     if (listener) {
       await listener.query(`UNLISTEN "${this.store.channel}"`).catch(() => {});
-      listener.release();
+      listener.release(true); // destroyed, not pooled: it carries our listeners
     }
   }
 
@@ -106,7 +106,8 @@ export class EventSubscription {
       });
       client.on?.('error', () => {
         // Lost the listening connection: polling carries on alone.
-        if (this.listener === client) this.listener = undefined;
+        if (this.listener !== client) return; // already stopped and released
+        this.listener = undefined;
         client.release(true);
       });
       await client.query(`LISTEN "${this.store.channel}"`);

@@ -116,7 +116,8 @@ export class OutboxRelay {
         const client = await this.options.database.connect();
         client.on?.('notification', () => this.poke());
         client.on?.('error', () => {
-          if (this.listener === client) this.listener = undefined;
+          if (this.listener !== client) return; // already stopped and released
+          this.listener = undefined;
           client.release(true);
         });
         await client.query(`LISTEN "${this.schema}_appended"`);
@@ -137,7 +138,7 @@ export class OutboxRelay {
     this.listener = undefined;
     if (listener) {
       await listener.query(`UNLISTEN "${this.schema}_appended"`).catch(() => {});
-      listener.release();
+      listener.release(true); // destroyed, not pooled: it carries our listeners
     }
   }
 
