@@ -91,7 +91,7 @@ export async function rabbitmqPublishBench(): Promise<Row[]> {
 
     const rawLatencies: number[] = [];
     const latencyQueue = `${namespace}.raw-latency`;
-    await channel.assertQueue(latencyQueue, { durable: true });
+    await channel.assertQueue(latencyQueue, { durable: true, arguments: { 'x-max-priority': 10 } });
     const consumeChannel = await connection.createChannel();
     await consumeChannel.prefetch(100);
     finished = new Promise<void>((r) => {

@@ -19,7 +19,29 @@ export class RabbitMQPublisher {
     private readonly timeoutMs: number,
   ) {}
 
-  async publish(exchange: string, routingKey: string, body: Buffer, options: Options.Publish): Promise<void> {
+  publish(exchange: string, routingKey: string, body: Buffer, options: Options.Publish): Promise<void> {
+    const channel = this.open;
+    if (!channel || this.closed) return this.publishWithRetry(exchange, routingKey, body, options);
+    // Hot path: the channel is up, publish straight away; any failure goes the slow way (resend).
+    return new Promise<void>((resolve, reject) => {
+      const deadline = Date.now() + this.timeoutMs;
+      const waiting = { deadline, reject: (e: Error) => reject(e) };
+      this.waiting.add(waiting);
+      this.ensureSweeper();
+      channel.publish(exchange, routingKey, body, options, (err) => {
+        this.waiting.delete(waiting);
+        if (err) reject(toError(err));
+        else resolve();
+      });
+    }).catch(() => this.publishWithRetry(exchange, routingKey, body, options));
+  }
+
+  private async publishWithRetry(
+    exchange: string,
+    routingKey: string,
+    body: Buffer,
+    options: Options.Publish,
+  ): Promise<void> {
     const deadline = Date.now() + this.timeoutMs;
     let sent = false;
     let lastError: unknown;

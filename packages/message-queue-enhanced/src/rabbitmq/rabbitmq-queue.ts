@@ -78,6 +78,7 @@ export class RabbitMQQueue implements Transport {
   private opening: Promise<RecoveringChannelModel> | undefined;
   private publisher: RabbitMQPublisher | undefined;
   private readonly declared = new Map<string, Promise<GroupTopology>>();
+  private readonly readyTopics = new Set<string>();
   private readonly subscriptions = new Set<RabbitMQConsumer>();
 
   constructor(options: RabbitMQQueueOptions) {
@@ -109,8 +110,12 @@ export class RabbitMQQueue implements Transport {
   async publish(topic: string, message: OutgoingMessage): Promise<void> {
     this.assertOpen();
     const prepared = prepareMessage(topic, message, this.options.envelope);
-    await this.topology(topic, this.options.defaultGroup);
-    const publisher = await this.publisherFor();
+    // Hot path: no awaits once the topic is declared and the publisher exists.
+    if (!this.readyTopics.has(topic)) {
+      await this.topology(topic, this.options.defaultGroup);
+      this.readyTopics.add(topic);
+    }
+    const publisher = this.publisher ?? (await this.publisherFor());
     this.metrics.published.inc({ transport: this.kind, topic });
     await publisher.publish(exchangeName(this.namespace), topic, prepared.body, publishOptions(prepared));
     this.metrics.confirmed.inc({ transport: this.kind, topic });
@@ -184,6 +189,7 @@ export class RabbitMQQueue implements Transport {
       }
       await channel.deleteExchange(exchangeName(this.namespace));
       this.declared.clear();
+      this.readyTopics.clear();
     } finally {
       await connection.close().catch(() => {});
     }
