@@ -1,6 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { IdentitySigner } from '@intelgraph/identity';
-import { SignJWT } from 'jose';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from './fixtures/test-gateway.js';
 
@@ -167,5 +169,32 @@ describe('JWT auth with a public key', () => {
       .sign(new TextEncoder().encode(pem));
     const res = await gw.post({ query: '{ me { id } }' }, bearer(forged));
     expect([res.status, code(res.body)]).toEqual([401, 'INVALID_TOKEN']);
+  });
+});
+
+describe('JWT auth with a JWKS URL', () => {
+  it('verifies tokens against the issuer’s key set, by kid, and refuses an unknown kid', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('ES256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
+    const jwks = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ keys: [jwk] }));
+    });
+    await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/.well-known/jwks.json`;
+      await using gw = await startTestGateway({ JWT_JWKS_URL: url });
+      const sign = (kid: string) =>
+        new SignJWT({ tenant: 'acme' })
+          .setProtectedHeader({ alg: 'ES256', kid })
+          .setSubject('u')
+          .setExpirationTime('5m')
+          .sign(privateKey);
+      expect((await gw.post({ query: '{ me { id } }' }, bearer(await sign('k1')))).status).toBe(200);
+      const unknown = await gw.post({ query: '{ me { id } }' }, bearer(await sign('k2')));
+      expect([unknown.status, code(unknown.body)]).toEqual([401, 'INVALID_TOKEN']);
+    } finally {
+      jwks.close();
+    }
   });
 });

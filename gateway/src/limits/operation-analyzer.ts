@@ -26,6 +26,11 @@ export class OperationAnalyzer {
     this.#cacheSize = options.cacheSize ?? 1000;
   }
 
+  /** Distinct queries remembered (bounded by `cacheSize`). */
+  get size(): number {
+    return this.#cache.size;
+  }
+
   get defaultListSize(): number {
     return this.#options.defaultListSize;
   }

@@ -1,0 +1,72 @@
+import { IntelGraphError } from '@intelgraph/errors';
+import type { GraphQLSchema } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import { graphqlJs } from '../src/graphql-js.js';
+import { analyzeOperation } from '../src/limits/analyze-operation.js';
+import { OperationAnalyzer } from '../src/limits/operation-analyzer.js';
+
+// Built with the same graphql-js copy the analyzer uses.
+const schema = graphqlJs.buildSchema(`
+  type Query { users(first: Int): [User!]! me: User top(limit: Int = 3): [User!]! }
+  type User { id: ID! name: String friends(first: Int): [User!]! }
+`) as unknown as GraphQLSchema;
+const options = { maxTokens: 1000, defaultListSize: 10, schema };
+
+const codeOf = (fn: () => unknown) => {
+  try {
+    fn();
+  } catch (e) {
+    return IntelGraphError.is(e) ? e.code : 'OTHER';
+  }
+  return undefined;
+};
+
+describe('analyzeOperation', () => {
+  it('measures depth, aliases, root fields (through fragments) and directives', () => {
+    const a = analyzeOperation(
+      'query Q { me { ...F } x: me @include(if: true) { id } } fragment F on User { friends(first: 2) { y: name @skip(if: false) } }',
+      undefined,
+      options,
+    );
+    expect([a.depth, a.aliases, a.rootFields, a.directives, a.operationType]).toEqual([3, 2, 2, 2, 'query']);
+  });
+
+  it('multiplies cost by list sizes: literal arguments, schema defaults, else the default size', () => {
+    expect(
+      analyzeOperation('{ users(first: 5) { id friends(first: 4) { id } } }', undefined, options).cost,
+    ).toBe(1 + 5 * (1 + 1 + 4 * 1));
+    expect(analyzeOperation('{ top { id } }', undefined, options).cost).toBe(1 + 3);
+    expect(analyzeOperation('{ users { id } }', undefined, options).cost).toBe(1 + 10);
+    const withVariable = analyzeOperation('query($n: Int) { users(first: $n) { id } }', undefined, options);
+    expect(withVariable.costUsesVariables).toBe(true);
+  });
+
+  it('refuses fragment cycles, token floods and bad syntax with their codes', () => {
+    expect(
+      codeOf(() => analyzeOperation('{ me { ...A } } fragment A on User { ...A }', undefined, options)),
+    ).toBe('FRAGMENT_CYCLE');
+    expect(codeOf(() => analyzeOperation(`{ ${'me { id } '.repeat(300)} }`, undefined, options))).toBe(
+      'QUERY_TOO_MANY_TOKENS',
+    );
+    expect(codeOf(() => analyzeOperation('{ me {', undefined, options))).toBe('QUERY_PARSE_FAILED');
+  });
+
+  it('handles a long fragment chain without recursion trouble', () => {
+    const chain = Array.from(
+      { length: 300 },
+      (_, i) => `fragment F${i} on User { ${i < 299 ? `...F${i + 1}` : 'id'} }`,
+    ).join(' ');
+    const a = analyzeOperation(`{ me { ...F0 } } ${chain}`, undefined, { ...options, maxTokens: 100_000 });
+    expect(a.depth).toBe(2);
+  });
+});
+
+describe('OperationAnalyzer', () => {
+  it('keeps a bounded cache however many distinct bad queries arrive (memory stays flat)', () => {
+    const analyzer = new OperationAnalyzer({ maxTokens: 1000, defaultListSize: 10, cacheSize: 100 });
+    for (let i = 0; i < 2000; i++) {
+      expect(codeOf(() => analyzer.analyze(`{ me${i} {`, undefined))).toBe('QUERY_PARSE_FAILED');
+    }
+    expect(analyzer.size).toBe(100);
+  });
+});
