@@ -1,5 +1,5 @@
 import { ShardedEventStore, type SubgraphDefinition } from '@intelgraph/subgraph-runtime';
-import { type EntitiesLoaders, entitiesLoaders } from './loaders.js';
+import { createEntitiesLoaders, type EntitiesLoaders } from './loaders.js';
 import { entitiesMigrations } from './migrations.js';
 import { entityResolvers } from './resolvers/entity-resolvers.js';
 import { createMutationResolvers } from './resolvers/mutation-resolvers.js';
@@ -9,25 +9,35 @@ import { entitiesTypeDefs } from './schema.js';
 /** Schema of the entities event store (with its outbox) on every shard. */
 export const ENTITIES_EVENT_SCHEMA = 'entities_events';
 
-/** The entities subgraph: Entity, Relationship, and User extended with what each user created. */
-export const entitiesSubgraph: SubgraphDefinition<EntitiesLoaders> = {
-  name: 'entities',
-  typeDefs: entitiesTypeDefs,
-  migrations: entitiesMigrations,
-  setup: async (services) => {
-    const events = new ShardedEventStore(services.storage, { schema: ENTITIES_EVENT_SCHEMA });
-    await events.migrate();
-    await events.startRelays(services.transport, services.registry, services.logger);
-    return {
-      loaders: entitiesLoaders,
-      resolvers: {
-        Query: entityResolvers.Query,
-        Mutation: createMutationResolvers(events).Mutation,
-        Entity: entityResolvers.Entity,
-        Relationship: entityResolvers.Relationship,
-        User: userResolvers.User,
-      } as never,
-      stop: () => events.stop(),
-    };
-  },
-};
+/**
+ * The entities subgraph: Entity, Relationship, and User extended with what each user created.
+ * `batch: false` turns DataLoader batching off (one statement per key): the naive baseline the
+ * benchmark compares against, never a production setting.
+ */
+export function createEntitiesSubgraph(
+  options: { batch?: boolean } = {},
+): SubgraphDefinition<EntitiesLoaders> {
+  return {
+    name: 'entities',
+    typeDefs: entitiesTypeDefs,
+    migrations: entitiesMigrations,
+    setup: async (services) => {
+      const events = new ShardedEventStore(services.storage, { schema: ENTITIES_EVENT_SCHEMA });
+      await events.migrate();
+      await events.startRelays(services.transport, services.registry, services.logger);
+      return {
+        loaders: createEntitiesLoaders(options),
+        resolvers: {
+          Query: entityResolvers.Query,
+          Mutation: createMutationResolvers(events).Mutation,
+          Entity: entityResolvers.Entity,
+          Relationship: entityResolvers.Relationship,
+          User: userResolvers.User,
+        } as never,
+        stop: () => events.stop(),
+      };
+    },
+  };
+}
+
+export const entitiesSubgraph = createEntitiesSubgraph();

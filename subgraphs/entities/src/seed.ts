@@ -56,5 +56,8 @@ export async function seedEntities(
       linkRows,
     );
   }
+  // Fresh statistics after a bulk load, so the planner uses the indexes from the first query.
+  for (const shard of storage.manager.shards)
+    await shard.primary.pool.query('ANALYZE entities, relationships');
   return { entities, relationships };
 }
