@@ -86,6 +86,37 @@ describe('RabbitMQQueue', () => {
     await sub.close();
   });
 
+  it('reconnects after its connection is dropped, without losing a confirmed message', async () => {
+    const name = `igtest-drop-${randomUUID().slice(0, 8)}`;
+    const queue = rabbit({ connectionName: name, reconnect: { initialDelayMs: 50, maxDelayMs: 500 } });
+    const topic = `drop-${randomUUID().slice(0, 8)}`;
+    const got = new Set<string>();
+    await queue.subscribe(topic, (m) => void got.add(m.id));
+    await queue.publish(topic, { id: 'before', payload: {} });
+    // Drop only this instance's connection (the shared broker keeps running).
+    const { stdout } = await execFileAsync('rabbitmqctl', [
+      '-s',
+      'list_connections',
+      'pid',
+      'client_properties',
+    ]);
+    const pids = stdout
+      .split('\n')
+      .filter((line) => line.includes(name))
+      .map((line) => line.split('\t')[0]!);
+    expect(pids.length).toBe(1);
+    await execFileAsync('rabbitmqctl', ['close_connection', pids[0]!, 'test: dropped connection']);
+    const ids = Array.from({ length: 20 }, (_, i) => `after-${i}`);
+    for (const id of ids) await queue.publish(topic, { id, payload: {} });
+    const deadline = Date.now() + 20_000;
+    while (got.size < 21 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect([...got].sort()).toEqual(['before', ...ids].sort());
+    const reconnects = await queue.metrics.registry
+      .getSingleMetric('intelgraph_transport_reconnects_total')!
+      .get();
+    expect(reconnects.values[0]?.value).toBeGreaterThanOrEqual(1);
+  });
+
   it('refuses a bad URL at construction', () => {
     expect(() => new RabbitMQQueue({ url: 'http://nope' })).toThrow(/CONFIG_INVALID|amqp/);
   });

@@ -44,6 +44,8 @@ export interface RabbitMQQueueOptions extends TransportOptions {
   readonly lagIntervalMs?: number;
   /** AMQP heartbeat, seconds. Default 10: a dead broker is noticed within about 20 s. */
   readonly heartbeatSeconds?: number;
+  /** Connection name shown by RabbitMQ (management UI, `rabbitmqctl list_connections user_provided_name`). Default `intelgraph:<namespace>`. */
+  readonly connectionName?: string;
 }
 
 export const RABBITMQ_DEFAULTS = {
@@ -71,6 +73,7 @@ export class RabbitMQQueue implements Transport {
   private readonly publishTimeoutMs: number;
   private readonly lagIntervalMs: number;
   private readonly heartbeatSeconds: number;
+  private readonly connectionName: string;
   private readonly reconnect: { initialDelayMs: number; maxDelayMs: number };
   private readonly lag: Gauge<'transport' | 'topic' | 'group'>;
   private readonly reconnects: Counter<'transport'>;
@@ -93,6 +96,7 @@ export class RabbitMQQueue implements Transport {
     positiveInteger('publishTimeoutMs', this.publishTimeoutMs);
     this.lagIntervalMs = options.lagIntervalMs ?? RABBITMQ_DEFAULTS.lagIntervalMs;
     this.heartbeatSeconds = options.heartbeatSeconds ?? RABBITMQ_DEFAULTS.heartbeatSeconds;
+    this.connectionName = options.connectionName ?? `intelgraph:${this.namespace}`;
     this.reconnect = { ...RABBITMQ_DEFAULTS.reconnect, ...options.reconnect };
     this.metrics = createTransportMetrics(options.metrics);
     this.lag = gauge(this.metrics.registry, {
@@ -260,6 +264,7 @@ export class RabbitMQQueue implements Transport {
       if (!url.searchParams.has('heartbeat'))
         url.searchParams.set('heartbeat', String(this.heartbeatSeconds));
       const connection = await amqp.connect(url.toString(), {
+        clientProperties: { connection_name: this.connectionName },
         recovery: {
           initialDelay: this.reconnect.initialDelayMs,
           maxDelay: this.reconnect.maxDelayMs,
