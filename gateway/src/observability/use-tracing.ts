@@ -34,7 +34,7 @@ export function useTracing(options: { tracer?: Tracer } = {}): GatewayPlugin {
           })
         : context.active();
       const span = tracer.startSpan(
-        'gateway.request',
+        'gateway.http.request',
         { kind: SpanKind.SERVER, attributes: { 'http.request.method': state.method } },
         ctx,
       );
