@@ -33,6 +33,7 @@ export {
   type SubgraphParts,
   type SubgraphRuntimeConfig,
   startSubgraph,
+  transportFor,
 } from './start-subgraph.js';
 export { EmbeddedShards, type EmbeddedShardsOptions } from './storage/embedded-shards.js';
 export { type Migration, runMigrations } from './storage/migrations.js';

@@ -6,7 +6,12 @@ import { MultiTierCache } from '@intelgraph/advanced-caching';
 import type { ShardConfig } from '@intelgraph/database-sharding';
 import { IntelGraphError } from '@intelgraph/errors';
 import { DataLoaderRegistry, type LoaderFactories, LoaderStats } from '@intelgraph/graphql-dataloader';
-import { InProcessTransport, RabbitMQQueue, type Transport } from '@intelgraph/message-queue-enhanced';
+import {
+  InProcessTransport,
+  KafkaEventStream,
+  RabbitMQQueue,
+  type Transport,
+} from '@intelgraph/message-queue-enhanced';
 import { createLogger, createMetricsRegistry, type Logger } from '@intelgraph/telemetry';
 import type { DocumentNode } from 'graphql';
 import { Redis } from 'ioredis';
@@ -81,11 +86,24 @@ function identityGuard(config: SubgraphRuntimeConfig, logger: Logger): IdentityG
   );
 }
 
-function transportFor(
-  config: SubgraphRuntimeConfig,
+/** Kafka with KAFKA_BROKERS, else RabbitMQ with AMQP_URL, else the in-process transport. */
+export function transportFor(
+  config: Pick<SubgraphRuntimeConfig, 'amqpUrl' | 'kafkaBrokers'>,
   service: string,
   services: { registry: RuntimeServices['registry'] },
 ): Transport {
+  if (config.kafkaBrokers) {
+    const brokers = config.kafkaBrokers
+      .split(',')
+      .map((b) => b.trim())
+      .filter(Boolean);
+    return new KafkaEventStream({
+      clientId: `intelgraph-${service}`,
+      brokers,
+      defaultGroup: service,
+      metrics: services.registry,
+    });
+  }
   if (config.amqpUrl) {
     return new RabbitMQQueue({
       url: config.amqpUrl,
