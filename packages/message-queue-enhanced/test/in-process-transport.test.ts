@@ -50,9 +50,26 @@ describe('InProcessTransport', () => {
     await transport.close();
   });
 
+  it('keeps early messages only for the groups declared on publish', async () => {
+    const transport = new InProcessTransport({ declareGroupsOnPublish: ['workers'] });
+    await transport.publish('jobs', { id: 'early', payload: {} });
+    const workers: string[] = [];
+    const others: string[] = [];
+    await transport.subscribe('jobs', (m) => void workers.push(m.id), { group: 'workers' });
+    await transport.subscribe('jobs', (m) => void others.push(m.id), { group: 'audit' });
+    await transport.publish('jobs', { id: 'later', payload: {} });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(workers).toEqual(['early', 'later']);
+    expect(others).toEqual(['later']);
+    await transport.close();
+  });
+
   it('validates its options', () => {
     expect(() => new InProcessTransport({ prefetch: 0 })).toThrow(/prefetch/);
     expect(() => new InProcessTransport({ retry: { jitter: 2 } })).toThrow(/retry.jitter/);
     expect(() => new InProcessTransport({ defaultGroup: 'has space' })).toThrow(/defaultGroup/);
+    expect(() => new InProcessTransport({ declareGroupsOnPublish: ['ok', 'not ok'] })).toThrow(
+      /declareGroupsOnPublish\[1\]/,
+    );
   });
 });

@@ -117,6 +117,20 @@ describe('RabbitMQQueue', () => {
     expect(reconnects.values[0]?.value).toBeGreaterThanOrEqual(1);
   });
 
+  it('declares no group queue on publish when told so (pure fan-out)', async () => {
+    const queue = rabbit({ declareGroupsOnPublish: [] });
+    const topic = `fanout-${randomUUID().slice(0, 8)}`;
+    await queue.publish(topic, { id: 'nobody-listens', payload: {} });
+    const got: string[] = [];
+    const sub = await queue.subscribe(topic, (m) => void got.push(m.id), { group: 'late' });
+    await queue.publish(topic, { id: 'heard', payload: {} });
+    const deadline = Date.now() + 10_000;
+    while (got.length < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(got).toEqual(['heard']);
+    await sub.close();
+  });
+
   it('refuses a bad URL at construction', () => {
     expect(() => new RabbitMQQueue({ url: 'http://nope' })).toThrow(/CONFIG_INVALID|amqp/);
   });

@@ -74,8 +74,8 @@ export class InProcessTransport implements Transport {
     this.assertOpen();
     const prepared = prepareMessage(topic, message, this.options.envelope);
     this.metrics.published.inc({ transport: this.kind, topic });
-    // Like a broker's durable work queue: the default group exists as soon as anyone publishes.
-    this.group(topic, this.options.defaultGroup);
+    // Like a broker's durable work queue: these groups exist as soon as anyone publishes.
+    for (const group of this.options.declareGroupsOnPublish) this.group(topic, group);
     for (const group of this.topics.get(topic)?.values() ?? []) this.enqueue(group, prepared, 1);
     this.metrics.confirmed.inc({ transport: this.kind, topic });
   }

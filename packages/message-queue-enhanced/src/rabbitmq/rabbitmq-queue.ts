@@ -82,6 +82,7 @@ export class RabbitMQQueue implements Transport {
   private publisher: RabbitMQPublisher | undefined;
   private readonly declared = new Map<string, Promise<GroupTopology>>();
   private readonly readyTopics = new Set<string>();
+  private exchangeReady: Promise<void> | undefined;
   private readonly subscriptions = new Set<RabbitMQConsumer>();
 
   constructor(options: RabbitMQQueueOptions) {
@@ -116,7 +117,8 @@ export class RabbitMQQueue implements Transport {
     const prepared = prepareMessage(topic, message, this.options.envelope);
     // Hot path: no awaits once the topic is declared and the publisher exists.
     if (!this.readyTopics.has(topic)) {
-      await this.topology(topic, this.options.defaultGroup);
+      await this.declareExchange();
+      for (const group of this.options.declareGroupsOnPublish) await this.topology(topic, group);
       this.readyTopics.add(topic);
     }
     const publisher = this.publisher ?? (await this.publisherFor());
@@ -194,6 +196,7 @@ export class RabbitMQQueue implements Transport {
       await channel.deleteExchange(exchangeName(this.namespace));
       this.declared.clear();
       this.readyTopics.clear();
+      this.exchangeReady = undefined;
     } finally {
       await connection.close().catch(() => {});
     }
@@ -209,6 +212,25 @@ export class RabbitMQQueue implements Transport {
     const connection =
       previous.kind === 'open' ? previous.connection : await this.opening?.catch(() => undefined);
     await connection?.close().catch(() => {});
+  }
+
+  /** The namespace's exchange alone (a publish with no group to declare still needs it). */
+  private declareExchange(): Promise<void> {
+    this.exchangeReady ??= this.connection()
+      .then(async (connection) => {
+        const channel = await connection.createChannel();
+        channel.on('error', () => {});
+        try {
+          await channel.assertExchange(exchangeName(this.namespace), 'direct', { durable: true });
+        } finally {
+          await channel.close().catch(() => {});
+        }
+      })
+      .catch((cause: unknown) => {
+        this.exchangeReady = undefined;
+        throw new IntelGraphError('TRANSPORT_UNAVAILABLE', 'could not declare the exchange', { cause });
+      });
+    return this.exchangeReady;
   }
 
   private topologyOf(topic: string, group: string): GroupTopology {

@@ -18,6 +18,14 @@ export interface TransportOptions {
   readonly defaultGroup?: string;
   /** Handlers in flight per subscription. Default 10. */
   readonly prefetch?: number;
+  /**
+   * Consumer groups whose queue a publish creates if it does not exist yet, so that messages
+   * published before the group's first subscriber wait for it (work-queue use). Default: the
+   * default group. Careful: a group that is declared but never consumed keeps every message (a
+   * growing queue; in memory for the in-process transport). List the groups that will consume, or
+   * `[]` for pure fan-out. Kafka ignores it (the log retains messages for every group).
+   */
+  readonly declareGroupsOnPublish?: readonly string[];
   /** prom-client registry for the transport's metrics. Default: none (metrics are still counted on a private registry). */
   readonly metrics?: Registry;
 }
@@ -34,6 +42,7 @@ export interface ResolvedTransportOptions {
   readonly retry: RetryPolicy;
   readonly defaultGroup: string;
   readonly prefetch: number;
+  readonly declareGroupsOnPublish: readonly string[];
 }
 
 export function resolveTransportOptions(options: TransportOptions): ResolvedTransportOptions {
@@ -56,7 +65,14 @@ export function resolveTransportOptions(options: TransportOptions): ResolvedTran
     retry: resolveRetryPolicy(options.retry ?? {}),
     defaultGroup,
     prefetch,
+    declareGroupsOnPublish: declareGroups(options.declareGroupsOnPublish ?? [defaultGroup]),
   };
+}
+
+function declareGroups(groups: readonly string[]): readonly string[] {
+  if (!Array.isArray(groups)) throw configInvalid('declareGroupsOnPublish', groups, 'a list of group names');
+  groups.forEach((group, i) => assertName(`declareGroupsOnPublish[${i}]`, group));
+  return [...new Set(groups)];
 }
 
 /** Topic and group names end up in queue and topic names: keep them to a safe alphabet. */
