@@ -173,6 +173,8 @@ export async function buildGateway(config: GatewayConfig, deps: BuildGatewayDeps
     ...(config.dedup
       ? [useDedup({ onShared: (subgraph) => metrics.subgraphDeduplicated.inc({ subgraph }) })]
       : []),
+    // Inside dedup: concurrent identical entity fetches share one cache lookup.
+    ...caching.fetchPlugins,
     useRetry({
       retries: config.subgraphRetries,
       onRetry: (subgraph) => metrics.subgraphRetries.inc({ subgraph }),

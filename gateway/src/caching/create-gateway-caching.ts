@@ -42,7 +42,13 @@ export interface GatewayCachingDeps {
 }
 
 export interface GatewayCaching {
+  /** Request-level plugins: before the breaker, dedup and retry wrappers. */
   readonly plugins: readonly GatewayPlugin[];
+  /**
+   * The entity cache: a fetch wrapper to place inside in-flight dedup (concurrent identical
+   * `_entities` fetches then share one lookup) and outside retries.
+   */
+  readonly fetchPlugins: readonly GatewayPlugin[];
   readonly metrics: CachingMetrics;
   readonly cache: MultiTierCache | undefined;
 }
@@ -62,7 +68,7 @@ function pairs(list: readonly string[] | undefined): Record<string, number> {
 export function createGatewayCaching(config: GatewayCachingConfig, deps: GatewayCachingDeps): GatewayCaching {
   const metrics = new CachingMetrics(deps.registry);
   const anything = config.cacheResponses || config.cacheEntities || config.cacheCdnHeaders;
-  if (!anything) return { plugins: [], metrics, cache: undefined };
+  if (!anything) return { plugins: [], fetchPlugins: [], metrics, cache: undefined };
   const controls = new CacheControls({
     defaultMaxAge: config.cacheDefaultMaxAge,
     maxAgeCap: config.cacheMaxAgeCap,
@@ -98,10 +104,15 @@ export function createGatewayCaching(config: GatewayCachingConfig, deps: Gateway
         })
       : undefined;
   const events = deps.events ?? ownTransport;
-  const hints = useCacheHints(controls);
+  const hints = useCacheHints(controls, {
+    unnamedMaxAge: config.cdnUntaggedMaxAge,
+    tagFetchedEntities: config.cacheResponses || config.cacheCdnHeaders,
+  });
   const plugins: GatewayPlugin[] = [hints];
   if (config.cacheResponses) plugins.push(useResponseCache({ cache, metrics }));
-  if (config.cacheEntities) plugins.push(useEntityCache({ cache, hints: hints.hints, controls, metrics }));
+  const fetchPlugins = config.cacheEntities
+    ? [useEntityCache({ cache, hints: hints.hints, controls, metrics })]
+    : [];
   plugins.push(useCdnHeaders({ untaggedMaxAge: config.cdnUntaggedMaxAge }));
   if (events)
     plugins.push(
@@ -134,5 +145,5 @@ export function createGatewayCaching(config: GatewayCachingConfig, deps: Gateway
       redis?.disconnect();
     },
   });
-  return { plugins, metrics, cache };
+  return { plugins, fetchPlugins, metrics, cache };
 }

@@ -177,16 +177,33 @@ export function project(
   return ok ? out : undefined;
 }
 
-/** Deep merge of two canonical forms of one entity (fields of `b` win). */
+/**
+ * Deep merge of two canonical forms of one entity (fields of `b` win). Lists of the same length
+ * whose elements agree on `id` (when both have one) are merged element by element, so two
+ * queries selecting different fields of the same list both end up served; otherwise `b` wins.
+ */
 export function mergeCanonical(a: Json, b: Json): Json {
-  if (!a || !b || typeof a !== 'object' || typeof b !== 'object' || Array.isArray(a) || Array.isArray(b))
-    return b;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (a.length !== b.length) return b;
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i];
+      const y = b[i];
+      if (isObject(x) && isObject(y) && 'id' in x && 'id' in y && x.id !== y.id) return b;
+      if (isObject(x) !== isObject(y)) return b;
+    }
+    return b.map((y, i) => mergeCanonical(a[i]!, y));
+  }
+  if (!isObject(a) || !isObject(b)) return b;
   const out: Canonical = { ...a };
   for (const [k, v] of Object.entries(b)) {
     const prev = out[k];
     out[k] = prev !== undefined ? mergeCanonical(prev, v) : v;
   }
   return out;
+}
+
+function isObject(v: Json | undefined): v is Canonical {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /**

@@ -22,7 +22,8 @@ export function entityTag(type: string, id: unknown): string | undefined {
 /**
  * The tags of a response: the object types it contains (`Entity`), then the entities it contains
  * (`Entity:<id>`) — every object whose type has a simple key field that was selected. Types come
- * first because they are the broadest (a CDN keeps the first 50).
+ * first because they are the broadest (a CDN keeps the first 50). `unnamed`: keyed types of which
+ * an object appeared without its key selected (it cannot be tagged from the response alone).
  */
 export function responseTags(
   schema: GraphQLSchema,
@@ -30,9 +31,10 @@ export function responseTags(
   operationName: string | undefined,
   data: unknown,
   hints: CacheHintIndex,
-): { types: string[]; entities: string[] } {
+): { types: string[]; entities: string[]; unnamed: string[] } {
   const types = new Set<string>();
   const entities = new Set<string>();
+  const unnamed = new Set<string>();
   const operation = document.definitions.find(
     (d) =>
       d.kind === Kind.OPERATION_DEFINITION &&
@@ -40,7 +42,7 @@ export function responseTags(
   );
   const root = schema.getQueryType();
   if (!operation || operation.kind !== Kind.OPERATION_DEFINITION || !root || data === null)
-    return { types: [], entities: [] };
+    return { types: [], entities: [], unnamed: [] };
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const d of document.definitions)
     if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
@@ -66,6 +68,7 @@ export function responseTags(
         const keyValue = obj[key] ?? aliasedValue(set, key, obj, fragments);
         const tag = entityTag(concrete.name, keyValue);
         if (tag) entities.add(tag);
+        else unnamed.add(concrete.name);
       }
     }
     visitSet(concrete, obj, set);
@@ -104,7 +107,7 @@ export function responseTags(
     isAbstractType(parent);
 
   visitSet(root, data as Record<string, unknown>, operation.selectionSet);
-  return { types: [...types], entities: [...entities] };
+  return { types: [...types], entities: [...entities], unnamed: [...unnamed] };
 }
 
 function aliasedValue(

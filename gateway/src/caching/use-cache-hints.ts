@@ -5,7 +5,7 @@ import type { CacheControls } from './cache-controls.js';
 import { CacheHintIndex, type OperationCachePlan, planOperation } from './cache-hints.js';
 import { NO_STORE } from './cache-policy.js';
 import { cacheStateOf, narrowPolicy } from './request-cache-state.js';
-import { responseTags } from './response-tags.js';
+import { entityTag, responseTags } from './response-tags.js';
 
 export interface CacheHintsPlugin extends GatewayPlugin {
   /** The hints of the current supergraph (empty before one is loaded). */
@@ -20,7 +20,19 @@ export interface CacheHintsPlugin extends GatewayPlugin {
  * response is known, its tags: the types and the `Type:id` entities it contains. Other caching
  * plugins read both from the request's cache state; this plugin must come first.
  */
-export function useCacheHints(controls: CacheControls): CacheHintsPlugin {
+export interface CacheHintsOptions {
+  /**
+   * Max-age of a response holding an entity that cannot be named in its tags (its key was
+   * neither selected nor fetched), since an event about it could not purge it (default 5 s).
+   */
+  readonly unnamedMaxAge?: number;
+  /** Name entities from the representations of `_entities` fetches (default true). */
+  readonly tagFetchedEntities?: boolean;
+}
+
+export function useCacheHints(controls: CacheControls, options: CacheHintsOptions = {}): CacheHintsPlugin {
+  const unnamedMaxAge = options.unnamedMaxAge ?? 5;
+  const tagFetched = options.tagFetchedEntities ?? true;
   let index = CacheHintIndex.empty();
   let schema: GraphQLSchema | undefined;
   let plans = new WeakMap<object, OperationCachePlan>();
@@ -39,7 +51,7 @@ export function useCacheHints(controls: CacheControls): CacheHintsPlugin {
             c.policy = NO_STORE;
           }
           if (document && result.data) {
-            const { types, entities } = responseTags(
+            const { types, entities, unnamed } = responseTags(
               s,
               document,
               operationName ?? undefined,
@@ -47,10 +59,27 @@ export function useCacheHints(controls: CacheControls): CacheHintsPlugin {
               index,
             );
             c.tags = [...types, ...new Set([...entities, ...c.entityTags])];
+            const named = (type: string) => c.tags.some((t) => t.startsWith(`${type}:`));
+            if (unnamed.some((type) => !named(type)))
+              c.policy = { ...c.policy, maxAge: Math.min(c.policy.maxAge, unnamedMaxAge) };
+            if (c.policy.maxAge <= 0) c.policy = NO_STORE;
           }
         },
       };
     },
+  };
+
+  const tagRepresentations = (state: RequestState, body: string): void => {
+    const reps = (JSON.parse(body) as { variables?: Record<string, unknown> }).variables?.representations;
+    if (!Array.isArray(reps)) return;
+    const tags = cacheStateOf(state).entityTags;
+    for (const rep of reps as Record<string, unknown>[]) {
+      const type = rep?.__typename;
+      if (typeof type !== 'string') continue;
+      const key = index.keyField(type);
+      const tag = key ? entityTag(type, rep[key]) : undefined;
+      if (tag) tags.add(tag);
+    }
   };
 
   return {
@@ -89,6 +118,8 @@ export function useCacheHints(controls: CacheControls): CacheHintsPlugin {
       return async (request) => {
         if (cap !== undefined)
           narrowPolicy(request.state, { maxAge: cap, scope: 'public', noStore: cap <= 0 });
+        if (tagFetched && request.state && request.body.includes('_entities'))
+          tagRepresentations(request.state, request.body);
         try {
           const response = await next(request);
           if (response.status !== 200 || response.body.errors?.length) narrowPolicy(request.state, NO_STORE);

@@ -14,7 +14,7 @@ import {
   parseEntitiesFetch,
   project,
 } from './entity-selection.js';
-import { cacheStateOf, narrowPolicy } from './request-cache-state.js';
+import { narrowPolicy } from './request-cache-state.js';
 import { entityTag } from './response-tags.js';
 
 export interface EntityCacheOptions {
@@ -110,7 +110,6 @@ export function useEntityCache(options: EntityCacheOptions): GatewayPlugin {
           }
           narrowPolicy(state, policy);
           const tags = tagsOf(rep, hints.keyField(type));
-          for (const t of tags) if (t !== type) cacheStateOf(state).entityTags.add(t);
           const ttl = policy.noStore ? 0 : controls.entityTtl(subgraph, type, policy.maxAge);
           const audience = ttl > 0 ? audienceKey(state, policy.scope) : undefined;
           let key: string | undefined;

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { CacheControls } from '../../src/caching/cache-controls.js';
 import { CacheHintIndex, planOperation } from '../../src/caching/cache-hints.js';
 import { cacheControlValue, mergePolicies } from '../../src/caching/cache-policy.js';
-import { canonicalize, parseEntitiesFetch, project } from '../../src/caching/entity-selection.js';
+import {
+  canonicalize,
+  mergeCanonical,
+  parseEntitiesFetch,
+  project,
+} from '../../src/caching/entity-selection.js';
 import { tagsForEvent } from '../../src/caching/use-cache-invalidation-events.js';
 import { graphqlJs } from '../../src/graphql-js.js';
 
@@ -81,6 +86,63 @@ describe('entity cache selection', () => {
     const f3 = parseEntitiesFetch(Q3)!;
     expect(project(stored, f3.selectionFor('A')!, {}, f3.fragments)).toBeUndefined();
     expect(parseEntitiesFetch('{ a { id } }')).toBeUndefined();
+  });
+
+  it('merges two selections of the same list element by element, so both are then served', () => {
+    const a = parseEntitiesFetch(
+      'query($r: [_Any!]!) { _entities(representations: $r) { ... on P { reviews { id body } } } }',
+    )!;
+    const b = parseEntitiesFetch(
+      'query($r: [_Any!]!) { _entities(representations: $r) { ... on P { reviews { id stars } } } }',
+    )!;
+    const one = canonicalize(
+      {
+        reviews: [
+          { id: '1', body: 'x' },
+          { id: '2', body: 'y' },
+        ],
+      },
+      a.selectionFor('P')!,
+      {},
+      a.fragments,
+    )!;
+    const two = canonicalize(
+      {
+        reviews: [
+          { id: '1', stars: 5 },
+          { id: '2', stars: 3 },
+        ],
+      },
+      b.selectionFor('P')!,
+      {},
+      b.fragments,
+    )!;
+    const merged = mergeCanonical(one, two);
+    expect(project(merged, a.selectionFor('P')!, {}, a.fragments)).toEqual({
+      reviews: [
+        { id: '1', body: 'x' },
+        { id: '2', body: 'y' },
+      ],
+    });
+    expect(project(merged, b.selectionFor('P')!, {}, b.fragments)).toEqual({
+      reviews: [
+        { id: '1', stars: 5 },
+        { id: '2', stars: 3 },
+      ],
+    });
+    // Another list (different ids): the newer one wins, never a mix of two lists.
+    const other = canonicalize(
+      {
+        reviews: [
+          { id: '3', stars: 1 },
+          { id: '4', stars: 2 },
+        ],
+      },
+      b.selectionFor('P')!,
+      {},
+      b.fragments,
+    )!;
+    expect(project(mergeCanonical(one, other), a.selectionFor('P')!, {}, a.fragments)).toBeUndefined();
   });
 });
 

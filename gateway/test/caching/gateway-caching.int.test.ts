@@ -137,6 +137,17 @@ describe('gateway caching across two instances sharing Redis', () => {
     expect((await post(gw1, ENTITY, t, { id: '7' })).body.data.entity.name).toBe('Renamed');
   });
 
+  it('names entities fetched by key even when the client did not select the key, else caps the max-age', async () => {
+    const t = await token('acme', 'u1');
+    const byFetch = await post(gw1, '{ entity(id: "52") { name } }', t);
+    expect(byFetch.body.data.entity).toEqual({ name: 'name-52' });
+    expect(byFetch.headers.get('cache-tag')).toBe('Entity,Entity:52');
+    // No key in the response, none fetched: the entity cannot be purged by name, so 5 s at most.
+    const unnamed = await post(gw1, '{ entity(id: "53") { kind } }', t);
+    expect(unnamed.headers.get('cache-tag')).toBe('Entity');
+    expect(unnamed.headers.get('cache-control')).toBe('private, max-age=5');
+  });
+
   it('a different query over cached entities fetches only the misses from the entity subgraph', async () => {
     const t = await token('acme', 'u1');
     await post(gw1, 'query { entity(id: "21") { id name } }', t);
