@@ -175,6 +175,9 @@ export async function startSubgraph<F extends LoaderFactories<RequestContext>>(
     introspection: true,
     // Federated tracing (ftv1) is for Apollo's hosted studio; this platform exports its own metrics.
     plugins: [ApolloServerPluginInlineTraceDisabled()],
+    // The runtime owns shutdown (drain, then close storage): Apollo's own signal handlers would
+    // stop it first and re-raise the signal, killing the process mid-drain.
+    stopOnTerminationSignals: false,
   });
   await apollo.start();
   const sessions = new SessionRegistry();

@@ -29,7 +29,7 @@ describe('PGliteWireServer: many pg connections on one PGlite backend', () => {
         : pool.query('SELECT $1::int + $2::int AS sum', [i, 1]),
     );
     const results = await Promise.all(work);
-    expect(results.filter((r, i) => i % 2 === 1).every((r, k) => r.rows[0].sum === 2 * k + 2)).toBe(true);
+    expect(results.filter((_r, i) => i % 2 === 1).every((r, k) => r.rows[0].sum === 2 * k + 2)).toBe(true);
     expect((await pool.query('SELECT count(*)::int AS n FROM t')).rows[0].n).toBe(100);
   });
 

@@ -14,11 +14,13 @@ export function stopOnSignals(
       if (stopping) process.exit(130);
       stopping = true;
       running.services.logger.info({ signal }, 'stopping');
+      // Flush the logger before exiting: lines written during the stop must not be lost.
+      const exit = (code: number) => running.services.logger.flush(() => process.exit(code));
       running.stop().then(
-        () => process.exit(0),
+        () => exit(0),
         (error: unknown) => {
           running.services.logger.error({ err: error }, 'stop failed');
-          process.exit(1);
+          exit(1);
         },
       );
     });

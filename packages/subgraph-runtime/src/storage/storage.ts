@@ -11,6 +11,8 @@ export interface StorageOptions {
   readonly migrations: readonly Migration[];
   readonly registry?: Registry;
   readonly logger?: Logger;
+  /** How long to wait at start for every shard primary to answer. Default 30 000 ms. */
+  readonly startTimeoutMs?: number;
   /** Pool size per primary and per replica. Default 10 (real shards), 4 (embedded: one backend each). */
   readonly poolMax?: number;
 }
@@ -54,6 +56,7 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
   });
   try {
     await manager.start();
+    await waitForPrimaries(manager, options.startTimeoutMs ?? 30_000, options.logger);
     const router = new ShardRouter(manager);
     const distributor = new QueryDistributor(manager, router);
     const applied = await runMigrations(manager, options.service, options.migrations);
@@ -74,5 +77,29 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
     await manager.stop().catch(() => {});
     await embedded?.stop();
     throw error;
+  }
+}
+
+/**
+ * A shard primary that does not answer the first health probe (a database still starting, a
+ * machine busy starting three services at once) is retried until `timeoutMs` rather than failing
+ * the service at once; past it, start fails with `SHARD_UNAVAILABLE` naming the shard.
+ */
+async function waitForPrimaries(
+  manager: ShardManager,
+  timeoutMs: number,
+  logger: Logger | undefined,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const down = manager.shards.filter((s) => s.primary.health.status === 'down');
+    if (down.length === 0) return;
+    if (Date.now() > deadline) {
+      manager.writer(down[0]!.id); // throws SHARD_UNAVAILABLE naming the shard and the cause
+      return;
+    }
+    logger?.warn({ shards: down.map((s) => s.id) }, 'waiting for shard primaries to answer');
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    await manager.checkHealth();
   }
 }
