@@ -119,8 +119,7 @@ describe('KafkaEventStream retry and dead-letter topics (kafka-test-broker)', { 
         },
         { group: 'ledger' },
       );
-      // Keyed: the replay marker then lands on the dead letter's partition (see the report on
-      // keyless dead letters, whose marker may land on another partition and be read first).
+      // Keyed here; keyless dead letters are covered below.
       await stream.publish('invoices', { id: 'inv-1', key: 'customer-4', payload: { n: 1 }, maxRetries: 0 });
       await waitFor(
         'the dead letter',
@@ -136,6 +135,45 @@ describe('KafkaEventStream retry and dead-letter topics (kafka-test-broker)', { 
         'inv-1',
       ]);
       expect(await stream.listDeadLetters('invoices', { group: 'ledger' })).toEqual([]);
+      await sub.close();
+    } finally {
+      await stream.close();
+    }
+  });
+});
+
+describe('KafkaEventStream dead letters without keys', { timeout: 60_000 }, () => {
+  it('replays keyless dead letters spread over partitions, and none stays listed', async () => {
+    const stream = streamFor({ retry: { baseDelayMs: 20, maxDelayMs: 50, jitter: 0 } });
+    try {
+      let healthy = false;
+      const handled = new Set<string>();
+      const sub = await stream.subscribe(
+        'receipts',
+        (m) => {
+          if (!healthy) throw new Error('archive offline');
+          handled.add(m.id);
+        },
+        { group: 'archive' },
+      );
+      const ids = Array.from({ length: 8 }, (_, i) => `rcpt-${i}`);
+      for (const id of ids) await stream.publish('receipts', { id, payload: { id }, maxRetries: 0 });
+      await waitFor(
+        'the dead letters',
+        async () => (await stream.listDeadLetters('receipts', { group: 'archive' })).length === ids.length,
+      );
+      const letters = recordsOf('receipts.dlq.archive');
+      expect(new Set(letters.map((r) => r.partition)).size).toBeGreaterThan(1);
+      healthy = true;
+      expect(await stream.replayDeadLetters('receipts', { group: 'archive' })).toBe(ids.length);
+      await waitFor('the replayed deliveries', () => handled.size === ids.length);
+      // Each marker sits on its own letter's partition, after it.
+      const after = recordsOf('receipts.dlq.archive');
+      for (const marker of after.filter((r) => r.headers['x-ig-dlq-replayed'] !== undefined)) {
+        const letter = after.find((r) => r.headers['x-ig-id'] === marker.headers['x-ig-dlq-replayed']);
+        expect(letter?.partition).toBe(marker.partition);
+      }
+      expect(await stream.listDeadLetters('receipts', { group: 'archive' })).toEqual([]);
       await sub.close();
     } finally {
       await stream.close();

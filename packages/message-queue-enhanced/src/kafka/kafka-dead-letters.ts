@@ -6,6 +6,7 @@ import { deadLetterTopicName, headerText, KH, retryTopicName, rewrite, toDeadLet
 
 interface Entry {
   readonly id: string;
+  readonly partition: number;
   readonly message: KafkaMessage;
 }
 
@@ -65,12 +66,20 @@ export class KafkaDeadLetters {
     await producer.send({
       topic: deadLetterTopicName(topic, group),
       acks: -1,
-      messages: chosen.map((e) => ({ key: e.message.key, value: null, headers: { [KH.replayed]: e.id } })),
+      // The marker goes to its dead letter's own partition: only there does Kafka order the two,
+      // so a reader always meets the dead letter before the marker that cancels it (a keyless
+      // marker could land on another partition and be read first, leaving the letter listed).
+      messages: chosen.map((e) => ({
+        key: e.message.key,
+        value: null,
+        partition: e.partition,
+        headers: { [KH.replayed]: e.id },
+      })),
     });
     return chosen.length;
   }
 
-  /** Dead letters not yet replayed, oldest first (per partition order, partitions concatenated). */
+  /** Dead letters not yet replayed, oldest first (by record timestamp across partitions). */
   private async pending(topic: string, group: string): Promise<Entry[]> {
     const dlq = deadLetterTopicName(topic, group);
     const admin = await this.admin();
@@ -81,7 +90,7 @@ export class KafkaDeadLetters {
       offsets.filter((o) => o.high !== o.low).map((o) => [o.partition, BigInt(o.high)]),
     );
     if (remaining.size === 0) return [];
-    const records: KafkaMessage[] = [];
+    const records: Array<{ partition: number; message: KafkaMessage }> = [];
     const readerGroup = `${group}.dlq-reader.${randomUUID()}`;
     const consumer = this.kafka.consumer({ groupId: readerGroup, allowAutoTopicCreation: false });
     try {
@@ -98,7 +107,7 @@ export class KafkaDeadLetters {
             eachMessage: async ({ partition, message }) => {
               const high = remaining.get(partition);
               if (high === undefined) return;
-              if (BigInt(message.offset) < high) records.push(message);
+              if (BigInt(message.offset) < high) records.push({ partition, message });
               if (BigInt(message.offset) + 1n >= high) remaining.delete(partition);
               if (remaining.size === 0) {
                 clearTimeout(timer);
@@ -113,15 +122,20 @@ export class KafkaDeadLetters {
       await admin.deleteGroups([readerGroup]).catch(() => {});
     }
     const entries: Entry[] = [];
-    for (const message of records) {
+    for (const { partition, message } of records) {
       const replayed = headerText(message.headers, KH.replayed);
       if (replayed !== undefined) {
-        const at = entries.findIndex((e) => e.id === replayed);
+        // Records of one partition arrive in offset order, so the letter precedes its marker.
+        const at = entries.findIndex((e) => e.id === replayed && e.partition === partition);
         if (at >= 0) entries.splice(at, 1);
         continue;
       }
-      entries.push({ id: headerText(message.headers, KH.id) ?? `${dlq}-${message.offset}`, message });
+      entries.push({
+        id: headerText(message.headers, KH.id) ?? `${dlq}-${partition}-${message.offset}`,
+        partition,
+        message,
+      });
     }
-    return entries;
+    return entries.sort((a, b) => Number(a.message.timestamp) - Number(b.message.timestamp));
   }
 }
