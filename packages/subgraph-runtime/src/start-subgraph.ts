@@ -169,7 +169,11 @@ export async function startSubgraph<F extends LoaderFactories<RequestContext>>(
     throw error;
   }
   const apollo = new ApolloServer<SubgraphContext<F>>({
-    schema: buildSubgraphSchema({ typeDefs: definition.typeDefs, resolvers: parts.resolvers as never }),
+    // buildSubgraphSchema types its resolver map with Apollo's base context; ours is richer.
+    schema: buildSubgraphSchema({
+      typeDefs: definition.typeDefs,
+      resolvers: parts.resolvers as GraphQLResolverMap<unknown>,
+    }),
     formatError: createFormatError(logger),
     includeStacktraceInErrorResponses: false,
     introspection: true,

@@ -18,6 +18,6 @@ export const accountsSubgraph: SubgraphDefinition<AccountsLoaders> = {
       Mutation: mutationResolvers.Mutation,
       User: userResolvers.User,
       Tenant: tenantResolvers.Tenant,
-    } as never,
+    },
   }),
 };

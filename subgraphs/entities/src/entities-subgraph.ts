@@ -33,7 +33,7 @@ export function createEntitiesSubgraph(
           Entity: entityResolvers.Entity,
           Relationship: entityResolvers.Relationship,
           User: userResolvers.User,
-        } as never,
+        },
         stop: () => events.stop(),
       };
     },

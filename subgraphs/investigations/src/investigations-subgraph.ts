@@ -19,7 +19,7 @@ export const investigationsSubgraph: SubgraphDefinition<InvestigationsLoaders> =
     await events.startRelays(services.transport, services.registry, services.logger);
     return {
       loaders: investigationsLoaders,
-      resolvers: createInvestigationResolvers(new InvestigationCommands(events)) as never,
+      resolvers: createInvestigationResolvers(new InvestigationCommands(events)),
       stop: () => events.stop(),
     };
   },
