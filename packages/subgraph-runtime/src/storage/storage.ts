@@ -52,6 +52,9 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
     strategy: 'hash',
     shards,
     pool: { primaryMax: poolMax, replicaMax: poolMax },
+    // One single-threaded backend per embedded shard: a probe queued behind a burst of statements
+    // on a busy machine must not be mistaken for a dead server.
+    ...(embedded ? { health: { timeoutMs: 5000 } } : {}),
     ...(options.registry ? { metrics: { registry: options.registry } } : {}),
   });
   try {
