@@ -21,8 +21,12 @@ export const investigationsTypeDefs = parse(/* GraphQL */ `
     closedAt: String
     "The version of the investigation's event stream."
     version: Int!
-    "The entities under study, in the order they were added; resolved by the entities subgraph."
-    entities: [Entity!]!
+    """
+    The entities under study, in the order they were added; resolved by the entities subgraph.
+    An item is null when entities has no such entity (addEntity checks the id's form and tenant;
+    existence is the entities subgraph's to know).
+    """
+    entities: [Entity]!
     entityCount: Int!
   }
 

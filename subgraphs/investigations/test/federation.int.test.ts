@@ -116,4 +116,31 @@ describe('through a gateway (@apollo/gateway over the composed supergraph) on Po
     expect(r.data?.investigation ?? null).toBeNull();
     expect((r.errors as Array<{ extensions: { code: string } }>)[0]?.extensions.code).toBe('NOT_FOUND');
   });
+
+  it('keeps an investigation readable when one of its entity references is unknown to entities', async () => {
+    const tenant = small.tenants[0]!.id;
+    const who = { tenantId: tenant, userId: `${tenant}:u1`, scopes: ['read', 'write'] };
+    const created = await platform.query<{ createInvestigation: { id: string } }>(
+      'mutation { createInvestigation(input: { title: "Ghost hunt" }) { id } }',
+      who,
+    );
+    const id = created.data!.createInvestigation.id;
+    const known = small.entityId(tenant, 0);
+    for (const entityId of [known, `${tenant}:ghost`]) {
+      const r = await platform.query(
+        'mutation($i: ID!, $e: ID!) { addEntity(investigationId: $i, entityId: $e) { id } }',
+        who,
+        {
+          i: id,
+          e: entityId,
+        },
+      );
+      expect(r.errors).toBeUndefined();
+    }
+    const r = await platform.query<{
+      investigation: { title: string; entities: Array<{ id: string; name: string } | null> };
+    }>(`{ investigation(id: "${id}") { title entities { id name } } }`, who);
+    expect(r.data?.investigation.title).toBe('Ghost hunt');
+    expect(r.data?.investigation.entities).toEqual([{ id: known, name: expect.any(String) }, null]);
+  });
 });
