@@ -82,6 +82,7 @@ export function useCacheInvalidationEvents(options: CacheInvalidationEventsOptio
   const group = options.group ?? 'gateway-cache';
   const repeatAfterMs = options.repeatAfterMs ?? 1000;
   const timers = new Set<NodeJS.Timeout>();
+  const handling = new Set<string>();
   let stopped = false;
   return {
     name: 'cache-invalidation-events',
@@ -102,11 +103,20 @@ export function useCacheInvalidationEvents(options: CacheInvalidationEventsOptio
             const event = { ...p, eventType: String(p.eventType ?? '') } as DomainEventPayload;
             const tags = tagsForEvent(event, options.typeNames);
             if (tags.length === 0) return;
-            const result = await options.invalidator.handleEvent({
-              type: `${event.aggregateType}.${event.eventType}`,
-              id: message.id,
-              tags,
-            });
+            // Copies of one event delivered at once (prefetch) are handled once: the invalidator
+            // remembers an id only after it finished.
+            if (handling.has(message.id)) return;
+            handling.add(message.id);
+            let result: Awaited<ReturnType<CacheInvalidator['handleEvent']>>;
+            try {
+              result = await options.invalidator.handleEvent({
+                type: `${event.aggregateType}.${event.eventType}`,
+                id: message.id,
+                tags,
+              });
+            } finally {
+              handling.delete(message.id);
+            }
             if (result.duplicate) return;
             options.metrics?.invalidations.inc({ source: 'event', target: 'cache' }, tags.length);
             options.log.debug({ tags, eventId: message.id }, 'cache invalidated by event');
