@@ -91,6 +91,10 @@ export function useCacheInvalidationEvents(options: CacheInvalidationEventsOptio
         await options.transport.subscribe(
           topic,
           async (message) => {
+            // The transport may outlive this plugin (an injected one has no unsubscribe): give the
+            // message back so that another instance of the group handles it.
+            if (stopped)
+              throw new IntelGraphError('TRANSPORT_CLOSED', 'The cache invalidation consumer is stopped');
             const p = message.payload as Partial<DomainEventPayload> | null;
             if (!p || typeof p.aggregateId !== 'string' || typeof p.aggregateType !== 'string')
               throw new IntelGraphError(

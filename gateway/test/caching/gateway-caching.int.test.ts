@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -208,6 +208,31 @@ describe('gateway caching across two instances sharing Redis', () => {
     );
     expect(sent).toEqual(['#Entity:31', '#Entity:32', '#Entity:5', '#Entity:7']);
     expect(cf.creations.every((r) => r.path.includes('/distribution/E2TESTDIST/invalidation'))).toBe(true);
+  });
+
+  it('lets a CDN cache an anonymous persisted GET query, with its tags', async () => {
+    const open = await startGateway({ ALLOW_ANONYMOUS: 'true' });
+    try {
+      const query = 'query Anon($id: ID!) { entity(id: $id) { id name } }';
+      const sha256Hash = createHash('sha256').update(query).digest('hex');
+      const extensions = { persistedQuery: { version: 1, sha256Hash } };
+      const registered = await fetch(open.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query, variables: { id: '61' }, extensions }),
+      });
+      expect(registered.status).toBe(200);
+      const search = new URLSearchParams({
+        variables: JSON.stringify({ id: '61' }),
+        extensions: JSON.stringify(extensions),
+      });
+      const res = await fetch(`${open.url}?${search}`);
+      expect(await res.json()).toEqual({ data: { entity: { id: '61', name: 'name-61' } } });
+      expect(res.headers.get('cache-control')).toBe('public, max-age=60');
+      expect(res.headers.get('cache-tag')).toBe('Entity,Entity:61');
+    } finally {
+      await open.stop();
+    }
   });
 
   it('invalidates by entity through the authenticated admin endpoint', async () => {
