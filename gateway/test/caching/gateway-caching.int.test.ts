@@ -253,5 +253,16 @@ describe('gateway caching across two instances sharing Redis', () => {
     expect(bad.status).toBe(400);
     const error = (await bad.json()) as { errors: { extensions: { code: string } }[] };
     expect(error.errors[0]?.extensions.code).toBe('CACHE_INVALIDATION_INVALID');
+    const metrics = await (await fetch(`${new URL(gw1.url).origin}/metrics`)).text();
+    expect(metrics).toMatch(
+      /intelgraph_gateway_cache_lookups_total\{cache="entity",result="hit"[^}]*\} [1-9]/,
+    );
+    expect(metrics).toMatch(
+      /intelgraph_gateway_cache_lookups_total\{cache="response",result="hit"[^}]*\} [1-9]/,
+    );
+    expect(metrics).toMatch(
+      /intelgraph_gateway_cache_invalidations_total\{source="admin",target="cache"[^}]*\} 1/,
+    );
+    expect(metrics).toMatch(/intelgraph_gateway_cache_hit_ratio\{cache="response"[^}]*\} 0\.\d+/);
   });
 });
