@@ -86,7 +86,13 @@ function identityGuard(config: SubgraphRuntimeConfig, logger: Logger): IdentityG
   );
 }
 
-/** Kafka with KAFKA_BROKERS, else RabbitMQ with AMQP_URL, else the in-process transport. */
+/**
+ * Kafka with KAFKA_BROKERS, else RabbitMQ with AMQP_URL, else the in-process transport.
+ * Subgraphs only publish domain events (the consumers, such as the gateway's cache invalidation,
+ * declare their own groups when they subscribe), so a publish declares no group: retaining every
+ * event for a `service` group that nobody consumes would grow a queue (or, in process, memory)
+ * without bound.
+ */
 export function transportFor(
   config: Pick<SubgraphRuntimeConfig, 'amqpUrl' | 'kafkaBrokers'>,
   service: string,
@@ -109,10 +115,15 @@ export function transportFor(
       url: config.amqpUrl,
       namespace: 'intelgraph',
       defaultGroup: service,
+      declareGroupsOnPublish: [],
       metrics: services.registry,
     });
   }
-  return new InProcessTransport({ defaultGroup: service, metrics: services.registry });
+  return new InProcessTransport({
+    defaultGroup: service,
+    declareGroupsOnPublish: [],
+    metrics: services.registry,
+  });
 }
 
 /**
