@@ -50,6 +50,8 @@ export class Gateway {
   readonly #apollo: ApolloServer<RequestState>;
   readonly #gateway: ApolloGateway;
   readonly #routes = new Map<string, NonNullable<GatewayPlugin['routes']>[string]>();
+  /** Each in-flight request's state, by its request, for Apollo plugins that see only a copy. */
+  readonly #states = new WeakMap<IncomingMessage, RequestState>();
   #phase: GatewayPhase = 'created';
   #schema: GraphQLSchema | undefined;
   #supergraphSdl: string | undefined;
@@ -76,13 +78,16 @@ export class Gateway {
       options.analyzer.setSchema(apiSchema);
       for (const p of plugins) p.onSchemaChange?.(apiSchema, coreSupergraphSdl);
     });
+    // Apollo Server gives plugins a shallow copy of the context: write the code to the original.
+    const states = this.#states;
     const captureErrorCode: ApolloServerPlugin<RequestState> = {
       async requestDidStart() {
         return {
           async willSendResponse({ contextValue, response }) {
             if (response.body.kind === 'single' && response.body.singleResult.errors?.length) {
               const code = response.body.singleResult.errors[0]?.extensions?.code;
-              contextValue.errorCode = typeof code === 'string' ? code : 'GRAPHQL_ERROR';
+              const state = states.get(contextValue.req) ?? contextValue;
+              state.errorCode = typeof code === 'string' ? code : 'GRAPHQL_ERROR';
             }
           },
         };
@@ -207,6 +212,7 @@ export class Gateway {
           log: this.#options.log,
           maxBodyBytes: this.#options.maxBodyBytes ?? 102_400,
           loaded: () => this.#schema !== undefined && this.#phase === 'serving',
+          track: (state) => this.#states.set(state.req, state),
         });
         return;
       }

@@ -17,6 +17,15 @@ describe('health, readiness, metrics, request ids and trace context', () => {
     expect(text).toMatch(/gateway_supergraph_updates_total\{result="loaded"[^}]*\} 1/);
   });
 
+  it('counts GraphQL errors raised inside Apollo Server by their code', async () => {
+    await using gw = await startTestGateway();
+    await gw.post({ query: 'query Broken { me { noSuchField } }' });
+    const text = await (await fetch(`${gw.origin}/metrics`)).text();
+    expect(text).toMatch(
+      /gateway_requests_total\{operation="Broken",status="400",code="GRAPHQL_VALIDATION_FAILED"[^}]*\} 1/,
+    );
+  });
+
   it('echoes a sane x-request-id, and passes the caller’s W3C trace to subgraphs', async () => {
     await using gw = await startTestGateway();
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';

@@ -14,6 +14,12 @@ export interface HandleGraphQLDeps {
   readonly log: Logger;
   readonly maxBodyBytes: number;
   readonly loaded: () => boolean;
+  /**
+   * Called with each request's state as soon as it exists. Apollo Server hands its plugins a
+   * shallow copy of the context, so what they learn (the error code) must be written back to the
+   * original through this registration.
+   */
+  readonly track?: (state: RequestState) => void;
 }
 
 /** Apollo refuses a present-but-undefined `variables`/`extensions`; send only what is set. */
@@ -56,6 +62,7 @@ export async function handleGraphQL(
     errorCode: undefined,
     responseHeaders: new Map([['x-request-id', requestId]]),
   };
+  deps.track?.(state);
   let status = 200;
   try {
     if (req.method !== 'GET' && req.method !== 'POST') {

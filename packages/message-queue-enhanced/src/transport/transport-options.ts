@@ -71,7 +71,7 @@ export function resolveTransportOptions(options: TransportOptions): ResolvedTran
 
 function declareGroups(groups: readonly string[]): readonly string[] {
   if (!Array.isArray(groups)) throw configInvalid('declareGroupsOnPublish', groups, 'a list of group names');
-  groups.forEach((group, i) => assertName(`declareGroupsOnPublish[${i}]`, group));
+  for (const [i, group] of groups.entries()) assertName(`declareGroupsOnPublish[${i}]`, group);
   return [...new Set(groups)];
 }
 
