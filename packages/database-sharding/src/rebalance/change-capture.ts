@@ -88,16 +88,24 @@ export interface LoggedChange {
   readonly pk: Record<string, unknown>;
 }
 
-export async function readLog(
-  client: pg.ClientBase,
-  afterId: string,
-  limit: number,
-): Promise<LoggedChange[]> {
+/**
+ * The oldest logged changes still to replay. There is deliberately no "after id" cursor: a
+ * bigserial id is taken when a row is inserted but becomes visible when its transaction commits,
+ * so a lower id can appear after a higher one was read, and a cursor would skip it (a lost write).
+ * Replayed entries are deleted instead (`deleteLogEntries`), so a late commit is simply read by a
+ * later round.
+ */
+export async function readLog(client: pg.ClientBase, limit: number): Promise<LoggedChange[]> {
   const { rows } = await client.query<LoggedChange>(
-    `SELECT id::text AS id, tbl, pk FROM ${LOG} WHERE id > $1::bigint ORDER BY id LIMIT $2`,
-    [afterId, limit],
+    `SELECT id::text AS id, tbl, pk FROM ${LOG} ORDER BY id LIMIT $1`,
+    [limit],
   );
   return rows;
+}
+
+/** Forgets replayed entries (after their rows were upserted or deleted on the target). */
+export async function deleteLogEntries(client: pg.ClientBase, ids: readonly string[]): Promise<void> {
+  await client.query(`DELETE FROM ${LOG} WHERE id = ANY($1::bigint[])`, [ids]);
 }
 
 export async function removeCapture(client: pg.ClientBase, tables: readonly ShardedTable[]): Promise<void> {

@@ -3,7 +3,7 @@ import type pg from 'pg';
 import type { ShardConfig } from '../config/shard-manager-options.js';
 import type { ShardRouter } from '../routing/shard-router.js';
 import type { ShardManager } from '../shard-manager.js';
-import { installCapture, readLog, removeCapture } from './change-capture.js';
+import { deleteLogEntries, installCapture, readLog, removeCapture } from './change-capture.js';
 import { planAddShard, type RebalancePlan } from './rebalance-plan.js';
 import { RowCopier } from './row-copier.js';
 import type { ShardedTable } from './table-spec.js';
@@ -111,7 +111,6 @@ export class Rebalancer {
       deletedSourceRows: 0,
       fencedMs: 0,
     };
-    const cursors = new Map<string, string>();
     let switched = false;
     let failure: unknown;
     // Keys first written during the move (not in the plan) that the new ring gives the new shard.
@@ -122,7 +121,6 @@ export class Rebalancer {
       for (const [shardId, keys] of plan.moves) {
         const source = sources.get(shardId)!;
         await installCapture(source, tables, keys);
-        cursors.set(shardId, '0');
         for (const copier of copiers.values()) {
           for await (const rows of copier.rowsOfKeys(source, keys, this.#o.batchSize))
             stats.copiedRows += await copier.upsert(target, rows);
@@ -132,8 +130,7 @@ export class Rebalancer {
       for (let round = 0; round < this.#o.maxCatchUpRounds; round++) {
         stats.catchUpRounds++;
         let replayed = 0;
-        for (const [shardId, source] of sources)
-          replayed += await this.#replay(source, target, copiers, cursors, shardId);
+        for (const [shardId, source] of sources) replayed += await this.#replay(source, target, copiers);
         stats.replayedChanges += replayed;
         if (replayed < this.#o.catchUpThreshold) break;
       }
@@ -143,7 +140,7 @@ export class Rebalancer {
       await router.fence.close({ keys: moving, reads: true, broadcasts: true }, this.#o.fenceTimeoutMs);
       try {
         for (const [shardId, source] of sources)
-          stats.replayedChanges += await this.#replay(source, target, copiers, cursors, shardId);
+          stats.replayedChanges += await this.#replay(source, target, copiers);
         for (const shardId of router.shardIds) {
           const planned = new Set(plan.moves.get(shardId) ?? []);
           const extra = (await this.#distinctKeys(shardId)).filter(
@@ -245,14 +242,11 @@ export class Rebalancer {
     source: pg.ClientBase,
     target: pg.ClientBase,
     copiers: Map<string, RowCopier>,
-    cursors: Map<string, string>,
-    shardId: string,
   ): Promise<number> {
     let total = 0;
     for (;;) {
-      const entries = await readLog(source, cursors.get(shardId) ?? '0', this.#o.batchSize);
+      const entries = await readLog(source, this.#o.batchSize);
       if (entries.length === 0) return total;
-      cursors.set(shardId, entries.at(-1)!.id);
       total += entries.length;
       const byTable = new Map<string, Array<Record<string, unknown>>>();
       for (const e of entries) byTable.set(e.tbl, [...(byTable.get(e.tbl) ?? []), e.pk]);
@@ -269,6 +263,10 @@ export class Rebalancer {
           pks.filter((pk) => !present.has(identity(pk))),
         );
       }
+      await deleteLogEntries(
+        source,
+        entries.map((e) => e.id),
+      );
     }
   }
 
