@@ -1,6 +1,11 @@
 export { CacheNamespace } from './cache/cache-namespace.js';
 export type { Loader, LoaderContext } from './cache/load-coordinator.js';
-export { type CacheItem, type CacheSetOptions, MultiTierCache } from './cache/multi-tier-cache.js';
+export {
+  type CacheItem,
+  type CacheSetOptions,
+  MultiTierCache,
+  type TagFence,
+} from './cache/multi-tier-cache.js';
 export {
   type CacheHeaders,
   type CacheHeadersResult,

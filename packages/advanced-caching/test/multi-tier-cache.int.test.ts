@@ -214,4 +214,18 @@ describe('MultiTierCache with Redis', () => {
     await pending;
     expect(await b.getOrSet('k', () => 'rebuilt', { tags: ['t'] })).toBe('rebuilt');
   });
+
+  it('a fenced write read before an invalidation on the other instance is never served', async () => {
+    const { a, b } = await pair();
+    const fence = await a.fence(['t']);
+    await b.invalidateByTag('t');
+    // Whether or not `a` heard of the bump yet, what it read before must not be served.
+    await a.set('k', 'read before the change', { tags: ['t'], fence });
+    await eventually(async () => {
+      expect(await a.get('k')).toBeUndefined();
+    });
+    expect(await b.get('k')).toBeUndefined();
+    await a.set('k', 'fresh', { tags: ['t'], fence: await a.fence(['t']) });
+    expect(await b.get('k')).toBe('fresh');
+  });
 });

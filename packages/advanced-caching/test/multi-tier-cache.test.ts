@@ -138,6 +138,32 @@ describe('MultiTierCache (L1 only)', () => {
     expect(await cache.getOrSet('k', () => 'fresh', { tags: ['t'] })).toBe('fresh');
   });
 
+  it('drops a fenced set/mset whose tag was invalidated after the fence, keeps the others', async () => {
+    const cache = new MultiTierCache();
+    const fence = await cache.fence(['t', 'u']);
+    await cache.invalidateByTag('t');
+    await cache.mset([
+      { key: 'read-before-t-changed', value: 'old', tags: ['t'], fence },
+      { key: 'u-unchanged', value: 'ok', tags: ['u'], fence },
+    ]);
+    expect(await cache.mget(['read-before-t-changed', 'u-unchanged'])).toEqual([undefined, 'ok']);
+    expect(cache.stats().fencedWrites).toBe(1);
+    // A fence taken after the invalidation lets the value in.
+    await cache.set('read-before-t-changed', 'new', { tags: ['t'], fence: await cache.fence(['t']) });
+    expect(await cache.get('read-before-t-changed')).toBe('new');
+  });
+
+  it('judges a tag the fence did not list by time: bumped after it (within the skew) drops the write', async () => {
+    const cache = new MultiTierCache();
+    await cache.invalidateByTag('old');
+    await sleep(20);
+    const fence = await cache.fence([], 10);
+    await cache.invalidateByTag('new');
+    await cache.set('a', 1, { tags: ['new'], fence });
+    await cache.set('b', 2, { tags: ['old', 'never-bumped'], fence });
+    expect(await cache.mget(['a', 'b'])).toEqual([undefined, 2]);
+  });
+
   it('mget answers in order; mset stores all or nothing', async () => {
     const cache = new MultiTierCache();
     await cache.mset([

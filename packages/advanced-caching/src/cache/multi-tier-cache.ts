@@ -15,6 +15,25 @@ export interface CacheSetOptions {
   readonly tags?: readonly string[];
   /** Seconds after `ttl` during which `getOrSet` may serve it stale. Default: the cache's `grace`. */
   readonly grace?: number;
+  /**
+   * `set`/`mset` only (getOrSet fences its own loads): what `fence()` captured before the value
+   * was loaded. The write is dropped when one of its tags was invalidated since, and the entry
+   * records the fenced versions, so an invalidation this instance has not heard of yet still makes
+   * it stale at once. A load that began before an invalidation never stores what it read.
+   */
+  readonly fence?: TagFence;
+}
+
+/**
+ * Tag versions and the time, taken before a load (`MultiTierCache.fence`). Tags listed are judged
+ * by version (exact); a tag not listed counts as invalidated since when its version is later than
+ * `notBefore` (versions are Redis `TIME` in ms, or the local clock without Redis), which allows for
+ * clock skew between this process and Redis.
+ */
+export interface TagFence {
+  readonly versions: ReadonlyMap<string, number>;
+  /** Epoch ms: a version after it may be an invalidation that happened during the load. */
+  readonly notBefore: number;
 }
 
 export interface CacheItem<T = unknown> extends CacheSetOptions {
@@ -196,12 +215,35 @@ export class MultiTierCache {
     const writes: PreparedWrite[] = [];
     for (let i = 0; i < items.length; i++) {
       const s = settings[i]!;
-      const tagVersions = s.tags.length === 0 ? [] : await t.tags.snapshot(s.tags);
+      let tagVersions = s.tags.length === 0 ? [] : await t.tags.snapshot(s.tags);
+      const fence = items[i]!.fence;
+      if (fence) {
+        const fenced = fencedVersions(s.tags, tagVersions, fence);
+        if (!fenced) {
+          t.stats.fencedWrites++;
+          continue;
+        }
+        tagVersions = fenced;
+      }
       writes.push(
         t.prepare(items[i]!.key, items[i]!.value, { ...s, tagVersions, createdAt: now, loadMs: 0 }),
       );
     }
-    await t.store(writes);
+    if (writes.length > 0) await t.store(writes);
+  }
+
+  /**
+   * Captures the current versions of `tags` (one Redis round trip for those this instance does not
+   * know) and the time, before loading values to store with `set`/`mset({ fence })`: a tag
+   * invalidated during the load then drops the write instead of storing stale data. Tags not known
+   * before the load may be left out; they are judged by time, allowing `clockSkewMs` (default
+   * 1000) between this process and Redis.
+   */
+  async fence(tags: readonly string[] = [], clockSkewMs = 1000): Promise<TagFence> {
+    const notBefore = Date.now() - clockSkewMs;
+    const unique = [...new Set(normaliseTags(tags))];
+    const versions = await this.#t.tags.snapshot(unique);
+    return { versions: new Map(unique.map((tag, i) => [tag, versions[i]!])), notBefore };
   }
 
   /** Deletes keys from every tier, and from L1 on every other instance. */
@@ -270,6 +312,7 @@ export class MultiTierCache {
       },
       tagInvalidations: s.tagInvalidations,
       deletes: s.deletes,
+      fencedWrites: s.fencedWrites,
     };
   }
 
@@ -314,6 +357,25 @@ export class MultiTierCache {
     }
     if (unknown.size > 0) await this.#t.tags.fetch([...unknown]);
   }
+}
+
+/**
+ * The versions an entry loaded under `fence` records, or undefined when a tag moved since the
+ * fence (the write must be dropped). `current` are the versions this instance knows now.
+ */
+function fencedVersions(
+  tags: readonly string[],
+  current: readonly number[],
+  fence: TagFence,
+): number[] | undefined {
+  const out: number[] = [];
+  for (let i = 0; i < tags.length; i++) {
+    const before = fence.versions.get(tags[i]!);
+    const now = current[i]!;
+    if (before === undefined ? now > fence.notBefore : now !== before) return undefined;
+    out.push(before ?? now);
+  }
+  return out;
 }
 
 function badCallOption(field: string, value: unknown, key: string): IntelGraphError {

@@ -26,6 +26,8 @@ export class CacheStats {
   /** Tag invalidations, and keys deleted. */
   tagInvalidations = 0;
   deletes = 0;
+  /** Writes dropped because a tag was invalidated since their fence (see `MultiTierCache.fence`). */
+  fencedWrites = 0;
 }
 
 export interface CacheStatsSnapshot {
@@ -48,4 +50,6 @@ export interface CacheStatsSnapshot {
   };
   readonly tagInvalidations: number;
   readonly deletes: number;
+  /** Writes dropped because a tag was invalidated during their load. */
+  readonly fencedWrites: number;
 }
