@@ -107,6 +107,7 @@ export async function buildGateway(config: GatewayConfig, deps: BuildGatewayDeps
         audience: config.jwtAudience,
         algorithms: config.jwtAlgorithms,
         tenantClaim: config.jwtTenantClaim,
+        cache: { maxEntries: config.jwtCacheMaxEntries, maxAgeMs: config.jwtCacheMaxAgeMs },
       })
     : undefined;
   const signer = config.identitySecret

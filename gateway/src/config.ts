@@ -139,6 +139,18 @@ export const configSpec = {
     default: 'tenant',
     description: 'Claim holding the tenant id.',
   }),
+  jwtCacheMaxEntries: variables.integer({
+    env: 'JWT_CACHE_MAX_ENTRIES',
+    default: '10000',
+    min: 0,
+    description: 'Verified tokens remembered so a repeated token skips the signature check (0: off).',
+  }),
+  jwtCacheMaxAgeMs: variables.integer({
+    env: 'JWT_CACHE_MAX_AGE_MS',
+    default: '60000',
+    min: 0,
+    description: 'Longest a verified token is trusted before it is verified again (never past its exp).',
+  }),
   allowAnonymous: variables.boolean({
     env: 'ALLOW_ANONYMOUS',
     default: 'false',

@@ -55,6 +55,34 @@ describe('JWT auth with a configured key', () => {
     expect(identity).toEqual({ tenantId: 'acme', userId: 'user-1', scopes: ['read'] });
   });
 
+  it('sends each identity its own signed header when requests of several tenants and users interleave', async () => {
+    const signer = new IdentitySigner({ secrets: [IDENTITY_SECRET] });
+    const who = [
+      { tenant: 'acme', sub: 'user-1' },
+      { tenant: 'globex', sub: 'user-1' },
+      { tenant: 'acme', sub: 'user-2' },
+    ];
+    const tokens = await Promise.all(
+      who.map((w) =>
+        new SignJWT({ tenant: w.tenant, scope: 'read' })
+          .setProtectedHeader({ alg: 'HS256' })
+          .setSubject(w.sub)
+          .setIssuer('https://issuer.test')
+          .setAudience('intelgraph')
+          .setExpirationTime('5m')
+          .sign(secretKey),
+      ),
+    );
+    for (let round = 0; round < 3; round++) {
+      for (const [i, w] of who.entries()) {
+        const res = await gw.post({ query: '{ me { id } }' }, bearer(tokens[i]!));
+        expect(res.status).toBe(200);
+        const header = gw.subgraphs.get('accounts').lastHeaders?.['x-intelgraph-identity'];
+        expect(signer.verify(header)).toEqual({ tenantId: w.tenant, userId: w.sub, scopes: ['read'] });
+      }
+    }
+  });
+
   it('refuses every kind of invalid token with 401 INVALID_TOKEN', async () => {
     const [header, payload] = (await token()).split('.');
     const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${payload}.`;

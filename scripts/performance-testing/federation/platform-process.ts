@@ -38,12 +38,20 @@ async function waitReady(url: string): Promise<void> {
   throw new Error(`${url} never became ready`);
 }
 
+const pids: Record<string, number> = {};
+
 function run(entry: string, env: Record<string, string>): void {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, entry)], {
+  // BENCH_CPU_PROF_DIR=/tmp/prof writes a V8 CPU profile of each service when it stops.
+  const profile = process.env.BENCH_CPU_PROF_DIR
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`]
+    : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', join(root, entry)], {
     env: { ...process.env, ...env, IDENTITY_SECRET: identitySecret, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   children.push(child);
+  if (child.pid !== undefined)
+    pids[entry.startsWith('gateway') ? 'gateway' : (entry.split('/')[1] ?? entry)] = child.pid;
 }
 
 async function stopAll(): Promise<void> {
@@ -115,7 +123,7 @@ try {
   process.on('message', (m: { type: string }) => {
     if (m.type === 'stop') void stopAll().then(() => process.exit(0));
   });
-  process.send?.({ type: 'ready', url, token: bearer });
+  process.send?.({ type: 'ready', url, token: bearer, pids });
 } catch (error) {
   console.error(error);
   await stopAll();
