@@ -57,6 +57,8 @@ export interface SubgraphRequest {
 export interface SubgraphResponse {
   readonly status: number;
   readonly body: { data?: unknown; errors?: unknown[]; extensions?: Record<string, unknown> };
+  /** The subgraph's `Cache-Control` response header, when it sent one (read by the caching plugins). */
+  readonly cacheControl?: string | undefined;
 }
 
 export type SubgraphFetch = (request: SubgraphRequest) => Promise<SubgraphResponse>;

@@ -120,7 +120,6 @@ export function createGatewayCaching(config: GatewayCachingConfig, deps: Gateway
         transport: events,
         topics: config.cacheEventsTopics,
         group: config.cacheEventsGroup,
-        cache,
         invalidator,
         cdn,
         metrics,

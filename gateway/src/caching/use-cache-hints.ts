@@ -6,6 +6,7 @@ import { CacheHintIndex, type OperationCachePlan, planOperation } from './cache-
 import { NO_STORE } from './cache-policy.js';
 import { cacheStateOf, narrowPolicy } from './request-cache-state.js';
 import { entityTag, responseTags } from './response-tags.js';
+import { subgraphCacheControl } from './subgraph-cache-control.js';
 
 export interface CacheHintsPlugin extends GatewayPlugin {
   /** The hints of the current supergraph (empty before one is loaded). */
@@ -15,8 +16,8 @@ export interface CacheHintsPlugin extends GatewayPlugin {
 /**
  * Computes each response's cache policy, restrictively: the static plan of the operation from
  * the supergraph's `@cacheControl` hints (min max-age, private if any part is), narrowed by what
- * the fetches report (a subgraph's cap from the controls; `no-store` after a subgraph error or a
- * failed fetch), then `no-store` for mutations, subscriptions and responses with errors. Once the
+ * the fetches report (a subgraph's cap from the controls; the subgraph's `Cache-Control` response
+ * header: its max-age, `private`, `no-store`; `no-store` after a subgraph error or a failed fetch), then `no-store` for mutations, subscriptions and responses with errors. Once the
  * response is known, its tags: the types and the `Type:id` entities it contains. Other caching
  * plugins read both from the request's cache state; this plugin must come first.
  */
@@ -123,6 +124,11 @@ export function useCacheHints(controls: CacheControls, options: CacheHintsOption
         try {
           const response = await next(request);
           if (response.status !== 200 || response.body.errors?.length) narrowPolicy(request.state, NO_STORE);
+          else {
+            // What the subgraph's own Cache-Control allows for the part this fetch produced.
+            const header = subgraphCacheControl(response.cacheControl);
+            if (header) narrowPolicy(request.state, header);
+          }
           return response;
         } catch (error) {
           narrowPolicy(request.state, NO_STORE);

@@ -1,4 +1,4 @@
-import type { CacheInvalidator, MultiTierCache } from '@intelgraph/advanced-caching';
+import type { CacheInvalidator } from '@intelgraph/advanced-caching';
 import { IntelGraphError } from '@intelgraph/errors';
 import type { Transport } from '@intelgraph/message-queue-enhanced';
 import type { Logger } from '@intelgraph/telemetry';
@@ -29,18 +29,11 @@ export interface CacheInvalidationEventsOptions {
    * event needs handling once (default `gateway-cache`).
    */
   readonly group?: string;
-  readonly cache: MultiTierCache;
   /** Idempotent by event id, so a redelivered event does nothing. */
   readonly invalidator: CacheInvalidator;
   readonly cdn?: CdnTagPurger;
   /** GraphQL type of an aggregate type (default: `entity` → `Entity`, PascalCase). */
   readonly typeNames?: Readonly<Record<string, string>>;
-  /**
-   * Invalidate the cache tags again this long after the event (default 1000 ms; 0: never):
-   * a subgraph fetch that read the old data before the event and stores it after the first
-   * invalidation is dropped by the second.
-   */
-  readonly repeatAfterMs?: number;
   readonly metrics?: CachingMetrics;
   readonly log: Logger;
 }
@@ -76,12 +69,12 @@ export function tagsForEvent(
  * Consumes the domain events and invalidates what they change: the entity-cache entries and
  * cached responses (by tag, on every instance through the shared cache), then the CDN's tags
  * through the CloudFront invalidator (not awaited: its batching and retries must not hold the
- * queue; a final failure is logged and counted).
+ * queue; a final failure is logged and counted). A fetch that read the data before the event and
+ * completes after it stores nothing: the entity and response caches fence their writes with the
+ * tags' versions from before the fetch.
  */
 export function useCacheInvalidationEvents(options: CacheInvalidationEventsOptions): GatewayPlugin {
   const group = options.group ?? 'gateway-cache';
-  const repeatAfterMs = options.repeatAfterMs ?? 1000;
-  const timers = new Set<NodeJS.Timeout>();
   const handling = new Set<string>();
   let stopped = false;
   return {
@@ -131,14 +124,6 @@ export function useCacheInvalidationEvents(options: CacheInvalidationEventsOptio
                 options.log.error({ err, tags }, 'CDN invalidation failed');
               });
             }
-            if (repeatAfterMs > 0 && !stopped) {
-              const timer = setTimeout(() => {
-                timers.delete(timer);
-                options.cache.invalidateByTag(tags).catch(() => {});
-              }, repeatAfterMs);
-              timer.unref();
-              timers.add(timer);
-            }
           },
           { group },
         );
@@ -146,8 +131,6 @@ export function useCacheInvalidationEvents(options: CacheInvalidationEventsOptio
     },
     stop() {
       stopped = true;
-      for (const t of timers) clearTimeout(t);
-      timers.clear();
     },
   };
 }

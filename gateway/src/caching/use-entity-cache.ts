@@ -1,4 +1,4 @@
-import type { MultiTierCache } from '@intelgraph/advanced-caching';
+import type { MultiTierCache, TagFence } from '@intelgraph/advanced-caching';
 import type { GatewayPlugin, SubgraphRequest, SubgraphResponse } from '../plugin.js';
 import type { CacheControls } from './cache-controls.js';
 import type { CacheHintIndex } from './cache-hints.js';
@@ -16,6 +16,7 @@ import {
 } from './entity-selection.js';
 import { narrowPolicy } from './request-cache-state.js';
 import { entityTag } from './response-tags.js';
+import { subgraphCacheControl } from './subgraph-cache-control.js';
 
 export interface EntityCacheOptions {
   /** Where entities are kept (its L1 in process, L2 in Redis shared by every instance). */
@@ -36,12 +37,15 @@ interface Slot {
   readonly rep: Representation;
   readonly key: string | undefined;
   readonly ttl: number;
+  readonly scope: 'public' | 'private';
   readonly tags: string[];
   cached: Canonical | undefined;
   value: unknown;
 }
 
 const KEY_PREFIX = 'e:';
+/** Where a stored entity keeps its expiry (epoch ms); no GraphQL field can be named so. */
+const EXPIRES = '\u0000expires';
 
 /** The tags of an entity: its type, then `Type:<key>` when its key is one simple value. */
 function tagsOf(rep: Representation, keyField: string | undefined): string[] {
@@ -58,7 +62,12 @@ function tagsOf(rep: Representation, keyField: string | undefined): string[] {
  * order (errors re-pointed to the original indices). Entities are stored in a canonical form
  * (fields by name and arguments), so a later, different query selecting a subset of what was
  * fetched before is a hit; a partial hit is fetched and the two forms merged. TTL: the type's
- * and selected fields' hints, capped by the controls; never stored after an error.
+ * and selected fields' hints, capped by the controls and by the subgraph's `Cache-Control`
+ * header (`no-store` stores nothing; `private` stores only entities whose key is already per
+ * user); never stored after an error. An entity served from the cache caps the response's
+ * max-age at its remaining freshness. Writes are fenced: the entities' tag versions are taken
+ * before the fetch, and an entity whose tag was invalidated while the fetch ran is not stored
+ * (what the subgraph read may predate the change).
  */
 export function useEntityCache(options: EntityCacheOptions): GatewayPlugin {
   const parsed = new Map<string, EntitiesFetch | null>();
@@ -98,7 +107,15 @@ export function useEntityCache(options: EntityCacheOptions): GatewayPlugin {
           const type = typeof rep?.__typename === 'string' ? rep.__typename : undefined;
           const set = type ? fetch.selectionFor(type) : undefined;
           if (!type || !set) {
-            slots.push({ rep, key: undefined, ttl: 0, tags: [], cached: undefined, value: undefined });
+            slots.push({
+              rep,
+              key: undefined,
+              ttl: 0,
+              scope: 'public',
+              tags: [],
+              cached: undefined,
+              value: undefined,
+            });
             continue;
           }
           const pkey = `${type}\u0000${body.query}`;
@@ -117,11 +134,12 @@ export function useEntityCache(options: EntityCacheOptions): GatewayPlugin {
             key = `${KEY_PREFIX}${subgraph}:${type}:${audience}:${stableJson(rep)}`;
             if (key.length > 900) key = `${KEY_PREFIX}${subgraph}:${type}:#${sha256(key)}`;
           }
-          slots.push({ rep, key, ttl, tags, cached: undefined, value: undefined });
+          slots.push({ rep, key, ttl, scope: policy.scope, tags, cached: undefined, value: undefined });
         }
         const lookups = slots.filter((s) => s.key !== undefined);
         if (lookups.length > 0) {
           const values = await cache.mget<Canonical>(lookups.map((s) => s.key!));
+          let freshFor = Number.POSITIVE_INFINITY;
           for (let i = 0; i < lookups.length; i++) {
             const slot = lookups[i]!;
             const cached = values[i];
@@ -129,6 +147,13 @@ export function useEntityCache(options: EntityCacheOptions): GatewayPlugin {
             slot.cached = cached;
             const set = fetch.selectionFor(slot.rep.__typename)!;
             slot.value = project(cached, set, variables, fetch.fragments);
+            const expires = cached[EXPIRES];
+            if (slot.value !== undefined && typeof expires === 'number')
+              freshFor = Math.min(freshFor, expires - Date.now());
+          }
+          if (freshFor !== Number.POSITIVE_INFINITY) {
+            const maxAge = Math.max(0, Math.floor(freshFor / 1000));
+            narrowPolicy(state, { maxAge, scope: 'public', noStore: maxAge <= 0 });
           }
         }
         const misses: number[] = [];
@@ -151,7 +176,17 @@ export function useEntityCache(options: EntityCacheOptions): GatewayPlugin {
                   variables: { ...variables, [fetch.variable]: misses.map((i) => slots[i]!.rep) },
                 }),
               };
+        // Tag versions before the fetch: an entity invalidated while it runs is not stored.
+        const fenceTags = new Set<string>();
+        for (const i of misses) if (slots[i]!.key) for (const tag of slots[i]!.tags) fenceTags.add(tag);
+        let fence: TagFence | undefined;
+        if (fenceTags.size > 0)
+          fence = await cache.fence([...fenceTags]).catch((err: unknown) => {
+            state.log.warn({ err }, 'entity cache fence failed; not storing');
+            return undefined;
+          });
         const response = await next(sent);
+        const header = subgraphCacheControl(response.cacheControl);
         const data = response.body.data as Record<string, unknown> | null | undefined;
         const fetched = data?.[fetch.responseKey];
         const errors = response.body.errors as { path?: unknown[] }[] | undefined;
@@ -161,28 +196,38 @@ export function useEntityCache(options: EntityCacheOptions): GatewayPlugin {
           return {
             status: response.status,
             body: { ...response.body, data: null, errors: remap(errors, misses, fetch.responseKey) },
+            cacheControl: response.cacheControl,
           };
         }
         const failed = new Set<number>();
         for (const e of errors ?? [])
           if (e.path?.[0] === fetch.responseKey && typeof e.path[1] === 'number') failed.add(e.path[1]);
-        const writes: { key: string; value: unknown; ttl: number; tags: string[] }[] = [];
+        const writes: { key: string; value: unknown; ttl: number; tags: string[]; fence: TagFence }[] = [];
+        const now = Date.now();
         for (let j = 0; j < misses.length; j++) {
           const slot = slots[misses[j]!]!;
           slot.value = fetched[j];
           if (
             !slot.key ||
+            !fence ||
             errors?.length ||
             failed.has(j) ||
             fetched[j] === null ||
             typeof fetched[j] !== 'object'
           )
             continue;
+          // The subgraph's header: never kept longer than it allows, and a private answer only
+          // under a per-user key.
+          if (header && (header.noStore || (header.scope === 'private' && slot.scope !== 'private')))
+            continue;
+          const ttl = Math.min(slot.ttl, header?.maxAge ?? Number.POSITIVE_INFINITY);
+          if (!(ttl > 0)) continue;
           const set = fetch.selectionFor(slot.rep.__typename)!;
           const canonical = canonicalize(fetched[j], set, variables, fetch.fragments);
           if (!canonical || typeof canonical !== 'object' || Array.isArray(canonical)) continue;
-          const value = slot.cached ? mergeCanonical(slot.cached, canonical) : canonical;
-          writes.push({ key: slot.key, value, ttl: slot.ttl, tags: slot.tags });
+          const merged = slot.cached ? mergeCanonical(slot.cached, canonical) : canonical;
+          const value = { ...(merged as Canonical), [EXPIRES]: now + ttl * 1000 };
+          writes.push({ key: slot.key, value, ttl, tags: slot.tags, fence });
         }
         if (writes.length > 0)
           await cache
@@ -196,6 +241,7 @@ export function useEntityCache(options: EntityCacheOptions): GatewayPlugin {
             data: { ...data, [fetch.responseKey]: slots.map((s) => s.value) },
             ...(errors ? { errors: remap(errors, misses, fetch.responseKey) } : {}),
           },
+          cacheControl: response.cacheControl,
         };
       };
     },

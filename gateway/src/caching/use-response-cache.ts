@@ -1,5 +1,5 @@
 import { type ApolloServerPlugin, HeaderMap } from '@apollo/server';
-import type { MultiTierCache } from '@intelgraph/advanced-caching';
+import type { MultiTierCache, TagFence } from '@intelgraph/advanced-caching';
 import type { GatewayPlugin, RequestState } from '../plugin.js';
 import { audienceKey, sha256, stableJson } from './cache-keys.js';
 import type { CachingMetrics } from './cache-metrics.js';
@@ -23,6 +23,7 @@ const KEY_PREFIX = 'r:';
 // By IncomingMessage: Apollo's contextValue is a shallow copy of the RequestState.
 const keys = new WeakMap<object, string>();
 const hits = new WeakMap<object, StoredResponse>();
+const fences = new WeakMap<object, TagFence>();
 
 /** The key of a response: operation hash, operation name, variables, and who may share it. */
 function responseKey(state: RequestState, scope: 'public' | 'private'): string | undefined {
@@ -40,7 +41,10 @@ function responseKey(state: RequestState, scope: 'public' | 'private'): string |
  * known before execution); answered through Apollo's `responseForOperation`, so a hit runs no
  * query plan. Stored only when the final policy allows (no errors, max-age > 0), for max-age
  * seconds, tagged with the response's types and entities so events and the admin endpoint
- * invalidate it. Must come after `useCacheHints`.
+ * invalidate it. Writes are fenced: tag versions (the operation's types) and the time are taken
+ * before execution, and a response one of whose tags was invalidated while it was computed is
+ * not stored (its fetches may have read the data before the change). Must come after
+ * `useCacheHints`.
  */
 export function useResponseCache(options: ResponseCacheOptions): GatewayPlugin {
   const { cache, metrics } = options;
@@ -66,7 +70,8 @@ export function useResponseCache(options: ResponseCacheOptions): GatewayPlugin {
           const { data, errors } = response.body.singleResult;
           if (!isStorable(c.policy) || errors?.length || !data) return;
           const key = c.policy.scope === 'private' ? responseKey(state, 'private') : keys.get(state.req);
-          if (!key) return;
+          const fence = fences.get(state.req);
+          if (!key || !fence) return;
           const value: StoredResponse = {
             data,
             storedAt: Date.now(),
@@ -75,7 +80,7 @@ export function useResponseCache(options: ResponseCacheOptions): GatewayPlugin {
             tags: c.tags,
           };
           await cache
-            .set(key, value, { ttl: c.policy.maxAge, tags: [...c.tags] })
+            .set(key, value, { ttl: c.policy.maxAge, tags: [...c.tags], fence })
             .catch((err: unknown) => state.log.warn({ err }, 'response cache write failed'));
         },
       };
@@ -92,6 +97,11 @@ export function useResponseCache(options: ResponseCacheOptions): GatewayPlugin {
       const hit = await cache.get<StoredResponse>(key);
       metrics?.lookup('response', hit !== undefined);
       if (hit) hits.set(state.req, hit);
+      else
+        await cache.fence(c.planTypes).then(
+          (fence) => fences.set(state.req, fence),
+          (err: unknown) => state.log.warn({ err }, 'response cache fence failed; not storing'),
+        );
     },
     apolloPlugins: [apollo],
   };

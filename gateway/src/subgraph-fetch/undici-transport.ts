@@ -49,6 +49,7 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Sub
     const timeout = timeoutOf(request.subgraph);
     let status: number;
     let text: string;
+    let cacheControl: string | string[] | undefined;
     try {
       const res = await agent.request({
         origin,
@@ -60,6 +61,7 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Sub
         bodyTimeout: timeout,
       });
       status = res.statusCode;
+      cacheControl = res.headers['cache-control'];
       text = await res.body.text();
     } catch (error) {
       if (
@@ -106,7 +108,12 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Sub
         },
       );
     }
-    return { status, body };
+    if (cacheControl === undefined) return { status, body };
+    return {
+      status,
+      body,
+      cacheControl: Array.isArray(cacheControl) ? cacheControl.join(', ') : cacheControl,
+    };
   };
   return { fetch, close: () => agent.close() };
 }

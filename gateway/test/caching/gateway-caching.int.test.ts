@@ -235,6 +235,23 @@ describe('gateway caching across two instances sharing Redis', () => {
     }
   });
 
+  it('does not store a response whose entity was invalidated while it was being computed', async () => {
+    const t = await token('acme', 'u1');
+    const admin = `${new URL(gw2.url).origin}/admin/cache/invalidate?entity=Entity:81`;
+    // gw1 asks details for entity 81; details reads the old name, and its answer is held.
+    const held = subgraphs.hold('details');
+    const racing = post(gw1, ENTITY, t, { id: '81' });
+    await held.reached;
+    subgraphs.names.set('acme/81', 'changed-while-fetching');
+    const res = await fetch(admin, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect(res.status).toBe(200);
+    held.release();
+    expect((await racing).body.data.entity.name).toBe('name-81');
+    // Neither the response cache nor the entity cache kept what was read before the change.
+    for (const gw of [gw2, gw1])
+      expect((await post(gw, ENTITY, t, { id: '81' })).body.data.entity.name).toBe('changed-while-fetching');
+  });
+
   it('invalidates by entity through the authenticated admin endpoint', async () => {
     const t = await token('acme', 'u1');
     const url = `${new URL(gw1.url).origin}/admin/cache/invalidate?entity=Entity:41`;

@@ -30,10 +30,8 @@ beforeAll(async () => {
   plugin = useCacheInvalidationEvents({
     transport: consumer,
     topics: ['entity'],
-    cache,
     invalidator: new CacheInvalidator(cache, redis),
     cdn: { invalidateTags: async (tags) => void purged.push([...tags]) },
-    repeatAfterMs: 0,
     log: createLogger({ service: 'test', level: 'silent' }),
   });
   await plugin.start?.({} as GatewayRuntime);
