@@ -20,6 +20,7 @@ import type { RequestContext, SubgraphContext } from './context/request-context.
 import { SessionRegistry } from './context/session-registry.js';
 import { TenantDb } from './context/tenant-db.js';
 import { createFormatError } from './graphql/format-error.js';
+import { noStoreMutationsPlugin } from './graphql/no-store-mutations.js';
 import { SubgraphServer } from './http/subgraph-server.js';
 import { IdentityGuard } from './identity/identity-guard.js';
 import type { RuntimeServices } from './runtime-services.js';
@@ -189,7 +190,8 @@ export async function startSubgraph<F extends LoaderFactories<RequestContext>>(
     includeStacktraceInErrorResponses: false,
     introspection: true,
     // Federated tracing (ftv1) is for Apollo's hosted studio; this platform exports its own metrics.
-    plugins: [ApolloServerPluginInlineTraceDisabled()],
+    // Cache-Control: Apollo's default plugin from the @cacheControl hints; mutations no-store.
+    plugins: [ApolloServerPluginInlineTraceDisabled(), noStoreMutationsPlugin()],
     // The runtime owns shutdown (drain, then close storage): Apollo's own signal handlers would
     // stop it first and re-raise the signal, killing the process mid-drain.
     stopOnTerminationSignals: false,

@@ -14,7 +14,13 @@ const notes: SubgraphDefinition<Record<string, never>> = {
   name: 'notes',
   typeDefs: parse(`
     extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
-    type Query { tenant: String!, count: Int!, slow: Boolean!, boom: Int }
+    directive @cacheControl(maxAge: Int, scope: CacheControlScope) on FIELD_DEFINITION | OBJECT
+    enum CacheControlScope { PUBLIC PRIVATE }
+    type Query {
+      tenant: String!, count: Int!, slow: Boolean!, boom: Int
+      hinted: Int @cacheControl(maxAge: 30, scope: PRIVATE)
+    }
+    type Mutation { touch: Int @cacheControl(maxAge: 30) }
   `),
   migrations: [
     { id: '001', sql: 'CREATE TABLE notes (tenant_id text NOT NULL, body text NOT NULL)' },
@@ -37,7 +43,9 @@ const notes: SubgraphDefinition<Record<string, never>> = {
         boom: () => {
           throw new Error('secret internals');
         },
+        hinted: () => 1,
       },
+      Mutation: { touch: () => 1 },
     } as never,
   }),
 };
@@ -81,6 +89,25 @@ describe('subgraph runtime (embedded PGlite shards)', () => {
     });
     expect(bad.status).toBe(401);
     expect(bad.errors?.[0]?.extensions?.code).toBe('IDENTITY_INVALID');
+  });
+
+  it('sends Cache-Control from the @cacheControl hints, and no-store for mutations', async () => {
+    const cacheControl = async (query: string) =>
+      (
+        await fetch(running.url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            [IDENTITY_HEADER]: signIdentity({ tenantId: 'acme' }),
+          },
+          body: JSON.stringify({ query }),
+        })
+      ).headers.get('cache-control');
+    expect(await cacheControl('{ hinted }')).toBe('max-age=30, private');
+    // A root field without a hint: uncacheable, like any part of the answer without one.
+    expect(await cacheControl('{ hinted tenant }')).toBe('no-store');
+    expect(await cacheControl('mutation { touch }')).toBe('no-store');
+    expect(await cacheControl('{ boom }')).toBe('no-store');
   });
 
   it('answers bad input with coded errors, never a 500', async () => {

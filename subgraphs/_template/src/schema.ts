@@ -2,10 +2,23 @@ import { parse } from 'graphql';
 
 /** The __name__ subgraph's schema. Add types here; `pnpm schema:check` tells you what breaks clients. */
 export const __camel__TypeDefs = parse(/* GraphQL */ `
-  extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@authenticated"])
+  extend schema
+    @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@authenticated", "@composeDirective"])
+    @link(url: "https://intelgraph.dev/cache/v1.0", import: ["@cacheControl"])
+    @composeDirective(name: "@cacheControl")
+
+  # Cache hints (Apollo's semantics), read by the gateway and by this subgraph's Cache-Control header.
+  # Tenant data is PRIVATE: cached per user by the gateway, and never by a CDN (its key has no tenant).
+  directive @cacheControl(maxAge: Int, scope: CacheControlScope, inheritMaxAge: Boolean) on FIELD_DEFINITION | OBJECT | INTERFACE | UNION
+
+  "Who may share a cached answer: PRIVATE answers are cached per user, never by a shared cache (CDN)."
+  enum CacheControlScope {
+    PUBLIC
+    PRIVATE
+  }
 
   "One __Name__ note of the caller's tenant."
-  type __Name__Note @key(fields: "id") {
+  type __Name__Note @key(fields: "id") @cacheControl(maxAge: 60, scope: PRIVATE) {
     id: ID!
     text: String!
     createdAt: String!
@@ -13,7 +26,7 @@ export const __camel__TypeDefs = parse(/* GraphQL */ `
 
   type Query {
     "The caller's tenant's notes, newest first."
-    __camel__Notes(first: Int = 20): [__Name__Note!]!
+    __camel__Notes(first: Int = 20): [__Name__Note!]! @cacheControl(maxAge: 30, scope: PRIVATE)
   }
 
   type Mutation {

@@ -1,10 +1,21 @@
 import { parse } from 'graphql';
 
 export const accountsTypeDefs = parse(/* GraphQL */ `
-  extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable"])
+  extend schema
+    @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@composeDirective"])
+    @link(url: "https://intelgraph.dev/cache/v1.0", import: ["@cacheControl"])
+    @composeDirective(name: "@cacheControl")
+
+  directive @cacheControl(maxAge: Int, scope: CacheControlScope, inheritMaxAge: Boolean) on FIELD_DEFINITION | OBJECT | INTERFACE | UNION
+
+  "Who may share a cached answer: PRIVATE answers are cached per user, never by a shared cache (CDN)."
+  enum CacheControlScope {
+    PUBLIC
+    PRIVATE
+  }
 
   "A customer organisation. Every row of the platform belongs to one; it is the shard key."
-  type Tenant @key(fields: "id") {
+  type Tenant @key(fields: "id") @cacheControl(maxAge: 60, scope: PRIVATE) {
     id: ID!
     name: String!
     createdAt: String!
@@ -12,7 +23,7 @@ export const accountsTypeDefs = parse(/* GraphQL */ `
     userCount: Int!
   }
 
-  type User @key(fields: "id") {
+  type User @key(fields: "id") @cacheControl(maxAge: 60, scope: PRIVATE) {
     "Routable: embeds the tenant (<tenant>:<uuid>)."
     id: ID!
     tenant: Tenant!
@@ -28,17 +39,17 @@ export const accountsTypeDefs = parse(/* GraphQL */ `
     VIEWER
   }
 
-  type UserConnection {
+  type UserConnection @cacheControl(inheritMaxAge: true) {
     edges: [UserEdge!]!
     pageInfo: PageInfo!
   }
 
-  type UserEdge {
+  type UserEdge @cacheControl(inheritMaxAge: true) {
     cursor: String!
     node: User!
   }
 
-  type PageInfo @shareable {
+  type PageInfo @shareable @cacheControl(inheritMaxAge: true) {
     hasNextPage: Boolean!
     hasPreviousPage: Boolean!
     startCursor: String
@@ -52,7 +63,7 @@ export const accountsTypeDefs = parse(/* GraphQL */ `
     user(id: ID!): User
     "The caller's tenant."
     tenant: Tenant
-    users(first: Int, after: String): UserConnection!
+    users(first: Int, after: String): UserConnection! @cacheControl(maxAge: 30, scope: PRIVATE)
   }
 
   input CreateTenantInput {

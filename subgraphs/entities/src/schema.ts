@@ -2,7 +2,17 @@ import { parse } from 'graphql';
 
 export const entitiesTypeDefs = parse(/* GraphQL */ `
   extend schema
-    @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@external", "@requires"])
+    @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@external", "@requires", "@composeDirective"])
+    @link(url: "https://intelgraph.dev/cache/v1.0", import: ["@cacheControl"])
+    @composeDirective(name: "@cacheControl")
+
+  directive @cacheControl(maxAge: Int, scope: CacheControlScope, inheritMaxAge: Boolean) on FIELD_DEFINITION | OBJECT | INTERFACE | UNION
+
+  "Who may share a cached answer: PRIVATE answers are cached per user, never by a shared cache (CDN)."
+  enum CacheControlScope {
+    PUBLIC
+    PRIVATE
+  }
 
   enum EntityKind {
     PERSON
@@ -14,7 +24,7 @@ export const entitiesTypeDefs = parse(/* GraphQL */ `
   }
 
   "Something an analyst tracks: a person, an organisation, a place, …"
-  type Entity @key(fields: "id") {
+  type Entity @key(fields: "id") @cacheControl(maxAge: 60, scope: PRIVATE) {
     "Routable: embeds the tenant (<tenant>:<uuid>)."
     id: ID!
     kind: EntityKind!
@@ -31,12 +41,12 @@ export const entitiesTypeDefs = parse(/* GraphQL */ `
     relationshipCount: Int!
   }
 
-  type Attribute {
+  type Attribute @cacheControl(inheritMaxAge: true) {
     key: String!
     value: String!
   }
 
-  type Relationship {
+  type Relationship @cacheControl(maxAge: 60, scope: PRIVATE) {
     id: ID!
     kind: String!
     from: Entity!
@@ -44,27 +54,27 @@ export const entitiesTypeDefs = parse(/* GraphQL */ `
     createdAt: String!
   }
 
-  type RelationshipConnection {
+  type RelationshipConnection @cacheControl(inheritMaxAge: true) {
     edges: [RelationshipEdge!]!
     pageInfo: PageInfo!
   }
 
-  type RelationshipEdge {
+  type RelationshipEdge @cacheControl(inheritMaxAge: true) {
     cursor: String!
     node: Relationship!
   }
 
-  type EntityConnection {
+  type EntityConnection @cacheControl(inheritMaxAge: true) {
     edges: [EntityEdge!]!
     pageInfo: PageInfo!
   }
 
-  type EntityEdge {
+  type EntityEdge @cacheControl(inheritMaxAge: true) {
     cursor: String!
     node: Entity!
   }
 
-  type PageInfo @shareable {
+  type PageInfo @shareable @cacheControl(inheritMaxAge: true) {
     hasNextPage: Boolean!
     hasPreviousPage: Boolean!
     startCursor: String
@@ -72,7 +82,7 @@ export const entitiesTypeDefs = parse(/* GraphQL */ `
   }
 
   "Users are owned by accounts; this subgraph adds what each user created."
-  type User @key(fields: "id") {
+  type User @key(fields: "id") @cacheControl(maxAge: 60, scope: PRIVATE) {
     id: ID!
     name: String! @external
     createdEntities(first: Int, after: String): EntityConnection!
@@ -84,7 +94,7 @@ export const entitiesTypeDefs = parse(/* GraphQL */ `
   type Query {
     "An entity of the caller's tenant; NOT_FOUND otherwise."
     entity(id: ID!): Entity
-    entities(first: Int, after: String, kind: EntityKind): EntityConnection!
+    entities(first: Int, after: String, kind: EntityKind): EntityConnection! @cacheControl(maxAge: 60, scope: PRIVATE)
   }
 
   input AttributeInput {

@@ -1,7 +1,18 @@
 import { parse } from 'graphql';
 
 export const investigationsTypeDefs = parse(/* GraphQL */ `
-  extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable"])
+  extend schema
+    @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@composeDirective"])
+    @link(url: "https://intelgraph.dev/cache/v1.0", import: ["@cacheControl"])
+    @composeDirective(name: "@cacheControl")
+
+  directive @cacheControl(maxAge: Int, scope: CacheControlScope, inheritMaxAge: Boolean) on FIELD_DEFINITION | OBJECT | INTERFACE | UNION
+
+  "Who may share a cached answer: PRIVATE answers are cached per user, never by a shared cache (CDN)."
+  enum CacheControlScope {
+    PUBLIC
+    PRIVATE
+  }
 
   enum InvestigationStatus {
     OPEN
@@ -9,7 +20,7 @@ export const investigationsTypeDefs = parse(/* GraphQL */ `
   }
 
   "An analyst's case: a set of entities under study. Event-sourced; this is its projection."
-  type Investigation @key(fields: "id") {
+  type Investigation @key(fields: "id") @cacheControl(maxAge: 60, scope: PRIVATE) {
     "Routable: embeds the tenant (<tenant>:<uuid>)."
     id: ID!
     title: String!
@@ -31,26 +42,26 @@ export const investigationsTypeDefs = parse(/* GraphQL */ `
   }
 
   "Entities are owned by the entities subgraph; this one adds the investigations each is part of."
-  type Entity @key(fields: "id") {
+  type Entity @key(fields: "id") @cacheControl(maxAge: 60, scope: PRIVATE) {
     id: ID!
     investigations: [Investigation!]!
   }
 
-  type User @key(fields: "id", resolvable: false) {
+  type User @key(fields: "id", resolvable: false) @cacheControl(maxAge: 60, scope: PRIVATE) {
     id: ID!
   }
 
-  type InvestigationConnection {
+  type InvestigationConnection @cacheControl(inheritMaxAge: true) {
     edges: [InvestigationEdge!]!
     pageInfo: PageInfo!
   }
 
-  type InvestigationEdge {
+  type InvestigationEdge @cacheControl(inheritMaxAge: true) {
     cursor: String!
     node: Investigation!
   }
 
-  type PageInfo @shareable {
+  type PageInfo @shareable @cacheControl(inheritMaxAge: true) {
     hasNextPage: Boolean!
     hasPreviousPage: Boolean!
     startCursor: String
@@ -60,7 +71,7 @@ export const investigationsTypeDefs = parse(/* GraphQL */ `
   type Query {
     "An investigation of the caller's tenant; NOT_FOUND otherwise."
     investigation(id: ID!): Investigation
-    investigations(first: Int, after: String, status: InvestigationStatus): InvestigationConnection!
+    investigations(first: Int, after: String, status: InvestigationStatus): InvestigationConnection! @cacheControl(maxAge: 60, scope: PRIVATE)
   }
 
   input CreateInvestigationInput {
