@@ -73,6 +73,19 @@ export function validateAppend(
   return { events, aggregateId: first.aggregateId, aggregateType: first.aggregateType, expected };
 }
 
+export interface WriteAppendOptions {
+  /** NOTIFY this channel inside the statement (executors: the caller's transaction carries it). */
+  readonly notifyChannel?: string;
+  /**
+   * Write nothing (and raise nothing) when an event id is stored already. Needed when the
+   * statement runs inside the caller's own transaction, which an error would abort. Without it
+   * (a pool: the statement is its own transaction) a repeated id fails the statement with a
+   * unique violation (23505), which rolls all of it back, and the caller sorts it out; that
+   * spares a lookup of every id on every append.
+   */
+  readonly guardRepeats: boolean;
+}
+
 /**
  * Writes one append as ONE SQL statement (so one round trip, atomic on its own, no explicit
  * transaction): the stream row update, the events and the outbox rows, chained by data-modifying
@@ -83,51 +96,107 @@ export function validateAppend(
  * stream) blocks concurrent appenders to the same aggregate until this statement commits; under
  * READ COMMITTED they then re-check the condition against the committed version, find it moved,
  * and update nothing. So of N appenders with the same expected version exactly one wins.
+ *
+ * An outbox row names its event (id, topic, key, type); the relay builds the message from the
+ * event row it joins, so the event's data is written (and WAL-logged) once, not twice.
  */
 export async function writeAppend(
   db: SqlQueryable,
   schema: string,
   append: ValidatedAppend,
   outbox: OutboxRouting | undefined,
-  /** NOTIFY this channel inside the statement (executors: the caller's transaction carries it). */
-  notifyChannel?: string,
+  options: WriteAppendOptions,
 ): Promise<number | undefined> {
+  const events = append.events;
+  const n = events.length;
+  const now = Date.now();
+  const ids = new Array<string>(n);
+  const types = new Array<string>(n);
+  const data = new Array<string>(n);
+  const metadata = new Array<string>(n);
+  const timestamps = new Array<number>(n);
+  const topics = outbox ? new Array<string>(n) : [];
+  for (let i = 0; i < n; i++) {
+    const e = events[i]!;
+    ids[i] = e.id;
+    types[i] = e.eventType;
+    data[i] = JSON.stringify(e.data);
+    metadata[i] = e.metadata == null ? '{}' : JSON.stringify(e.metadata);
+    timestamps[i] = e.timestamp ?? now;
+    if (outbox) topics[i] = outbox.topic(e);
+  }
+  const { rows } = await db.query(
+    appendSql(
+      schema,
+      append.expected,
+      outbox !== undefined,
+      options.notifyChannel !== undefined,
+      options.guardRepeats,
+    ),
+    [
+      append.aggregateId,
+      append.aggregateType,
+      n,
+      append.expected === 'any' ? 0 : append.expected,
+      ids,
+      types,
+      data,
+      metadata,
+      timestamps,
+      topics,
+      options.notifyChannel ?? '',
+    ],
+  );
+  const row = rows[0] as { version: number } | undefined;
+  return row?.version;
+}
+
+const sqlCache = new Map<string, string>();
+
+/** The statement of one shape of append (built once per shape and schema). */
+function appendSql(
+  schema: string,
+  expected: ExpectedVersion,
+  outbox: boolean,
+  notify: boolean,
+  guardRepeats: boolean,
+): string {
+  const kind = expected === 'any' ? 'any' : expected === 0 ? 'new' : 'at';
+  const cacheKey = `${schema}|${kind}|${outbox}|${notify}|${guardRepeats}`;
+  const cached = sqlCache.get(cacheKey);
+  if (cached !== undefined) return cached;
   const s = `"${schema}"`;
-  const n = append.events.length;
-  // Every branch writes the stream row only when none of the event ids is stored yet (`fresh`):
-  // a repeated append then changes nothing and raises nothing, which matters when the caller
-  // runs it inside its own transaction (an error would abort that transaction).
+  // With guardRepeats every branch writes the stream row only when none of the event ids is
+  // stored yet (`fresh`): a repeated append then changes nothing and raises nothing.
+  const fromFresh = guardRepeats ? 'FROM fresh' : '';
+  const andFresh = guardRepeats ? 'AND EXISTS (SELECT 1 FROM fresh)' : '';
   let stream: string;
-  if (append.expected === 'any') {
-    stream = `INSERT INTO ${s}.streams (aggregate_id, aggregate_type, version) SELECT $1, $2, $3 FROM fresh
+  if (kind === 'any') {
+    stream = `INSERT INTO ${s}.streams (aggregate_id, aggregate_type, version) SELECT $1, $2, $3 ${fromFresh}
        ON CONFLICT (aggregate_id) DO UPDATE SET version = ${s}.streams.version + $3, updated_at = now()
        RETURNING version`;
-  } else if (append.expected === 0) {
-    stream = `INSERT INTO ${s}.streams (aggregate_id, aggregate_type, version) SELECT $1, $2, $3 FROM fresh
+  } else if (kind === 'new') {
+    stream = `INSERT INTO ${s}.streams (aggregate_id, aggregate_type, version) SELECT $1, $2, $3 ${fromFresh}
        ON CONFLICT (aggregate_id) DO NOTHING RETURNING version`;
   } else {
     stream = `UPDATE ${s}.streams SET version = version + $3, updated_at = now()
-       WHERE aggregate_id = $1 AND version = $4::int AND EXISTS (SELECT 1 FROM fresh) RETURNING version`;
+       WHERE aggregate_id = $1 AND version = $4::int ${andFresh} RETURNING version`;
   }
-  const events = append.events;
-  const now = Date.now();
   // The new version v comes from the stream CTE; event #ord (1-based) gets v − n + ord.
   const outboxCte = outbox
     ? `, ob AS (
-         INSERT INTO ${s}.outbox (event_id, topic, message_key, message_type, payload, headers)
-         SELECT u.id, u.topic, $1, u.type,
-                jsonb_build_object('aggregateId', $1::text, 'aggregateType', $2::text, 'eventType', u.type,
-                  'version', st.version - $3::int + u.ord::int, 'data', u.data::jsonb, 'metadata', u.meta::jsonb,
-                  'timestamp', u.ts),
-                jsonb_build_object('aggregate-type', $2::text, 'version', (st.version - $3::int + u.ord::int)::text)
-         FROM st, unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::float8[], $10::text[]) WITH ORDINALITY
-              AS u(id, type, data, meta, ts, topic, ord)
+         INSERT INTO ${s}.outbox (event_id, topic, message_key, message_type)
+         SELECT u.id, u.topic, $1, u.type
+         FROM st, unnest($5::text[], $6::text[], $10::text[]) WITH ORDINALITY AS u(id, type, topic, ord)
          ORDER BY u.ord
          RETURNING 1)`
     : '';
-  const { rows } = await db.query(
-    `WITH fresh AS (
-       SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM ${s}.events WHERE event_id = ANY($5::text[]))),
+  const sql = `WITH ${
+    guardRepeats
+      ? `fresh AS (
+       SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM ${s}.events WHERE event_id = ANY($5::text[]))),`
+      : ''
+  }
      st AS (${stream}),
      ev AS (
        INSERT INTO ${s}.events (event_id, aggregate_id, aggregate_type, version, event_type, data, metadata, occurred_at)
@@ -138,24 +207,10 @@ export async function writeAppend(
        RETURNING 1)${outboxCte}
      -- $4, $10 and $11 are named here in every variant so that every parameter has a type.
      SELECT st.version, $4::int AS expected, cardinality($10::text[]) AS topics,
-       ${notifyChannel ? 'pg_notify($11::text, $1)' : '$11::text'} AS notified
-     FROM st`,
-    [
-      append.aggregateId,
-      append.aggregateType,
-      n,
-      append.expected === 'any' ? 0 : append.expected,
-      events.map((e) => e.id),
-      events.map((e) => e.eventType),
-      events.map((e) => JSON.stringify(e.data)),
-      events.map((e) => JSON.stringify(e.metadata ?? {})),
-      events.map((e) => e.timestamp ?? now),
-      outbox ? events.map((e) => outbox.topic(e)) : [],
-      notifyChannel ?? '',
-    ],
-  );
-  const row = rows[0] as { version: number } | undefined;
-  return row?.version;
+       ${notify ? 'pg_notify($11::text, $1)' : '$11::text'} AS notified
+     FROM st`;
+  sqlCache.set(cacheKey, sql);
+  return sql;
 }
 
 function invalid(message: string, input: unknown): IntelGraphError {

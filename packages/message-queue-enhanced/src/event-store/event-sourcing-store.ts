@@ -104,9 +104,13 @@ export class EventSourcingStore {
     let version: number | undefined;
     try {
       // A pool gets its NOTIFY after the commit (see signalAppended); an executor may be the
-      // caller's own transaction, which must not be touched from the side, so it carries it.
-      const inline = isPool(this.database) ? undefined : this.channel;
-      version = await writeAppend(this.database, this.schema, append, this.outbox, inline);
+      // caller's own transaction, which must not be touched from the side, so it carries it, and
+      // must not see an error for a repeated append (it would abort that transaction).
+      const pool = isPool(this.database);
+      version = await writeAppend(this.database, this.schema, append, this.outbox, {
+        notifyChannel: pool ? undefined : this.channel,
+        guardRepeats: !pool,
+      });
     } catch (error) {
       if ((error as { code?: string }).code !== '23505') throw error;
       // An event id is stored already: a retry of an append that did commit, or a clash.

@@ -68,6 +68,9 @@ export function migrations(schema: string): readonly string[] {
        processed_at timestamptz NOT NULL DEFAULT now(),
        PRIMARY KEY (consumer, message_id)
      );`,
+    // 2: an outbox row written by this version names its event and carries no copy of it (payload
+    // NULL); the relay builds the message from the event row. Rows with a payload still relay as is.
+    `ALTER TABLE ${s}.outbox ALTER COLUMN payload DROP NOT NULL;`,
   ];
 }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { IntelGraphError } from '@intelgraph/errors';
 import type { ZodType } from 'zod';
-import { type OutgoingMessage, PRIORITIES, type Priority } from './message.js';
+import { type OutgoingMessage, PRIORITIES, PRIORITY_VALUES, type Priority } from './message.js';
 
 /** A validated, encoded message, ready for any transport. */
 export interface PreparedMessage {
@@ -54,18 +54,24 @@ export function prepareMessage(
     throw invalid('message.id must be a non-empty string of at most 200 characters', message);
   }
   const priority = message.priority ?? 'normal';
-  if (!PRIORITIES.includes(priority)) {
+  if (!Object.hasOwn(PRIORITY_VALUES, priority)) {
     throw invalid(`message.priority '${String(priority)}' must be one of ${PRIORITIES.join(', ')}`, message);
   }
   const maxRetries = message.maxRetries ?? rules.defaultMaxRetries;
   if (!Number.isInteger(maxRetries) || maxRetries < 0 || maxRetries > 100) {
     throw invalid(`message.maxRetries ${String(maxRetries)} must be an integer from 0 to 100`, message);
   }
-  const headers = message.headers ?? {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (typeof value !== 'string') throw invalid(`header '${name}' must be a string`, message);
-    if (name.toLowerCase().startsWith(RESERVED_HEADER_PREFIX)) {
-      throw invalid(`header '${name}' uses the reserved prefix '${RESERVED_HEADER_PREFIX}'`, message);
+  // Headers are checked, measured and copied in one pass (most messages carry none).
+  const headers: Record<string, string> = {};
+  let headerBytes = 0;
+  if (message.headers != null) {
+    for (const [name, value] of Object.entries(message.headers)) {
+      if (typeof value !== 'string') throw invalid(`header '${name}' must be a string`, message);
+      if (name.toLowerCase().startsWith(RESERVED_HEADER_PREFIX)) {
+        throw invalid(`header '${name}' uses the reserved prefix '${RESERVED_HEADER_PREFIX}'`, message);
+      }
+      headers[name] = value;
+      headerBytes += Buffer.byteLength(name) + Buffer.byteLength(value);
     }
   }
   if (message.key !== undefined && typeof message.key !== 'string')
@@ -99,10 +105,7 @@ export function prepareMessage(
   if (json === undefined)
     throw invalid('payload must be JSON-serialisable (not undefined or a function)', message);
   const body = Buffer.from(json, 'utf8');
-  const bytes =
-    body.length +
-    Buffer.byteLength(message.key ?? '') +
-    Object.entries(headers).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+  const bytes = body.length + (message.key ? Buffer.byteLength(message.key) : 0) + headerBytes;
   if (bytes > rules.maxMessageBytes) {
     throw new IntelGraphError(
       'MESSAGE_TOO_LARGE',
@@ -115,7 +118,7 @@ export function prepareMessage(
     topic,
     type,
     key: message.key,
-    headers: { ...headers },
+    headers,
     priority,
     maxRetries,
     timestamp: message.timestamp ?? Date.now(),

@@ -154,9 +154,19 @@ export class OutboxRelay {
         `intelgraph-outbox-relay:${this.schema}`,
       ]);
       if (!(lock[0] as { ok: boolean }).ok) return { published: 0, failed: 0 };
+      // A row without a payload (written since migration 2) takes its message from its event.
       const { rows } = await tx.query(
-        `SELECT id::text AS row_id, event_id, topic, message_key, message_type, payload, headers
-         FROM ${s}.outbox WHERE sent_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE`,
+        `SELECT o.id::text AS row_id, o.event_id, o.topic, o.message_key, o.message_type,
+           CASE WHEN o.payload IS NOT NULL THEN o.payload
+             WHEN e.event_id IS NOT NULL THEN jsonb_build_object('aggregateId', e.aggregate_id,
+               'aggregateType', e.aggregate_type, 'eventType', e.event_type, 'version', e.version,
+               'data', e.data, 'metadata', e.metadata, 'timestamp', extract(epoch from e.occurred_at) * 1000)
+           END AS payload,
+           CASE WHEN o.payload IS NOT NULL THEN o.headers
+             ELSE jsonb_build_object('aggregate-type', e.aggregate_type, 'version', e.version::text)
+           END AS headers
+         FROM ${s}.outbox o LEFT JOIN ${s}.events e ON o.payload IS NULL AND e.event_id = o.event_id
+         WHERE o.sent_at IS NULL ORDER BY o.id LIMIT $1 FOR UPDATE OF o`,
         [this.batchSize],
       );
       const batch = rows as OutboxRow[];
@@ -164,7 +174,9 @@ export class OutboxRelay {
       const byKey = new Map<string, OutboxRow[]>();
       for (const row of batch) {
         const key = row.message_key ?? row.row_id;
-        byKey.set(key, [...(byKey.get(key) ?? []), row]);
+        const rowsOfKey = byKey.get(key);
+        if (rowsOfKey) rowsOfKey.push(row);
+        else byKey.set(key, [row]);
       }
       const sent: string[] = [];
       const failures: { id: string; error: string }[] = [];
@@ -172,6 +184,9 @@ export class OutboxRelay {
         [...byKey.values()].map(async (rowsOfKey) => {
           for (const [i, row] of rowsOfKey.entries()) {
             try {
+              if (row.payload === null) {
+                throw new Error(`outbox row ${row.row_id}: event '${row.event_id}' is not in the store`);
+              }
               await this.options.transport.publish(row.topic, {
                 id: row.event_id,
                 type: row.message_type,

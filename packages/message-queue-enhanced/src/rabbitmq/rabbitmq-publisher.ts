@@ -11,7 +11,8 @@ export class RabbitMQPublisher {
   private channel: Promise<ConfirmChannel> | undefined;
   private open: ConfirmChannel | undefined;
   private closed = false;
-  private readonly waiting = new Set<{ deadline: number; reject: (error: Error) => void }>();
+  /** Publishes awaiting their confirm; the sweeper fails those past their deadline. */
+  private readonly waiting = new Set<Waiting>();
   private sweeper: NodeJS.Timeout | undefined;
 
   constructor(
@@ -20,20 +21,45 @@ export class RabbitMQPublisher {
   ) {}
 
   publish(exchange: string, routingKey: string, body: Buffer, options: Options.Publish): Promise<void> {
+    const deadline = Date.now() + this.timeoutMs;
     const channel = this.open;
-    if (!channel || this.closed) return this.publishWithRetry(exchange, routingKey, body, options);
-    // Hot path: the channel is up, publish straight away; any failure goes the slow way (resend).
+    if (!channel || this.closed) return this.publishWithRetry(exchange, routingKey, body, options, deadline);
+    // Hot path: the channel is up, publish straight away: one promise and one callback, no timer
+    // of its own (the sweeper fails it with PUBLISH_NOT_CONFIRMED at the deadline). A nack or a
+    // channel that closed under it takes the slow path, which sends it again within that deadline.
     return new Promise<void>((resolve, reject) => {
-      const deadline = Date.now() + this.timeoutMs;
-      const waiting = { deadline, reject: (e: Error) => reject(e) };
-      this.waiting.add(waiting);
-      this.ensureSweeper();
-      channel.publish(exchange, routingKey, body, options, (err) => {
+      const waiting = new Waiting(deadline, resolve, reject, exchange || routingKey, options.messageId);
+      this.track(waiting);
+      try {
+        channel.publish(exchange, routingKey, body, options, (err) => {
+          if (!this.waiting.delete(waiting)) return; // the sweeper failed it already
+          if (err == null) resolve();
+          else this.retry(waiting, exchange, routingKey, body, options);
+        });
+      } catch {
+        // amqplib throws when the channel closed under us: resend on the next one.
         this.waiting.delete(waiting);
-        if (err) reject(toError(err));
-        else resolve();
-      });
-    }).catch(() => this.publishWithRetry(exchange, routingKey, body, options));
+        this.retry(waiting, exchange, routingKey, body, options);
+      }
+    });
+  }
+
+  private retry(
+    waiting: Waiting,
+    exchange: string,
+    routingKey: string,
+    body: Buffer,
+    options: Options.Publish,
+  ): void {
+    this.publishWithRetry(exchange, routingKey, body, options, waiting.deadline).then(
+      waiting.resolve,
+      waiting.reject,
+    );
+  }
+
+  private track(waiting: Waiting): void {
+    this.waiting.add(waiting);
+    if (this.sweeper === undefined) this.startSweeper();
   }
 
   private async publishWithRetry(
@@ -41,8 +67,8 @@ export class RabbitMQPublisher {
     routingKey: string,
     body: Buffer,
     options: Options.Publish,
+    deadline: number,
   ): Promise<void> {
-    const deadline = Date.now() + this.timeoutMs;
     let sent = false;
     let lastError: unknown;
     for (let attempt = 0; ; attempt++) {
@@ -63,15 +89,19 @@ export class RabbitMQPublisher {
       try {
         sent = true;
         await new Promise<void>((resolve, reject) => {
-          // One sweeper timer for all publishes in flight instead of one timer each (hot path).
-          const waiting = { deadline, reject: (e: Error) => reject(e) };
-          this.waiting.add(waiting);
-          this.ensureSweeper();
-          channel.publish(exchange, routingKey, body, options, (err) => {
+          // One sweeper timer for all publishes in flight instead of one timer each.
+          const waiting = new Waiting(deadline, resolve, reject, exchange || routingKey, options.messageId);
+          this.track(waiting);
+          try {
+            channel.publish(exchange, routingKey, body, options, (err) => {
+              if (!this.waiting.delete(waiting)) return;
+              if (err == null) resolve();
+              else reject(toError(err));
+            });
+          } catch (error) {
             this.waiting.delete(waiting);
-            if (err) reject(toError(err));
-            else resolve();
-          });
+            reject(toError(error));
+          }
         });
         return;
       } catch (error) {
@@ -92,14 +122,19 @@ export class RabbitMQPublisher {
     });
   }
 
-  private ensureSweeper(): void {
-    if (this.sweeper) return;
+  private startSweeper(): void {
     this.sweeper = setInterval(() => {
       const now = Date.now();
       for (const w of this.waiting) {
         if (w.deadline <= now) {
           this.waiting.delete(w);
-          w.reject(new Error('no confirm before the publish deadline'));
+          w.reject(
+            new IntelGraphError(
+              'PUBLISH_NOT_CONFIRMED',
+              `RabbitMQ did not confirm the publish to '${w.target}' within ${this.timeoutMs} ms`,
+              { input: { target: w.target, messageId: w.messageId } },
+            ),
+          );
         }
       }
       if (this.waiting.size === 0) {
@@ -155,6 +190,18 @@ export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
       },
     );
   });
+}
+
+/** A publish awaiting its confirm. A class, not a literal with closures: it is the hot path. */
+class Waiting {
+  constructor(
+    readonly deadline: number,
+    readonly resolve: () => void,
+    readonly reject: (error: Error) => void,
+    /** Exchange (or queue) and message id, for the error when no confirm comes. */
+    readonly target: string,
+    readonly messageId: string | undefined,
+  ) {}
 }
 
 function toError(err: unknown): Error {

@@ -19,6 +19,7 @@ import {
   resolveTransportOptions,
   type TransportOptions,
 } from '../transport/transport-options.js';
+import { coalesceSocketWrites } from './coalesce-socket-writes.js';
 import { publishOptions } from './rabbitmq-codec.js';
 import { RabbitMQConsumer } from './rabbitmq-consumer.js';
 import { RabbitMQDeadLetters } from './rabbitmq-dead-letters.js';
@@ -70,6 +71,8 @@ export class RabbitMQQueue implements Transport {
   private readonly options: ResolvedTransportOptions;
   private readonly url: string;
   private readonly namespace: string;
+  /** `exchangeName(namespace)`, computed once (publish is the hot path). */
+  private readonly exchange: string;
   private readonly publishTimeoutMs: number;
   private readonly lagIntervalMs: number;
   private readonly heartbeatSeconds: number;
@@ -93,6 +96,7 @@ export class RabbitMQQueue implements Transport {
     this.url = options.url;
     this.namespace = options.namespace ?? RABBITMQ_DEFAULTS.namespace;
     assertName('namespace', this.namespace);
+    this.exchange = exchangeName(this.namespace);
     this.publishTimeoutMs = options.publishTimeoutMs ?? RABBITMQ_DEFAULTS.publishTimeoutMs;
     positiveInteger('publishTimeoutMs', this.publishTimeoutMs);
     this.lagIntervalMs = options.lagIntervalMs ?? RABBITMQ_DEFAULTS.lagIntervalMs;
@@ -123,7 +127,7 @@ export class RabbitMQQueue implements Transport {
     }
     const publisher = this.publisher ?? (await this.publisherFor());
     this.metrics.published.inc({ transport: this.kind, topic });
-    await publisher.publish(exchangeName(this.namespace), topic, prepared.body, publishOptions(prepared));
+    await publisher.publish(this.exchange, topic, prepared.body, publishOptions(prepared));
     this.metrics.confirmed.inc({ transport: this.kind, topic });
   }
 
@@ -287,6 +291,11 @@ export class RabbitMQQueue implements Transport {
         url.searchParams.set('heartbeat', String(this.heartbeatSeconds));
       const connection = await amqp.connect(url.toString(), {
         clientProperties: { connection_name: this.connectionName },
+        // TCP_NODELAY: amqplib writes every frame with its own write(). With Nagle on, a publish
+        // written right after a consumer's basic.ack (which the broker answers with nothing, so
+        // its TCP ACK is delayed ~40 ms) waits for that ACK: a 40 ms stall on the publish →
+        // confirm → consume path (measured p99 44 ms, 0.8 ms with it off).
+        noDelay: true,
         recovery: {
           initialDelay: this.reconnect.initialDelayMs,
           maxDelay: this.reconnect.maxDelayMs,
@@ -296,7 +305,8 @@ export class RabbitMQQueue implements Transport {
       // Connection errors are followed by 'close', which the recovery wrapper turns into a reconnect.
       connection.on('error', () => {});
       let connects = 0;
-      connection.on('connect', () => {
+      connection.on('connect', (model: unknown) => {
+        coalesceSocketWrites(model);
         if (connects++ > 0) this.reconnects.inc({ transport: this.kind });
       });
       try {
