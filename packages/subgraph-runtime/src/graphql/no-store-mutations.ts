@@ -12,7 +12,7 @@ export function noStoreMutationsPlugin<C extends BaseContext>(): ApolloServerPlu
     async requestDidStart() {
       return {
         async didResolveOperation({ operation, overallCachePolicy }) {
-          if (operation.operation !== 'query') overallCachePolicy.restrict({ maxAge: 0 });
+          if (operation?.operation !== 'query') overallCachePolicy.restrict({ maxAge: 0 });
         },
       };
     },
