@@ -1,4 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { MultiTierCache } from '@intelgraph/advanced-caching';
 import { createLogger } from '@intelgraph/telemetry';
 import { describe, expect, it } from 'vitest';
@@ -9,6 +10,7 @@ import { subgraphCacheControl } from '../../src/caching/subgraph-cache-control.j
 import { useCacheHints } from '../../src/caching/use-cache-hints.js';
 import { useEntityCache } from '../../src/caching/use-entity-cache.js';
 import type { RequestState, SubgraphFetch, SubgraphRequest, SubgraphResponse } from '../../src/plugin.js';
+import { createUndiciTransport } from '../../src/subgraph-fetch/undici-transport.js';
 
 const log = createLogger({ service: 'test', level: 'silent' });
 
@@ -105,6 +107,27 @@ describe('subgraph Cache-Control headers', () => {
       'private, no-store',
     ])
       expect(subgraphCacheControl(uncacheable)?.noStore).toBe(true);
+  });
+
+  it('reach the fetch pipeline from the subgraph transport', async () => {
+    const server = createServer((req, res) => {
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (req.url === '/hinted') headers['cache-control'] = 'max-age=30, private';
+      res.writeHead(200, headers);
+      res.end('{"data":{"ok":true}}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const transport = createUndiciTransport();
+    try {
+      const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const call = (path: string) =>
+        transport.fetch({ ...entitiesFetch(request(), []), url: `${origin}${path}` });
+      expect((await call('/hinted')).cacheControl).toBe('max-age=30, private');
+      expect((await call('/plain')).cacheControl).toBeUndefined();
+    } finally {
+      await transport.close();
+      server.close();
+    }
   });
 
   it('narrow the response policy of the request whose fetch produced them', async () => {
