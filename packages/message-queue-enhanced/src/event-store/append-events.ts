@@ -1,5 +1,5 @@
 import { IntelGraphError } from '@intelgraph/errors';
-import type { SqlQueryable } from './sql-database.js';
+import type { SqlConfigQueryable, SqlQueryable } from './sql-database.js';
 import type { NewEvent } from './stored-event.js';
 
 export type ExpectedVersion = number | 'any';
@@ -84,6 +84,8 @@ export interface WriteAppendOptions {
    * spares a lookup of every id on every append.
    */
   readonly guardRepeats: boolean;
+  /** Send it as a named prepared statement (`db` takes pg's `{ name, text, values }`). */
+  readonly prepared: boolean;
 }
 
 /**
@@ -125,45 +127,51 @@ export async function writeAppend(
     timestamps[i] = e.timestamp ?? now;
     if (outbox) topics[i] = outbox.topic(e);
   }
-  const { rows } = await db.query(
-    appendSql(
-      schema,
-      append.expected,
-      outbox !== undefined,
-      options.notifyChannel !== undefined,
-      options.guardRepeats,
-    ),
-    [
-      append.aggregateId,
-      append.aggregateType,
-      n,
-      append.expected === 'any' ? 0 : append.expected,
-      ids,
-      types,
-      data,
-      metadata,
-      timestamps,
-      topics,
-      options.notifyChannel ?? '',
-    ],
+  const statement = appendStatement(
+    schema,
+    append.expected,
+    outbox !== undefined,
+    options.notifyChannel !== undefined,
+    options.guardRepeats,
   );
+  const values = [
+    append.aggregateId,
+    append.aggregateType,
+    n,
+    append.expected === 'any' ? 0 : append.expected,
+    ids,
+    types,
+    data,
+    metadata,
+    timestamps,
+    topics,
+    options.notifyChannel ?? '',
+  ];
+  // A named statement is parsed and planned once per connection, then only bound and executed.
+  const { rows } = options.prepared
+    ? await (db as unknown as SqlConfigQueryable).query({
+        name: statement.name,
+        text: statement.text,
+        values,
+      })
+    : await db.query(statement.text, values);
   const row = rows[0] as { version: number } | undefined;
   return row?.version;
 }
 
-const sqlCache = new Map<string, string>();
+const statements = new Map<string, { readonly name: string; readonly text: string }>();
 
-/** The statement of one shape of append (built once per shape and schema). */
-function appendSql(
+/** The statement of one shape of append, built once per shape and schema, with a unique name. */
+function appendStatement(
   schema: string,
   expected: ExpectedVersion,
   outbox: boolean,
   notify: boolean,
   guardRepeats: boolean,
-): string {
+): { readonly name: string; readonly text: string } {
   const kind = expected === 'any' ? 'any' : expected === 0 ? 'new' : 'at';
   const cacheKey = `${schema}|${kind}|${outbox}|${notify}|${guardRepeats}`;
-  const cached = sqlCache.get(cacheKey);
+  const cached = statements.get(cacheKey);
   if (cached !== undefined) return cached;
   const s = `"${schema}"`;
   // With guardRepeats every branch writes the stream row only when none of the event ids is
@@ -209,8 +217,9 @@ function appendSql(
      SELECT st.version, $4::int AS expected, cardinality($10::text[]) AS topics,
        ${notify ? 'pg_notify($11::text, $1)' : '$11::text'} AS notified
      FROM st`;
-  sqlCache.set(cacheKey, sql);
-  return sql;
+  const statement = { name: `intelgraph_append_${statements.size}`, text: sql };
+  statements.set(cacheKey, statement);
+  return statement;
 }
 
 function invalid(message: string, input: unknown): IntelGraphError {

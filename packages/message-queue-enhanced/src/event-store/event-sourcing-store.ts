@@ -32,6 +32,13 @@ export interface EventSourcingStoreOptions {
    * topic the relay publishes it on (default: its `aggregateType`). `false` disables the outbox.
    */
   readonly outbox?: false | { readonly topic?: (event: NewEvent) => string };
+  /**
+   * Appends through a pool as named prepared statements (parsed and planned once per
+   * connection). Needs a pool whose `query` also takes pg's `{ name, text, values }` (`pg.Pool`
+   * does) and a server-side session per connection (not PgBouncer in transaction mode before 1.21).
+   * Executors always get plain text. Default true.
+   */
+  readonly preparedStatements?: boolean;
 }
 
 export interface AppendOptions {
@@ -49,7 +56,7 @@ export interface Snapshot<S = unknown> {
   readonly state: S;
 }
 
-export const EVENT_STORE_DEFAULTS = { schema: 'event_store' } as const;
+export const EVENT_STORE_DEFAULTS = { schema: 'event_store', preparedStatements: true } as const;
 
 /**
  * An event store on PostgreSQL: optimistic concurrency per aggregate, idempotent appends,
@@ -62,6 +69,7 @@ export class EventSourcingStore {
   /** NOTIFY channel an append signals; subscriptions and the outbox relay LISTEN on it. */
   readonly channel: string;
   private readonly outbox: OutboxRouting | undefined;
+  private readonly preparedStatements: boolean;
   private notifying = false;
   private notifyDue = false;
 
@@ -80,6 +88,14 @@ export class EventSourcingStore {
           input: { schema: this.schema },
           cause,
         },
+      );
+    }
+    this.preparedStatements = options.preparedStatements ?? EVENT_STORE_DEFAULTS.preparedStatements;
+    if (typeof this.preparedStatements !== 'boolean') {
+      throw new IntelGraphError(
+        'CONFIG_INVALID',
+        `preparedStatements=${JSON.stringify(this.preparedStatements)}: expected true or false`,
+        { input: { preparedStatements: this.preparedStatements } },
       );
     }
     this.channel = `${this.schema}_appended`;
@@ -110,6 +126,7 @@ export class EventSourcingStore {
       version = await writeAppend(this.database, this.schema, append, this.outbox, {
         notifyChannel: pool ? undefined : this.channel,
         guardRepeats: !pool,
+        prepared: pool && this.preparedStatements,
       });
     } catch (error) {
       if ((error as { code?: string }).code !== '23505') throw error;

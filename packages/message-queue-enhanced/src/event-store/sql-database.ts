@@ -3,6 +3,15 @@ export interface SqlQueryable {
   query(text: string, values?: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null }>;
 }
 
+/** pg's other form of `query` (`pg.Pool` and `pg.Client` take it): `name` makes it a prepared statement. */
+export interface SqlConfigQueryable {
+  query(config: {
+    name: string;
+    text: string;
+    values: unknown[];
+  }): Promise<{ rows: unknown[]; rowCount: number | null }>;
+}
+
 /** A checked-out connection (`pg.PoolClient`-like). `on('notification')` enables LISTEN/NOTIFY wake-ups. */
 export interface SqlClient extends SqlQueryable {
   release(error?: Error | boolean): void;
