@@ -14,6 +14,7 @@ console.log(
 printTable(rows);
 const keys = [
   'publishMsgsPerSec',
+  'publishVsBareMessageMsgsPerSec',
   'publishToConsumeP50Ms',
   'publishToConsumeP99Ms',
   'appendSingleEventsPerSec',
@@ -35,7 +36,7 @@ console.log(
     metrics,
     ratios,
     baseline:
-      'raw amqplib confirm channel (publish, latency, relay); raw pg INSERT/SELECT on a same-shape table (append, replay); ratio > 1 = ours better',
+      'raw amqplib confirm channel sending the same message (publish, latency; also a bare message), and sendToQueue for the relay; raw pg INSERT/SELECT on a same-shape table (append, replay); ratio > 1 = ours better',
   })}`,
 );
 process.exit(0);
