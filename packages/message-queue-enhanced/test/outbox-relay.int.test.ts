@@ -45,6 +45,45 @@ async function waitUntil(what: string, condition: () => boolean | Promise<boolea
 }
 
 describe('OutboxRelay', () => {
+  it('relays rows written before migration 2 (with their own payload) as they are, in order with new ones', async () => {
+    const schema = 'outbox_upgrade';
+    const store = new EventSourcingStore(pool, { schema, outbox: { topic: () => 'ledger' } });
+    await store.migrate();
+    const key = `legacy-${schema}`;
+    // A row as the previous version wrote it: the message copied into the row.
+    await pool.query(
+      `INSERT INTO ${schema}.outbox (event_id, topic, message_key, message_type, payload, headers)
+       VALUES ('legacy-1', 'ledger', $1, 'amount-added', $2::jsonb, $3::jsonb)`,
+      [
+        key,
+        JSON.stringify({ aggregateId: key, aggregateType: 'Ledger', version: 1, data: { amount: 7 } }),
+        JSON.stringify({ 'aggregate-type': 'Ledger', version: '1' }),
+      ],
+    );
+    await store.append(newEvent(key, 1, 8));
+    const transport = new InProcessTransport();
+    const received: DeliveredMessage[] = [];
+    await transport.subscribe('ledger', (m) => void received.push(m));
+    const relay = new OutboxRelay({ database: pool, transport, schema, listen: false });
+    expect(await relay.relayOnce()).toBe(2);
+    await waitUntil('2 deliveries', () => received.length === 2);
+    expect(received.map((m) => [m.id, m.key, m.headers, m.payload])).toEqual([
+      [
+        'legacy-1',
+        key,
+        { 'aggregate-type': 'Ledger', version: '1' },
+        { aggregateId: key, aggregateType: 'Ledger', version: 1, data: { amount: 7 } },
+      ],
+      [
+        expect.any(String),
+        key,
+        { 'aggregate-type': 'Ledger', version: '1' },
+        expect.objectContaining({ aggregateId: key, version: 1, data: { amount: 8 } }),
+      ],
+    ]);
+    await transport.close();
+  });
+
   it('publishes outbox rows in per-aggregate order, marks them sent and reports the lag', async () => {
     const schema = 'outbox_basic';
     const store = new EventSourcingStore(pool, { schema, outbox: { topic: () => 'ledger' } });

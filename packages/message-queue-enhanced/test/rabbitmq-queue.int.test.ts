@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { serviceUrls } from '@intelgraph/test-support';
+import { serviceUrls, startFaultProxy } from '@intelgraph/test-support';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RabbitMQQueue, type RabbitMQQueueOptions } from '../src/rabbitmq/rabbitmq-queue.js';
 import type { TransportOptions } from '../src/transport/transport-options.js';
@@ -129,6 +129,33 @@ describe('RabbitMQQueue', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(got).toEqual(['heard']);
     await sub.close();
+  });
+
+  it('fails a publish the broker never confirms with PUBLISH_NOT_CONFIRMED, and publishes again once it answers', async () => {
+    await using proxy = await startFaultProxy({ target: new URL(serviceUrls().amqp).port || 5672 });
+    // A long heartbeat: the silent connection must not be dropped (and the publish resent) meanwhile.
+    const queue = rabbit({
+      url: proxy.url(serviceUrls().amqp),
+      namespace: `${namespace}-silent`,
+      publishTimeoutMs: 1500,
+      heartbeatSeconds: 60,
+    });
+    const topic = `silent-${randomUUID().slice(0, 8)}`;
+    await queue.publish(topic, { id: 'confirmed', payload: {} });
+    proxy.setMode('blackhole');
+    await expect(queue.publish(topic, { id: 'unconfirmed', payload: {} })).rejects.toMatchObject({
+      code: 'PUBLISH_NOT_CONFIRMED',
+    });
+    proxy.setMode('pass');
+    await queue.publish(topic, { id: 'after', payload: {} });
+    const got: string[] = [];
+    const sub = await queue.subscribe(topic, (m) => void got.push(m.id));
+    const deadline = Date.now() + 10_000;
+    while (!got.includes('after') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    // At least once: the unconfirmed one may have been stored (its bytes were only held back).
+    expect(got.filter((id) => id !== 'unconfirmed')).toEqual(['confirmed', 'after']);
+    await sub.close();
+    await queue.deleteDeclaredTopology(); // its own namespace, while the proxy still runs
   });
 
   it('refuses a bad URL at construction', () => {
