@@ -30,7 +30,8 @@ const event = (aggregateId: string, i: number): NewEvent => ({
 /**
  * Event store figures against raw `pg` doing the naive thing (plain INSERT / SELECT on a table of
  * the same shape, no version check, no outbox, no idempotency), and the outbox relay against raw
- * amqplib confirmed publishes of the same messages.
+ * amqplib confirmed publishes of the same messages (same body and properties, exchange → durable
+ * priority queue, 50 in flight) with no database work.
  */
 export async function eventStoreBench(): Promise<Row[]> {
   const db = await createTestDatabase('mqe_bench');
@@ -180,8 +181,12 @@ async function relayBench(pool: pg.Pool, store: EventSourcingStore): Promise<Row
   const transport = new RabbitMQQueue({ url, namespace, lagIntervalMs: 0 });
   const connection = await amqp.connect(url);
   const channel = await connection.createConfirmChannel();
+  // The same broker work as ours: a direct exchange routing to a durable priority queue.
   const rawQueue = `${namespace}.raw`;
-  await channel.assertQueue(rawQueue, { durable: true });
+  const rawExchange = `${namespace}.raw-exchange`;
+  await channel.assertQueue(rawQueue, { durable: true, arguments: { 'x-max-priority': 10 } });
+  await channel.assertExchange(rawExchange, 'direct', { durable: true });
+  await channel.bindQueue(rawQueue, rawExchange, 'raw');
   try {
     await transport.publish('bench-events', { payload: {} }); // declare before timing
     const relay = new OutboxRelay({ database: pool, transport, batchSize: 500 });
@@ -208,19 +213,43 @@ async function relayBench(pool: pg.Pool, store: EventSourcingStore): Promise<Row
       },
       async () => {
         const start = performance.now();
-        await windowed(
-          RELAY_EVENTS,
-          50,
-          (i) =>
-            new Promise<void>((resolve, reject) =>
-              channel.sendToQueue(
-                rawQueue,
-                Buffer.from(JSON.stringify(data(i))),
-                { persistent: true },
-                (e) => (e ? reject(e) : resolve()),
-              ),
+        // The same messages as the relay sends: the whole event as the payload, its id, type,
+        // key and headers (the relay's and the transport's envelope).
+        await windowed(RELAY_EVENTS, 50, (i) => {
+          const aggregateId = `relay-raw-${i % 50}`;
+          const version = Math.floor(i / 50) + 1;
+          const body = {
+            aggregateId,
+            aggregateType: 'Investigation',
+            eventType: 'entity-added',
+            version,
+            data: data(i),
+            metadata: {},
+            timestamp: Date.now(),
+          };
+          return new Promise<void>((resolve, reject) =>
+            channel.publish(
+              rawExchange,
+              'raw',
+              Buffer.from(JSON.stringify(body)),
+              {
+                persistent: true,
+                priority: 4,
+                messageId: randomUUID(),
+                type: 'entity-added',
+                contentType: 'application/json',
+                headers: {
+                  'aggregate-type': 'Investigation',
+                  version: String(version),
+                  'x-ig-max-retries': '3',
+                  'x-ig-timestamp': String(Date.now()),
+                  'x-ig-key': aggregateId,
+                },
+              },
+              (e) => (e ? reject(e) : resolve()),
             ),
-        );
+          );
+        });
         return RELAY_EVENTS / ((performance.now() - start) / 1000);
       },
     );
@@ -235,6 +264,7 @@ async function relayBench(pool: pg.Pool, store: EventSourcingStore): Promise<Row
     };
   } finally {
     await channel.deleteQueue(rawQueue).catch(() => {});
+    await channel.deleteExchange(rawExchange).catch(() => {});
     await connection.close().catch(() => {});
     await transport.deleteDeclaredTopology().catch(() => {});
     await transport.close();

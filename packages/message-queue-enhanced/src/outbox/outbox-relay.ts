@@ -79,6 +79,7 @@ export class OutboxRelay {
   private wake: (() => void) | undefined;
   private dirty = false;
   private listener: SqlClient | undefined;
+  private lagSampledAt = 0;
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.schema = options.schema ?? OUTBOX_RELAY_DEFAULTS.schema;
@@ -219,7 +220,13 @@ export class OutboxRelay {
       // Commit even after failures: the confirmed rows must stay marked sent.
       return { published: sent.length, failed: failures.length };
     });
-    await this.sampleLag();
+    // The lag gauges cost a scan of the unsent rows: sample them when caught up (a short round)
+    // or at most once a second while draining a backlog, not after every full round.
+    const now = Date.now();
+    if (result.published < this.batchSize || now - this.lagSampledAt >= 1000) {
+      this.lagSampledAt = now;
+      await this.sampleLag();
+    }
     return result;
   }
 
