@@ -141,7 +141,7 @@ describe('EventSourcingStore', () => {
     const e = event(id, 1, { title: 'x' });
     await store.append(e);
     const { rows } = await pool.query(
-      'SELECT event_id, topic, message_key, message_type, sent_at FROM event_store.outbox WHERE event_id = $1',
+      'SELECT event_id, topic, message_key, message_type, payload, headers, sent_at FROM event_store.outbox WHERE event_id = $1',
       [e.id],
     );
     expect(rows).toEqual([
@@ -150,9 +150,22 @@ describe('EventSourcingStore', () => {
         topic: 'Investigation',
         message_key: id,
         message_type: 'investigation-updated',
+        payload: null,
+        headers: { 'x-ig-outbox-row': 'payload-from-event' },
         sent_at: null,
       },
     ]);
+    // A relay of the previous version (rolling upgrade) publishes a row's payload and headers as
+    // they are: the reserved header makes that publish fail, so it never sends the NULL payload.
+    const previousRelayTransport = new InProcessTransport();
+    await expect(
+      previousRelayTransport.publish('Investigation', {
+        id: e.id,
+        payload: rows[0].payload,
+        headers: rows[0].headers,
+      }),
+    ).rejects.toMatchObject({ code: 'MESSAGE_INVALID' });
+    await previousRelayTransport.close();
     // The row names its event; the relay publishes the whole event from it.
     const transport = new InProcessTransport();
     const published: DeliveredMessage[] = [];

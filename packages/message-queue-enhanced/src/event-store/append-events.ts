@@ -159,6 +159,15 @@ export async function writeAppend(
   return row?.version;
 }
 
+/**
+ * The `headers` of an outbox row without a payload. A relay of an earlier version (one still
+ * running during a rolling upgrade) would publish such a row's NULL payload as is; it passes
+ * `headers` to `publish`, which refuses the reserved `x-ig-` prefix (MESSAGE_INVALID), so that relay
+ * records a failure and leaves the row unsent for a current relay instead. Current relays build the
+ * headers from the event and ignore these.
+ */
+export const THIN_ROW_HEADERS = '{"x-ig-outbox-row": "payload-from-event"}';
+
 const statements = new Map<string, { readonly name: string; readonly text: string }>();
 
 /** The statement of one shape of append, built once per shape and schema, with a unique name. */
@@ -193,8 +202,8 @@ function appendStatement(
   // The new version v comes from the stream CTE; event #ord (1-based) gets v − n + ord.
   const outboxCte = outbox
     ? `, ob AS (
-         INSERT INTO ${s}.outbox (event_id, topic, message_key, message_type)
-         SELECT u.id, u.topic, $1, u.type
+         INSERT INTO ${s}.outbox (event_id, topic, message_key, message_type, headers)
+         SELECT u.id, u.topic, $1, u.type, '${THIN_ROW_HEADERS}'::jsonb
          FROM st, unnest($5::text[], $6::text[], $10::text[]) WITH ORDINALITY AS u(id, type, topic, ord)
          ORDER BY u.ord
          RETURNING 1)`
