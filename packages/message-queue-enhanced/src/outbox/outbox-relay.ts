@@ -156,18 +156,23 @@ export class OutboxRelay {
       ]);
       if (!(lock[0] as { ok: boolean }).ok) return { published: 0, failed: 0 };
       // A row without a payload (written since migration 2) takes its message from its event.
+      // The batch is locked and limited first, in id order through the partial index; only its
+      // rows are joined (a join before the LIMIT built the message of every unsent row).
       const { rows } = await tx.query(
-        `SELECT o.id::text AS row_id, o.event_id, o.topic, o.message_key, o.message_type,
-           CASE WHEN o.payload IS NOT NULL THEN o.payload
+        `WITH batch AS (
+           SELECT id, event_id, topic, message_key, message_type, payload, headers
+           FROM ${s}.outbox WHERE sent_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE)
+         SELECT b.id::text AS row_id, b.event_id, b.topic, b.message_key, b.message_type,
+           CASE WHEN b.payload IS NOT NULL THEN b.payload
              WHEN e.event_id IS NOT NULL THEN jsonb_build_object('aggregateId', e.aggregate_id,
                'aggregateType', e.aggregate_type, 'eventType', e.event_type, 'version', e.version,
                'data', e.data, 'metadata', e.metadata, 'timestamp', extract(epoch from e.occurred_at) * 1000)
            END AS payload,
-           CASE WHEN o.payload IS NOT NULL THEN o.headers
+           CASE WHEN b.payload IS NOT NULL THEN b.headers
              ELSE jsonb_build_object('aggregate-type', e.aggregate_type, 'version', e.version::text)
            END AS headers
-         FROM ${s}.outbox o LEFT JOIN ${s}.events e ON o.payload IS NULL AND e.event_id = o.event_id
-         WHERE o.sent_at IS NULL ORDER BY o.id LIMIT $1 FOR UPDATE OF o`,
+         FROM batch b LEFT JOIN ${s}.events e ON b.payload IS NULL AND e.event_id = b.event_id
+         ORDER BY b.id`,
         [this.batchSize],
       );
       const batch = rows as OutboxRow[];
