@@ -98,6 +98,11 @@ export class Gateway {
       // Auth is by bearer token, never cookies, so a cross-site GET cannot act as a user: the
       // preflight header Apollo's CSRF check demands would only stop CDN-cacheable GETs.
       csrfPrevention: false,
+      // The gateway's entry point handles SIGTERM/SIGINT (drain, stop plugins, close pools, exit 0).
+      // Apollo's own handlers (installed when NODE_ENV is not `test`) would stop Apollo first, and
+      // our stop() then waited on Apollo's stopping barrier forever, so plugins and pools were
+      // never closed and a gateway with Redis connections never exited.
+      stopOnTerminationSignals: false,
       persistedQueries: false,
       includeStacktraceInErrorResponses: false,
       introspection: true,
@@ -189,10 +194,15 @@ export class Gateway {
     }
     this.#server.closeAllConnections();
     await closed;
+    this.#options.log.debug('listener closed; stopping Apollo');
     await this.#apollo
       .stop()
       .catch((error: unknown) => this.#options.log.warn({ err: error }, 'apollo stop failed'));
-    for (const p of [...this.#options.plugins].reverse()) await p.stop?.();
+    for (const p of [...this.#options.plugins].reverse()) {
+      if (!p.stop) continue;
+      this.#options.log.debug({ plugin: p.name }, 'stopping plugin');
+      await p.stop();
+    }
     await this.#options.transport.close();
     this.#phase = 'stopped';
   }

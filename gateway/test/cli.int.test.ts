@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { serviceUrls } from '@intelgraph/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { composeSupergraph } from '../src/supergraph/compose.js';
 import { type ClassicSubgraphs, startClassicSubgraphs } from './fixtures/classic-subgraphs.js';
@@ -31,13 +32,16 @@ beforeAll(async () => {
 afterAll(() => subgraphs.stop());
 
 describe('intelgraph-gateway CLI', () => {
-  it('fronts a supergraph file on --port, and drains and exits 0 on SIGTERM', async () => {
+  it('fronts a supergraph file on --port, and drains, closes its Redis connections and exits 0 on SIGTERM', async () => {
     const port = await freePort();
     const child = spawn(
       process.execPath,
       [bin, '--supergraph', supergraph, '--port', String(port), '--host', '127.0.0.1'],
       {
-        env: { ...process.env, LOG_LEVEL: 'info' },
+        // As deployed: NODE_ENV=production (Apollo installs its own signal handlers unless told
+        // not to) and Redis connections (rate limiter, persisted queries) that keep Node alive
+        // until they are closed.
+        env: { ...process.env, LOG_LEVEL: 'info', NODE_ENV: 'production', REDIS_URL: serviceUrls().redis },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
@@ -69,7 +73,13 @@ describe('intelgraph-gateway CLI', () => {
     } finally {
       child.kill('SIGTERM');
     }
-    expect(await exited).toBe(0);
+    const code = await Promise.race([
+      exited,
+      new Promise<string>((resolve) => setTimeout(() => resolve('still running 20 s after SIGTERM'), 20_000)),
+    ]);
+    if (typeof code === 'string') child.kill('SIGKILL');
+    expect(code, output).toBe(0);
+    expect(output).toContain('"msg":"stopped"');
   }, 60_000);
 
   it('exits 78 naming the variable on a bad setting', async () => {

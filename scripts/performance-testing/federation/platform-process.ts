@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { serviceUrls } from '@intelgraph/test-support';
 import { SignJWT } from 'jose';
 import { createRealShards, type RealShards } from '../../../packages/subgraph-runtime/src/testing/index.js';
 
@@ -45,16 +46,27 @@ function run(entry: string, env: Record<string, string>): void {
   const profile = process.env.BENCH_CPU_PROF_DIR
     ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`]
     : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', join(root, entry)], {
+  const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...profile, ...flags, '--import', 'tsx', join(root, entry)], {
     env: { ...process.env, ...env, IDENTITY_SECRET: identitySecret, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   children.push(child);
+  // A service that dies while the benchmark runs ends the run with its name, instead of leaving
+  // the load generator measuring connection errors (or waiting on a half-dead platform).
+  child.once('exit', (code, signal) => {
+    if (stopping) return;
+    console.error(`[platform] ${entry} exited (${signal ?? code}) while the benchmark was running`);
+    void stopAll().then(() => process.exit(1));
+  });
   if (child.pid !== undefined)
     pids[entry.startsWith('gateway') ? 'gateway' : (entry.split('/')[1] ?? entry)] = child.pid;
 }
 
+let stopping = false;
+
 async function stopAll(): Promise<void> {
+  stopping = true;
   await Promise.all(
     children.map(
       (c) =>
@@ -67,6 +79,22 @@ async function stopAll(): Promise<void> {
   );
   for (const s of shards) await s.drop();
 }
+
+/** PLATFORM_CACHING=off|entity|response: the gateway's caches, Redis (the real one) as their L2. */
+function cachingEnv(caching: string): Record<string, string> {
+  if (caching === 'off') return {};
+  const shared = {
+    REDIS_URL: serviceUrls().redis,
+    CACHE_PREFIX: `ig:bench:${randomBytes(4).toString('hex')}`,
+  };
+  if (caching === 'entity') return { ...shared, CACHE_ENTITIES: 'true' };
+  if (caching === 'response') return { ...shared, CACHE_ENTITIES: 'true', CACHE_RESPONSES: 'true' };
+  throw new Error(`PLATFORM_CACHING: "${caching}" is not off, entity or response`);
+}
+
+const progress = (what: string) => {
+  if (process.env.BENCH_VERBOSE) console.error(`[platform] ${what}`);
+};
 
 const token = (sub: string) =>
   new SignJWT({ tenant: 'bench', scope: 'read write admin' })
@@ -88,15 +116,18 @@ try {
     subgraphs.push(`${name}=http://127.0.0.1:${port}/graphql`);
   }
   for (const s of subgraphs) await waitReady(s.slice(s.indexOf('=') + 1).replace('/graphql', '/ready'));
+  progress('subgraphs ready');
   const gatewayPort = await freePort();
   run('gateway/src/main.ts', {
     PORT: String(gatewayPort),
     SUBGRAPHS: subgraphs.join(','),
     JWT_SECRET: jwtSecret,
     GRAPHIQL: 'false',
+    ...cachingEnv(process.env.PLATFORM_CACHING ?? 'off'),
   });
   const origin = `http://127.0.0.1:${gatewayPort}`;
   await waitReady(`${origin}/ready`);
+  progress('gateway ready; seeding');
   const url = `${origin}/graphql`;
   const call = async (query: string, bearer: string) => {
     const res = await fetch(url, {
@@ -123,6 +154,7 @@ try {
   process.on('message', (m: { type: string }) => {
     if (m.type === 'stop') void stopAll().then(() => process.exit(0));
   });
+  progress(`seeded; serving at ${url} for Bearer ${bearer}`);
   process.send?.({ type: 'ready', url, token: bearer, pids });
 } catch (error) {
   console.error(error);
