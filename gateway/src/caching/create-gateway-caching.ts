@@ -60,8 +60,9 @@ function pairs(list: readonly string[] | undefined): Record<string, number> {
 }
 
 /**
- * The caching plugins the config asks for, in order: hints (always, when anything is on), the
- * response cache, the entity cache (a subgraph fetch wrapper), the CDN headers, the event
+ * The caching plugins the config asks for, in order: hints (always, when anything is on; the
+ * hint index only when neither responses nor CDN headers are on), the response cache, the entity
+ * cache (a subgraph fetch wrapper), the CDN headers (with either of those two), the event
  * consumer and the admin endpoint, plus one plugin releasing what they share (the cache, its
  * Redis client, the CloudFront invalidator, an owned event transport). Nothing when all is off.
  */
@@ -104,16 +105,21 @@ export function createGatewayCaching(config: GatewayCachingConfig, deps: Gateway
         })
       : undefined;
   const events = deps.events ?? ownTransport;
+  // Response policies and tags are read by the response cache and the CDN headers only: with the
+  // entity cache alone, no request pays for computing them (nor gets Cache-Control / Cache-Tag
+  // headers, which CACHE_CDN_HEADERS asks for).
+  const responsePolicy = config.cacheResponses || config.cacheCdnHeaders;
   const hints = useCacheHints(controls, {
     unnamedMaxAge: config.cdnUntaggedMaxAge,
-    tagFetchedEntities: config.cacheResponses || config.cacheCdnHeaders,
+    tagFetchedEntities: responsePolicy,
+    responsePolicy,
   });
   const plugins: GatewayPlugin[] = [hints];
   if (config.cacheResponses) plugins.push(useResponseCache({ cache, metrics }));
   const fetchPlugins = config.cacheEntities
-    ? [useEntityCache({ cache, hints: hints.hints, controls, metrics })]
+    ? [useEntityCache({ cache, hints: hints.hints, controls, metrics, trackResponsePolicy: responsePolicy })]
     : [];
-  plugins.push(useCdnHeaders({ untaggedMaxAge: config.cdnUntaggedMaxAge }));
+  if (responsePolicy) plugins.push(useCdnHeaders({ untaggedMaxAge: config.cdnUntaggedMaxAge }));
   if (events)
     plugins.push(
       useCacheInvalidationEvents({

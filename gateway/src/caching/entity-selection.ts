@@ -149,32 +149,85 @@ export function project(
   variables: Record<string, unknown>,
   fragments: ReadonlyMap<string, FragmentDefinitionNode>,
 ): unknown {
+  return projectCompiled(cached, compileSelection(set, variables, fragments));
+}
+
+/** One field of a compiled selection: its canonical key, its response key, its own selection. */
+export interface CompiledField {
+  readonly key: string;
+  readonly responseKey: string;
+  readonly fields: CompiledSelection | undefined;
+}
+export type CompiledSelection = readonly CompiledField[];
+
+/**
+ * A selection with its fragments flattened and its fields' canonical keys computed (arguments
+ * resolved with `variables`), so that projecting many entities walks no AST. Reusable for any
+ * variables when `usesVariables` is false.
+ */
+export function compileSelection(
+  set: SelectionSetNode,
+  variables: Record<string, unknown>,
+  fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+): CompiledSelection {
+  const out: CompiledField[] = [];
+  forEachField(set, undefined, fragments, (field) => {
+    out.push({
+      key: fieldKey(field, variables),
+      responseKey: field.alias?.value ?? field.name.value,
+      fields: field.selectionSet ? compileSelection(field.selectionSet, variables, fragments) : undefined,
+    });
+    return true;
+  });
+  return out;
+}
+
+/** Whether a field argument anywhere in the selection refers to a variable. */
+export function usesVariables(
+  set: SelectionSetNode,
+  fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+): boolean {
+  let found = false;
+  forEachField(set, undefined, fragments, (field) => {
+    found =
+      (field.arguments ?? []).some((a) => hasVariable(a.value)) ||
+      (field.selectionSet !== undefined && usesVariables(field.selectionSet, fragments));
+    return !found;
+  });
+  return found;
+}
+
+function hasVariable(value: ValueNode): boolean {
+  if (value.kind === Kind.VARIABLE) return true;
+  if (value.kind === Kind.LIST) return value.values.some(hasVariable);
+  if (value.kind === Kind.OBJECT) return value.fields.some((f) => hasVariable(f.value));
+  return false;
+}
+
+/** `project` with a compiled selection. */
+export function projectCompiled(cached: Json, fields: CompiledSelection): unknown {
   if (cached === null) return null;
   if (Array.isArray(cached)) {
-    const out: unknown[] = [];
-    for (const c of cached) {
-      const p = project(c, set, variables, fragments);
+    const out: unknown[] = new Array(cached.length);
+    for (let i = 0; i < cached.length; i++) {
+      const p = projectCompiled(cached[i]!, fields);
       if (p === undefined) return undefined;
-      out.push(p);
+      out[i] = p;
     }
     return out;
   }
   if (typeof cached !== 'object') return undefined;
   const out: Record<string, unknown> = {};
-  const typename = cached.__typename;
-  const ok = forEachField(set, typename, fragments, (field) => {
-    const key = fieldKey(field, variables);
-    if (!(key in cached)) return false;
-    const v = cached[key]!;
-    const responseKey = field.alias?.value ?? field.name.value;
-    if (field.selectionSet) {
-      const p = project(v, field.selectionSet, variables, fragments);
-      if (p === undefined) return false;
-      out[responseKey] = p;
-    } else out[responseKey] = v;
-    return true;
-  });
-  return ok ? out : undefined;
+  for (const field of fields) {
+    if (!Object.hasOwn(cached, field.key)) return undefined;
+    const v = cached[field.key]!;
+    if (field.fields) {
+      const p = projectCompiled(v, field.fields);
+      if (p === undefined) return undefined;
+      out[field.responseKey] = p;
+    } else out[field.responseKey] = v;
+  }
+  return out;
 }
 
 /**

@@ -29,6 +29,12 @@ export interface CacheHintsOptions {
   readonly unnamedMaxAge?: number;
   /** Name entities from the representations of `_entities` fetches (default true). */
   readonly tagFetchedEntities?: boolean;
+  /**
+   * Compute each response's policy and tags (default true). False when nothing reads them (no
+   * response cache, no CDN headers: the entity cache alone needs only the hint index), so a
+   * request pays for no planning, no per-fetch narrowing and no walk of its response.
+   */
+  readonly responsePolicy?: boolean;
 }
 
 export function useCacheHints(controls: CacheControls, options: CacheHintsOptions = {}): CacheHintsPlugin {
@@ -83,18 +89,21 @@ export function useCacheHints(controls: CacheControls, options: CacheHintsOption
     }
   };
 
+  const onSchemaChange = (apiSchema: GraphQLSchema, supergraphSdl: string): void => {
+    schema = apiSchema;
+    plans = new WeakMap();
+    try {
+      index = CacheHintIndex.fromSupergraph(supergraphSdl);
+    } catch {
+      index = CacheHintIndex.empty();
+    }
+  };
+  if (options.responsePolicy === false) return { name: 'cache-hints', hints: () => index, onSchemaChange };
+
   return {
     name: 'cache-hints',
     hints: () => index,
-    onSchemaChange(apiSchema, supergraphSdl) {
-      schema = apiSchema;
-      plans = new WeakMap();
-      try {
-        index = CacheHintIndex.fromSupergraph(supergraphSdl);
-      } catch {
-        index = CacheHintIndex.empty();
-      }
-    },
+    onSchemaChange,
     onRequest(state) {
       // Until the response says otherwise (refusals included): not cacheable.
       state.responseHeaders.set('cache-control', 'no-store');

@@ -1,4 +1,5 @@
 import type { MultiTierCache, TagFence } from '@intelgraph/advanced-caching';
+import type { SelectionSetNode } from 'graphql';
 import type { GatewayPlugin, SubgraphRequest, SubgraphResponse } from '../plugin.js';
 import type { CacheControls } from './cache-controls.js';
 import type { CacheHintIndex } from './cache-hints.js';
@@ -7,12 +8,15 @@ import type { CachingMetrics } from './cache-metrics.js';
 import { NO_STORE, type ResponsePolicy } from './cache-policy.js';
 import {
   type Canonical,
+  type CompiledSelection,
   canonicalize,
+  compileSelection,
   type EntitiesFetch,
   entityPolicy,
   mergeCanonical,
   parseEntitiesFetch,
-  project,
+  projectCompiled,
+  usesVariables,
 } from './entity-selection.js';
 import { narrowPolicy } from './request-cache-state.js';
 import { entityTag } from './response-tags.js';
@@ -26,6 +30,28 @@ export interface EntityCacheOptions {
   readonly metrics?: CachingMetrics;
   /** Parsed subgraph queries kept (default 1000). */
   readonly maxQueries?: number;
+  /**
+   * Narrow the request's response policy by the entities' hints and freshness (default true).
+   * Off when nothing reads that policy (no response cache, no CDN headers): it is then work for
+   * nobody on every fetch.
+   */
+  readonly trackResponsePolicy?: boolean;
+}
+
+/** What one subgraph query needs per entity type, computed once per query and hint index. */
+interface TypePlan {
+  readonly set: SelectionSetNode;
+  readonly policy: ResponsePolicy;
+  readonly keyField: string | undefined;
+  /** The selection compiled, when it does not depend on the fetch's variables. */
+  readonly compiled: CompiledSelection | undefined;
+}
+
+/** A parsed `_entities` query and its per-type plans for one hint index. */
+interface QueryPlan {
+  readonly fetch: EntitiesFetch;
+  hints: CacheHintIndex;
+  types: Map<string, TypePlan | null>;
 }
 
 interface Representation {
@@ -35,9 +61,9 @@ interface Representation {
 
 interface Slot {
   readonly rep: Representation;
+  readonly plan: TypePlan | undefined;
   readonly key: string | undefined;
   readonly ttl: number;
-  readonly scope: 'public' | 'private';
   readonly tags: string[];
   cached: Canonical | undefined;
   value: unknown;
@@ -70,19 +96,43 @@ function tagsOf(rep: Representation, keyField: string | undefined): string[] {
  * (what the subgraph read may predate the change).
  */
 export function useEntityCache(options: EntityCacheOptions): GatewayPlugin {
-  const parsed = new Map<string, EntitiesFetch | null>();
+  const plans = new Map<string, QueryPlan | null>();
   const maxQueries = options.maxQueries ?? 1000;
-  const policies = new Map<string, ResponsePolicy>();
+  const track = options.trackResponsePolicy ?? true;
   const { cache, controls, metrics } = options;
 
-  const parse = (query: string): EntitiesFetch | undefined => {
-    let f = parsed.get(query);
-    if (f === undefined) {
-      f = parseEntitiesFetch(query) ?? null;
-      if (parsed.size >= maxQueries) parsed.delete(parsed.keys().next().value as string);
-      parsed.set(query, f);
+  const planOf = (query: string, hints: CacheHintIndex): QueryPlan | undefined => {
+    let plan = plans.get(query);
+    if (plan === undefined) {
+      const fetch = parseEntitiesFetch(query);
+      plan = fetch ? { fetch, hints, types: new Map() } : null;
+      if (plans.size >= maxQueries) plans.delete(plans.keys().next().value as string);
+      plans.set(query, plan);
     }
-    return f ?? undefined;
+    if (plan && plan.hints !== hints) {
+      // A new supergraph: policies and key fields may have changed.
+      plan.hints = hints;
+      plan.types = new Map();
+    }
+    return plan ?? undefined;
+  };
+
+  const typePlanOf = (plan: QueryPlan, type: string): TypePlan | undefined => {
+    let t = plan.types.get(type);
+    if (t === undefined) {
+      const set = plan.fetch.selectionFor(type);
+      const { fragments } = plan.fetch;
+      t = set
+        ? {
+            set,
+            policy: entityPolicy(type, set, plan.hints, controls.defaultMaxAge, fragments),
+            keyField: plan.hints.keyField(type),
+            compiled: usesVariables(set, fragments) ? undefined : compileSelection(set, {}, fragments),
+          }
+        : null;
+      plan.types.set(type, t);
+    }
+    return t ?? undefined;
   };
 
   return {
@@ -96,45 +146,57 @@ export function useEntityCache(options: EntityCacheOptions): GatewayPlugin {
           variables?: Record<string, unknown>;
           operationName?: string;
         };
-        const fetch = parse(body.query);
+        const hints = options.hints();
+        const plan = typeof body.query === 'string' ? planOf(body.query, hints) : undefined;
+        const fetch = plan?.fetch;
         const variables = body.variables ?? {};
         const reps = fetch ? variables[fetch.variable] : undefined;
-        if (!fetch || !Array.isArray(reps)) return next(request);
-        const hints = options.hints();
+        if (!plan || !fetch || !Array.isArray(reps)) return next(request);
         const state = request.state;
+        // Per fetch, not per entity: the audiences, the policy narrowing, compiled selections.
+        let publicAudience: string | undefined | null = null;
+        let privateAudience: string | undefined | null = null;
+        const narrowed = new Set<TypePlan>();
+        const compiled = new Map<TypePlan, CompiledSelection>();
         const slots: Slot[] = [];
         for (const rep of reps as Representation[]) {
           const type = typeof rep?.__typename === 'string' ? rep.__typename : undefined;
-          const set = type ? fetch.selectionFor(type) : undefined;
-          if (!type || !set) {
+          const tp = type ? typePlanOf(plan, type) : undefined;
+          if (!type || !tp) {
             slots.push({
               rep,
+              plan: undefined,
               key: undefined,
               ttl: 0,
-              scope: 'public',
               tags: [],
               cached: undefined,
               value: undefined,
             });
             continue;
           }
-          const pkey = `${type}\u0000${body.query}`;
-          let policy = policies.get(pkey);
-          if (!policy) {
-            policy = entityPolicy(type, set, hints, controls.defaultMaxAge, fetch.fragments);
-            if (policies.size >= maxQueries) policies.delete(policies.keys().next().value as string);
-            policies.set(pkey, policy);
+          const policy = tp.policy;
+          if (track && !narrowed.has(tp)) {
+            narrowed.add(tp);
+            narrowPolicy(state, policy);
           }
-          narrowPolicy(state, policy);
-          const tags = tagsOf(rep, hints.keyField(type));
+          const tags = tagsOf(rep, tp.keyField);
           const ttl = policy.noStore ? 0 : controls.entityTtl(subgraph, type, policy.maxAge);
-          const audience = ttl > 0 ? audienceKey(state, policy.scope) : undefined;
+          let audience: string | undefined;
+          if (ttl > 0) {
+            if (policy.scope === 'private') {
+              if (privateAudience === null) privateAudience = audienceKey(state, 'private');
+              audience = privateAudience;
+            } else {
+              if (publicAudience === null) publicAudience = audienceKey(state, 'public');
+              audience = publicAudience;
+            }
+          }
           let key: string | undefined;
           if (audience !== undefined) {
             key = `${KEY_PREFIX}${subgraph}:${type}:${audience}:${stableJson(rep)}`;
             if (key.length > 900) key = `${KEY_PREFIX}${subgraph}:${type}:#${sha256(key)}`;
           }
-          slots.push({ rep, key, ttl, scope: policy.scope, tags, cached: undefined, value: undefined });
+          slots.push({ rep, plan: tp, key, ttl, tags, cached: undefined, value: undefined });
         }
         const lookups = slots.filter((s) => s.key !== undefined);
         if (lookups.length > 0) {
@@ -145,13 +207,18 @@ export function useEntityCache(options: EntityCacheOptions): GatewayPlugin {
             const cached = values[i];
             if (!cached) continue;
             slot.cached = cached;
-            const set = fetch.selectionFor(slot.rep.__typename)!;
-            slot.value = project(cached, set, variables, fetch.fragments);
+            const tp = slot.plan!;
+            let fields = tp.compiled ?? compiled.get(tp);
+            if (!fields) {
+              fields = compileSelection(tp.set, variables, fetch.fragments);
+              compiled.set(tp, fields);
+            }
+            slot.value = projectCompiled(cached, fields);
             const expires = cached[EXPIRES];
             if (slot.value !== undefined && typeof expires === 'number')
               freshFor = Math.min(freshFor, expires - Date.now());
           }
-          if (freshFor !== Number.POSITIVE_INFINITY) {
+          if (track && freshFor !== Number.POSITIVE_INFINITY) {
             const maxAge = Math.max(0, Math.floor(freshFor / 1000));
             narrowPolicy(state, { maxAge, scope: 'public', noStore: maxAge <= 0 });
           }
@@ -190,7 +257,7 @@ export function useEntityCache(options: EntityCacheOptions): GatewayPlugin {
         const data = response.body.data as Record<string, unknown> | null | undefined;
         const fetched = data?.[fetch.responseKey];
         const errors = response.body.errors as { path?: unknown[] }[] | undefined;
-        if (errors?.length || response.status !== 200) narrowPolicy(state, NO_STORE);
+        if (track && (errors?.length || response.status !== 200)) narrowPolicy(state, NO_STORE);
         if (!Array.isArray(fetched) || fetched.length !== misses.length) {
           if (misses.length === slots.length) return response;
           return {
@@ -218,12 +285,14 @@ export function useEntityCache(options: EntityCacheOptions): GatewayPlugin {
             continue;
           // The subgraph's header: never kept longer than it allows, and a private answer only
           // under a per-user key.
-          if (header && (header.noStore || (header.scope === 'private' && slot.scope !== 'private')))
+          if (
+            header &&
+            (header.noStore || (header.scope === 'private' && slot.plan!.policy.scope !== 'private'))
+          )
             continue;
           const ttl = Math.min(slot.ttl, header?.maxAge ?? Number.POSITIVE_INFINITY);
           if (!(ttl > 0)) continue;
-          const set = fetch.selectionFor(slot.rep.__typename)!;
-          const canonical = canonicalize(fetched[j], set, variables, fetch.fragments);
+          const canonical = canonicalize(fetched[j], slot.plan!.set, variables, fetch.fragments);
           if (!canonical || typeof canonical !== 'object' || Array.isArray(canonical)) continue;
           const merged = slot.cached ? mergeCanonical(slot.cached, canonical) : canonical;
           const value = { ...(merged as Canonical), [EXPIRES]: now + ttl * 1000 };
