@@ -15,6 +15,8 @@
  *   pnpm --filter @intelgraph/performance-testing bench:caching
  *   options: --duration=8 --warmup=2 --rounds=3 --connections=20 --workloads=classic,mixed
  *   --subgraph-delay-ms=0 (each subgraph answers after this delay, like a database round trip)
+ * Diagnostics per gateway (from its /metrics): entity-cache hit ratio and `_entities` fetches saved
+ * per request.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -136,7 +138,30 @@ interface Figures {
   p99Ms: number;
   cpuMsPerRequest: number;
   subgraphCallsPerRequest: number;
+  /** Diagnostics from our gateway's /metrics (0 for vanilla / caching off). */
+  entityHitRatio: number;
+  entityFetchesSavedPerRequest: number;
   errors: number;
+}
+
+/** Entity-cache counters summed from a gateway's /metrics (zeros when it has none). */
+async function entityCounters(url: string): Promise<{ hits: number; misses: number; saved: number }> {
+  const sum = (text: string, re: RegExp): number =>
+    text
+      .split('\n')
+      .filter((l) => re.test(l))
+      .reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+  try {
+    const res = await fetch(new URL('/metrics', url));
+    const text = res.ok ? await res.text() : '';
+    return {
+      hits: sum(text, /^intelgraph_gateway_cache_lookups_total\{(?=.*cache="entity")(?=.*result="hit")/),
+      misses: sum(text, /^intelgraph_gateway_cache_lookups_total\{(?=.*cache="entity")(?=.*result="miss")/),
+      saved: sum(text, /^intelgraph_gateway_entity_fetches_saved_total\{/),
+    };
+  } catch {
+    return { hits: 0, misses: 0, saved: 0 };
+  }
 }
 
 /** The probe bodies whose answers every gateway must match (twice: cold and cached). */
@@ -160,17 +185,29 @@ async function measure(
           throw new Error(`${name} answered probe ${i} (pass ${pass}) differently:\n${answer.slice(0, 400)}`);
       }
     await load(url, WARMUP, workload);
+    const entityBefore = name === 'vanilla' ? undefined : await entityCounters(url);
     const callsBefore = (await subgraphs.ask('stats')).calls as number;
     const cpuBefore = (await gw.ask('usage')).cpuMs as number;
     const result = await load(url, DURATION, workload);
     const cpuAfter = (await gw.ask('usage')).cpuMs as number;
     const callsAfter = (await subgraphs.ask('stats')).calls as number;
+    const entityAfter = name === 'vanilla' ? undefined : await entityCounters(url);
     const n = Math.max(1, result.requests.total);
+    const lookups =
+      entityBefore && entityAfter
+        ? entityAfter.hits + entityAfter.misses - entityBefore.hits - entityBefore.misses
+        : 0;
     const figures: Figures = {
       opsPerSec: Math.round(result.requests.average),
       p99Ms: result.latency.p99,
       cpuMsPerRequest: Math.round(((cpuAfter - cpuBefore) / n) * 100) / 100,
       subgraphCallsPerRequest: Math.round(((callsAfter - callsBefore) / n) * 100) / 100,
+      entityHitRatio:
+        lookups > 0 ? Math.round(((entityAfter!.hits - entityBefore!.hits) / lookups) * 1000) / 1000 : 0,
+      entityFetchesSavedPerRequest:
+        entityBefore && entityAfter
+          ? Math.round(((entityAfter.saved - entityBefore.saved) / n) * 100) / 100
+          : 0,
       errors: result.errors + result.non2xx + result.timeouts,
     };
     process.stderr.write(`${workload} ${name}: ${JSON.stringify(figures)}\n`);
@@ -223,6 +260,8 @@ try {
             p99Ms: pick('p99Ms'),
             cpuMsPerRequest: pick('cpuMsPerRequest'),
             subgraphCallsPerRequest: pick('subgraphCallsPerRequest'),
+            entityHitRatio: pick('entityHitRatio'),
+            entityFetchesSavedPerRequest: pick('entityFetchesSavedPerRequest'),
             errors: rs.reduce((s, f) => s + f.errors, 0),
           },
         ];
@@ -240,11 +279,11 @@ try {
       '',
       `workload: ${workload}`,
       '',
-      '| gateway | req/s | × vanilla | p99 ms | CPU ms/req | × vanilla CPU | subgraph calls/req | errors |',
-      '| --- | --- | --- | --- | --- | --- | --- | --- |',
+      '| gateway | req/s | × vanilla | p99 ms | CPU ms/req | × vanilla CPU | subgraph calls/req | entity hit ratio | entity fetches saved/req | errors |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
       ...GATEWAYS.map((g) => {
         const f = figures[g];
-        return `| ${g} | ${f.opsPerSec} | ×${ratio(f.opsPerSec, v.opsPerSec)} | ${f.p99Ms} | ${f.cpuMsPerRequest} | ×${ratio(f.cpuMsPerRequest, v.cpuMsPerRequest)} | ${f.subgraphCallsPerRequest} | ${f.errors} |`;
+        return `| ${g} | ${f.opsPerSec} | ×${ratio(f.opsPerSec, v.opsPerSec)} | ${f.p99Ms} | ${f.cpuMsPerRequest} | ×${ratio(f.cpuMsPerRequest, v.cpuMsPerRequest)} | ${f.subgraphCallsPerRequest} | ${f.entityHitRatio} | ${f.entityFetchesSavedPerRequest} | ${f.errors} |`;
       }),
     );
   }
