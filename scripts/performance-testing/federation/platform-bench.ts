@@ -9,7 +9,7 @@
  * BENCH_CPU_PROF_DIR=DIR writes a CPU profile of every service; BENCH_NODE_FLAGS passes flags to them.
  */
 import { fork } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
@@ -77,9 +77,9 @@ async function measure(caching: Caching): Promise<Figures> {
         instance.on('response', (_c: unknown, _s: number, _b: number, t: number) => latencies.push(t));
       });
     await Promise.race([run(2), died]);
-    const cpuBefore = { ...cpuTimes(pids), 'load generator': cpuOfThisProcess() };
+    const cpuBefore = { ...cpuTimes(pids), postgres: cpuOfPostgres(), 'load generator': cpuOfThisProcess() };
     const { result, latencies } = await Promise.race([run(Number(values.duration)), died]);
-    const cpuAfter = { ...cpuTimes(pids), 'load generator': cpuOfThisProcess() };
+    const cpuAfter = { ...cpuTimes(pids), postgres: cpuOfPostgres(), 'load generator': cpuOfThisProcess() };
     latencies.sort((a, b) => a - b);
     const pct = (p: number) =>
       Math.round(latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]! * 10) /
@@ -154,6 +154,27 @@ console.log(
     baseline: 'target p95 50 ms (first scenario run, caches off by default)',
   })}`,
 );
+
+/** CPU time (ms) of every `postgres` process on this host (all clusters; others' queries included). */
+function cpuOfPostgres(): number {
+  let total = 0;
+  try {
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        if (!stat.includes('(postgres)')) continue;
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        total += (Number(fields[11]) + Number(fields[12])) * 10;
+      } catch {
+        // gone
+      }
+    }
+  } catch {
+    // not Linux
+  }
+  return total;
+}
 
 function cpuOfThisProcess(): number {
   const { user, system } = process.cpuUsage();
