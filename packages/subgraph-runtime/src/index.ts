@@ -3,6 +3,7 @@ export { subgraphVariables } from './config/subgraph-variables.js';
 export type { RequestContext, SubgraphContext } from './context/request-context.js';
 export { TenantDb } from './context/tenant-db.js';
 export { ShardedEventStore, type ShardedEventStoreOptions } from './events/sharded-event-store.js';
+export { cacheControlDefinitions } from './graphql/cache-control-definitions.js';
 export { createFormatError } from './graphql/format-error.js';
 export { badInput, requireScope, requireText } from './graphql/input-rules.js';
 export {

@@ -1,3 +1,4 @@
+import { cacheControlDefinitions } from '@intelgraph/subgraph-runtime';
 import { parse } from 'graphql';
 
 /** The __name__ subgraph's schema. Add types here; `pnpm schema:check` tells you what breaks clients. */
@@ -7,15 +8,7 @@ export const __camel__TypeDefs = parse(/* GraphQL */ `
     @link(url: "https://intelgraph.dev/cache/v1.0", import: ["@cacheControl"])
     @composeDirective(name: "@cacheControl")
 
-  # Cache hints (Apollo's semantics), read by the gateway and by this subgraph's Cache-Control header.
-  # Tenant data is PRIVATE: cached per user by the gateway, and never by a CDN (its key has no tenant).
-  directive @cacheControl(maxAge: Int, scope: CacheControlScope, inheritMaxAge: Boolean) on FIELD_DEFINITION | OBJECT | INTERFACE | UNION
-
-  "Who may share a cached answer: PRIVATE answers are cached per user, never by a shared cache (CDN)."
-  enum CacheControlScope {
-    PUBLIC
-    PRIVATE
-  }
+  ${cacheControlDefinitions}
 
   "One __Name__ note of the caller's tenant."
   type __Name__Note @key(fields: "id") @cacheControl(maxAge: 60, scope: PRIVATE) {

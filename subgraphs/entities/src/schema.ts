@@ -1,3 +1,4 @@
+import { cacheControlDefinitions } from '@intelgraph/subgraph-runtime';
 import { parse } from 'graphql';
 
 export const entitiesTypeDefs = parse(/* GraphQL */ `
@@ -6,13 +7,7 @@ export const entitiesTypeDefs = parse(/* GraphQL */ `
     @link(url: "https://intelgraph.dev/cache/v1.0", import: ["@cacheControl"])
     @composeDirective(name: "@cacheControl")
 
-  directive @cacheControl(maxAge: Int, scope: CacheControlScope, inheritMaxAge: Boolean) on FIELD_DEFINITION | OBJECT | INTERFACE | UNION
-
-  "Who may share a cached answer: PRIVATE answers are cached per user, never by a shared cache (CDN)."
-  enum CacheControlScope {
-    PUBLIC
-    PRIVATE
-  }
+  ${cacheControlDefinitions}
 
   enum EntityKind {
     PERSON
