@@ -28,7 +28,7 @@ export interface EntityCacheOptions {
   readonly hints: () => CacheHintIndex;
   readonly controls: CacheControls;
   readonly metrics?: CachingMetrics;
-  /** Parsed subgraph queries kept (default 1000). */
+  /** Parsed subgraph queries kept, and parsed fetch bodies per subgraph (default 1000 each). */
   readonly maxQueries?: number;
   /**
    * Narrow the request's response policy by the entities' hints and freshness (default true).
@@ -46,6 +46,29 @@ interface TypePlan {
   /** The selection compiled, when it does not depend on the fetch's variables. */
   readonly compiled: CompiledSelection | undefined;
 }
+
+/** One representation of a fetch body, ready to be looked up (its key lacks only the audience). */
+interface ShapeEntry {
+  readonly rep: Representation;
+  readonly plan: TypePlan | undefined;
+  /** `e:<subgraph>:<type>:`; undefined when the entity is not cached. */
+  readonly keyHead: string | undefined;
+  /** `:<representation as stable JSON>`. */
+  readonly keyTail: string;
+  readonly ttl: number;
+  readonly tags: string[];
+}
+
+/** A fetch body parsed and planned (shared by every fetch sending the same body: read only). */
+interface FetchShape {
+  readonly fetch: EntitiesFetch;
+  readonly body: { query: string; variables?: Record<string, unknown>; operationName?: string };
+  readonly variables: Record<string, unknown>;
+  readonly entries: readonly ShapeEntry[];
+}
+
+/** Longest fetch body whose shape is remembered, characters. */
+const MAX_SHAPE_BODY = 16_384;
 
 /** A parsed `_entities` query and its per-type plans for one hint index. */
 interface QueryPlan {
@@ -99,6 +122,7 @@ export function useEntityCache(options: EntityCacheOptions): GatewayPlugin {
   const plans = new Map<string, QueryPlan | null>();
   const maxQueries = options.maxQueries ?? 1000;
   const track = options.trackResponsePolicy ?? true;
+  const maxShapes = options.maxQueries ?? 1000;
   const { cache, controls, metrics } = options;
 
   const planOf = (query: string, hints: CacheHintIndex): QueryPlan | undefined => {
@@ -138,20 +162,51 @@ export function useEntityCache(options: EntityCacheOptions): GatewayPlugin {
   return {
     name: 'entity-cache',
     wrapSubgraphFetch(next, subgraph) {
+      // Fetch bodies seen before (the planner sends the same query with the same representations
+      // again and again): parsed, keyed and planned once; only the audience is per request.
+      const shapes = new Map<string, FetchShape | null>();
+      let shapesHints: CacheHintIndex | undefined;
+      const shapeOf = (text: string, hints: CacheHintIndex): FetchShape | undefined => {
+        const body = JSON.parse(text) as FetchShape['body'];
+        const plan = typeof body?.query === 'string' ? planOf(body.query, hints) : undefined;
+        const variables = body.variables ?? {};
+        const reps = plan ? variables[plan.fetch.variable] : undefined;
+        if (!plan || !Array.isArray(reps)) return undefined;
+        const entries = (reps as Representation[]).map((rep): ShapeEntry => {
+          const type = typeof rep?.__typename === 'string' ? rep.__typename : undefined;
+          const tp = type ? typePlanOf(plan, type) : undefined;
+          if (!type || !tp)
+            return { rep, plan: undefined, keyHead: undefined, keyTail: '', ttl: 0, tags: [] };
+          const ttl = tp.policy.noStore ? 0 : controls.entityTtl(subgraph, type, tp.policy.maxAge);
+          return {
+            rep,
+            plan: tp,
+            keyHead: `${KEY_PREFIX}${subgraph}:${type}:`,
+            keyTail: `:${stableJson(rep)}`,
+            ttl,
+            tags: tagsOf(rep, tp.keyField),
+          };
+        });
+        return { fetch: plan.fetch, body, variables, entries };
+      };
       return async (request: SubgraphRequest): Promise<SubgraphResponse> => {
         if (!request.idempotent || !request.state || !request.body.includes('_entities'))
           return next(request);
-        const body = JSON.parse(request.body) as {
-          query: string;
-          variables?: Record<string, unknown>;
-          operationName?: string;
-        };
         const hints = options.hints();
-        const plan = typeof body.query === 'string' ? planOf(body.query, hints) : undefined;
-        const fetch = plan?.fetch;
-        const variables = body.variables ?? {};
-        const reps = fetch ? variables[fetch.variable] : undefined;
-        if (!plan || !fetch || !Array.isArray(reps)) return next(request);
+        if (shapesHints !== hints) {
+          shapes.clear();
+          shapesHints = hints;
+        }
+        let shape = shapes.get(request.body);
+        if (shape === undefined) {
+          shape = shapeOf(request.body, hints) ?? null;
+          if (request.body.length <= MAX_SHAPE_BODY) {
+            if (shapes.size >= maxShapes) shapes.delete(shapes.keys().next().value as string);
+            shapes.set(request.body, shape);
+          }
+        }
+        if (!shape) return next(request);
+        const { fetch, variables, body } = shape;
         const state = request.state;
         // Per fetch, not per entity: the audiences, the policy narrowing, compiled selections.
         let publicAudience: string | undefined | null = null;
@@ -159,12 +214,11 @@ export function useEntityCache(options: EntityCacheOptions): GatewayPlugin {
         const narrowed = new Set<TypePlan>();
         const compiled = new Map<TypePlan, CompiledSelection>();
         const slots: Slot[] = [];
-        for (const rep of reps as Representation[]) {
-          const type = typeof rep?.__typename === 'string' ? rep.__typename : undefined;
-          const tp = type ? typePlanOf(plan, type) : undefined;
-          if (!type || !tp) {
+        for (const e of shape.entries) {
+          const tp = e.plan;
+          if (!tp || e.keyHead === undefined) {
             slots.push({
-              rep,
+              rep: e.rep,
               plan: undefined,
               key: undefined,
               ttl: 0,
@@ -179,10 +233,8 @@ export function useEntityCache(options: EntityCacheOptions): GatewayPlugin {
             narrowed.add(tp);
             narrowPolicy(state, policy);
           }
-          const tags = tagsOf(rep, tp.keyField);
-          const ttl = policy.noStore ? 0 : controls.entityTtl(subgraph, type, policy.maxAge);
           let audience: string | undefined;
-          if (ttl > 0) {
+          if (e.ttl > 0) {
             if (policy.scope === 'private') {
               if (privateAudience === null) privateAudience = audienceKey(state, 'private');
               audience = privateAudience;
@@ -193,10 +245,18 @@ export function useEntityCache(options: EntityCacheOptions): GatewayPlugin {
           }
           let key: string | undefined;
           if (audience !== undefined) {
-            key = `${KEY_PREFIX}${subgraph}:${type}:${audience}:${stableJson(rep)}`;
-            if (key.length > 900) key = `${KEY_PREFIX}${subgraph}:${type}:#${sha256(key)}`;
+            key = `${e.keyHead}${audience}${e.keyTail}`;
+            if (key.length > 900) key = `${e.keyHead}#${sha256(key)}`;
           }
-          slots.push({ rep, plan: tp, key, ttl, tags, cached: undefined, value: undefined });
+          slots.push({
+            rep: e.rep,
+            plan: tp,
+            key,
+            ttl: e.ttl,
+            tags: e.tags,
+            cached: undefined,
+            value: undefined,
+          });
         }
         const lookups = slots.filter((s) => s.key !== undefined);
         if (lookups.length > 0) {

@@ -19,7 +19,7 @@ import type { RequestState, SubgraphFetch, SubgraphRequest } from '../../src/plu
 
 const log = createLogger({ service: 'test', level: 'silent' });
 
-function request(): RequestState {
+function request(tenantId = 't1'): RequestState {
   const state: RequestState = {
     requestId: 'r',
     req: {} as IncomingMessage,
@@ -28,8 +28,8 @@ function request(): RequestState {
     startedAt: 0,
     log,
     params: {},
-    identity: { tenantId: 't1', userId: 'u1', scopes: ['read'] },
-    identityKey: 't1|u1',
+    identity: { tenantId, userId: 'u1', scopes: ['read'] },
+    identityKey: `${tenantId}|u1`,
     traceparent: undefined,
     operationName: undefined,
     operationType: 'query',
@@ -159,6 +159,27 @@ describe('entity cache: compiled selections', () => {
     await fetch(entitiesFetch(request(), ['1']));
     await fetch(entitiesFetch(request(), ['1']));
     expect(sub.calls).toEqual([['1'], ['1'], ['1']]);
+  });
+
+  it('remembers a fetch body without its audience: the same body from another tenant is its own entry', async () => {
+    const sub = subgraph();
+    const hints = hintsOf(120);
+    const fetch = useEntityCache({
+      cache: new MultiTierCache({ stampedePrevention: false }),
+      hints: () => hints,
+      controls: new CacheControls(),
+    }).wrapSubgraphFetch!(sub.fetch, 'details');
+    for (const tenant of ['t1', 't2', 't1', 't2'])
+      expect((await fetch(entitiesFetch(request(tenant), ['1', '2']))).body.data).toEqual({
+        _entities: [{ name: 'name-1' }, { name: 'name-2' }],
+      });
+    expect(sub.calls).toEqual([
+      ['1', '2'],
+      ['1', '2'],
+    ]);
+    // A partial hit still sends only the misses, from the remembered body.
+    await fetch(entitiesFetch(request('t1'), ['3', '1']));
+    expect(sub.calls.at(-1)).toEqual(['3']);
   });
 
   it('with trackResponsePolicy off, caches the same but leaves the response policy alone', async () => {
