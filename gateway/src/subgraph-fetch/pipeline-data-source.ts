@@ -34,6 +34,8 @@ export class PipelineDataSource implements GraphQLDataSource<RequestState> {
   readonly #url: string;
   readonly #fetch: SubgraphFetch;
   readonly #headerPlugins: readonly GatewayPlugin[];
+  /** JSON text of each subgraph operation (a handful per query plan), escaped once, not per fetch. */
+  readonly #encodedQueries = new Map<string, string>();
 
   constructor(name: string, url: string, fetch: SubgraphFetch, plugins: readonly GatewayPlugin[]) {
     this.#name = name;
@@ -50,7 +52,7 @@ export class PipelineDataSource implements GraphQLDataSource<RequestState> {
       accept: 'application/json',
     };
     for (const p of this.#headerPlugins) p.subgraphHeaders!(state, headers);
-    const body = JSON.stringify({ query, variables, operationName });
+    const body = this.#body(query, variables, operationName);
     try {
       const response = await this.#fetch({
         subgraph: this.#name,
@@ -70,5 +72,20 @@ export class PipelineDataSource implements GraphQLDataSource<RequestState> {
         extensions: { code: e.code, serviceName: this.#name },
       });
     }
+  }
+
+  /** The same text as `JSON.stringify({ query, variables, operationName })`, the query escaped once. */
+  #body(query: string | undefined, variables: unknown, operationName: string | undefined): string {
+    if (query === undefined) return JSON.stringify({ variables, operationName });
+    let encoded = this.#encodedQueries.get(query);
+    if (encoded === undefined) {
+      encoded = JSON.stringify(query);
+      if (this.#encodedQueries.size >= 1000) this.#encodedQueries.clear();
+      this.#encodedQueries.set(query, encoded);
+    }
+    let body = `{"query":${encoded}`;
+    if (variables !== undefined) body += `,"variables":${JSON.stringify(variables)}`;
+    if (operationName !== undefined) body += `,"operationName":${JSON.stringify(operationName)}`;
+    return `${body}}`;
   }
 }
