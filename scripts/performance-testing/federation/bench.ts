@@ -8,7 +8,6 @@
  *   options: --duration=8 --warmup=2 --rounds=3 --connections=50 --profile (writes .cpuprofile
  *   files of our gateway to federation/profiles/)
  */
-import { type ChildProcess, fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { composeSupergraph } from '@intelgraph/gateway';
 import { CLASSIC_QUERY } from '@intelgraph/gateway/testing';
 import autocannon from 'autocannon';
+import { startBenchProcess as start, stopBenchProcess as stop } from './bench-process.js';
 
 const { values } = parseArgs({
   options: {
@@ -32,37 +32,6 @@ const ROUNDS = Number(values.rounds);
 const CONNECTIONS = Number(values.connections);
 const here = import.meta.dirname;
 const BODY = JSON.stringify({ query: CLASSIC_QUERY, operationName: 'TopProducts' });
-
-type Message = { type: string; [k: string]: unknown };
-
-function start(script: string, args: string[], env: Record<string, string> = {}, execArgv: string[] = []) {
-  const child = fork(join(here, script), args, {
-    execArgv: ['--import', 'tsx', ...execArgv],
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  child.setMaxListeners(1000);
-  const ask = (type: string): Promise<Message> =>
-    new Promise((resolve, reject) => {
-      const onMessage = (m: Message) => {
-        if (m.type === type || (type === 'stop' && m.type === 'exit')) {
-          child.off('message', onMessage);
-          resolve(m);
-        }
-      };
-      child.on('message', onMessage);
-      child.once('exit', (code) =>
-        type === 'stop' ? resolve({ type: 'exit' }) : reject(new Error(`${script} exited ${code}`)),
-      );
-      if (type !== 'ready') child.send({ type });
-    });
-  return { child, ask };
-}
-
-async function stop(p: { child: ChildProcess; ask: (t: string) => Promise<Message> }): Promise<void> {
-  await Promise.race([p.ask('stop'), new Promise((r) => setTimeout(r, 10_000))]);
-  if (p.child.exitCode === null) p.child.kill('SIGKILL');
-}
 
 async function post(url: string): Promise<unknown> {
   const res = await fetch(url, {

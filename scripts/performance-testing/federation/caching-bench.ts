@@ -18,7 +18,6 @@
  * Diagnostics per gateway (from its /metrics): entity-cache hit ratio and `_entities` fetches saved
  * per request.
  */
-import { type ChildProcess, fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,6 +26,7 @@ import { parseArgs } from 'node:util';
 import { composeSupergraph } from '@intelgraph/gateway';
 import { CLASSIC_QUERY } from '@intelgraph/gateway/testing';
 import autocannon from 'autocannon';
+import { startBenchProcess as start, stopBenchProcess as stop } from './bench-process.js';
 
 const { values } = parseArgs({
   options: {
@@ -45,9 +45,7 @@ const CONNECTIONS = Number(values.connections);
 const WORKLOADS = values.workloads.split(',') as ('classic' | 'mixed')[];
 const REDIS_URL = process.env.TEST_REDIS_URL ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const DELAY_MS = Number(values['subgraph-delay-ms']);
-const here = import.meta.dirname;
 
-type Message = { type: string; [k: string]: unknown };
 type Gw = 'vanilla' | 'ours' | 'ours+entity-cache' | 'ours+response-cache';
 const GATEWAYS: readonly Gw[] = ['vanilla', 'ours', 'ours+entity-cache', 'ours+response-cache'];
 
@@ -80,35 +78,6 @@ const mixedBody = (i: number, first: number): string =>
 const randomMixedBody = (): string =>
   mixedBody(Math.floor(Math.random() * MIXED_QUERIES.length), 5 + Math.floor(Math.random() * 20_000));
 const CLASSIC_BODY = JSON.stringify({ query: CLASSIC_QUERY, operationName: 'TopProducts' });
-
-function start(script: string, args: string[], env: Record<string, string> = {}) {
-  const child = fork(join(here, script), args, {
-    execArgv: ['--import', 'tsx'],
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  child.setMaxListeners(1000);
-  const ask = (type: string): Promise<Message> =>
-    new Promise((resolve, reject) => {
-      const onMessage = (m: Message) => {
-        if (m.type === type || (type === 'stop' && m.type === 'exit')) {
-          child.off('message', onMessage);
-          resolve(m);
-        }
-      };
-      child.on('message', onMessage);
-      child.once('exit', (code) =>
-        type === 'stop' ? resolve({ type: 'exit' }) : reject(new Error(`${script} exited ${code}`)),
-      );
-      if (type !== 'ready') child.send({ type });
-    });
-  return { child, ask };
-}
-
-async function stop(p: { child: ChildProcess; ask: (t: string) => Promise<Message> }): Promise<void> {
-  await Promise.race([p.ask('stop'), new Promise((r) => setTimeout(r, 10_000))]);
-  if (p.child.exitCode === null) p.child.kill('SIGKILL');
-}
 
 async function post(url: string, body: string): Promise<unknown> {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
