@@ -17,12 +17,11 @@ const MAX_REMEMBERED = 10_000;
  * Sends subgraphs the signed identity (HMAC over tenant, user, scopes, timestamp) of each
  * request. A header signed for an identity is reused by that identity's requests for a second
  * (its timestamp is then at most a second older than the request, well inside the subgraphs'
- * skew window), so a busy client costs one HMAC per second, not one per request. Client-sent identity headers are removed on arrival and
- * counted; subgraph requests are built from scratch, so no client header reaches a subgraph
- * except the ones plugins add.
+ * skew window), so a busy client costs one HMAC per second, not one per request. Client-sent
+ * identity headers are removed on arrival and counted; subgraph requests are built from scratch,
+ * so no client header reaches a subgraph except the ones plugins add.
  */
 export function useIdentity(options: { signer?: IdentitySigner; onForged?: () => void } = {}): GatewayPlugin {
-  const signed = new WeakMap<RequestState, string>();
   const recent = new Map<string, { readonly header: string; readonly at: number }>();
   const signFor = (state: RequestState): string => {
     const key = state.identityKey;
@@ -47,12 +46,7 @@ export function useIdentity(options: { signer?: IdentitySigner; onForged?: () =>
     },
     subgraphHeaders(state, headers) {
       if (!options.signer || !state?.identity) return;
-      let header = signed.get(state);
-      if (header === undefined) {
-        header = signFor(state);
-        signed.set(state, header);
-      }
-      headers[IDENTITY_HEADER] = header;
+      headers[IDENTITY_HEADER] = signFor(state);
     },
   };
 }
