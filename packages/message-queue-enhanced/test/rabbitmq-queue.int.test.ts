@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import amqp, { type Channel } from 'amqplib';
 import { serviceUrls, startFaultProxy } from '@intelgraph/test-support';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RabbitMQQueue, type RabbitMQQueueOptions } from '../src/rabbitmq/rabbitmq-queue.js';
@@ -129,6 +130,37 @@ describe('RabbitMQQueue', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(got).toEqual(['heard']);
     await sub.close();
+  });
+
+  it('deletes only its own group queues when told to keep the shared exchange', async () => {
+    const publisher = rabbit({ declareGroupsOnPublish: [] });
+    const listener = rabbit();
+    const topic = `teardown-${randomUUID().slice(0, 8)}`;
+    const sub = await listener.subscribe(topic, () => {}, { group: 'listener' });
+    await sub.close();
+    await listener.close();
+    await listener.deleteDeclaredTopology({ keepExchange: true });
+
+    const connection = await amqp.connect(serviceUrls().amqp);
+    connection.on('error', () => {});
+    try {
+      const exists = async (check: (c: Channel) => Promise<unknown>): Promise<boolean> => {
+        // A failed check closes its channel: use one channel per check.
+        const channel = await connection.createChannel();
+        channel.on('error', () => {});
+        return check(channel).then(
+          () => channel.close().then(() => true),
+          () => false,
+        );
+      };
+      expect(await exists((c) => c.checkQueue(`${namespace}.${topic}.listener`))).toBe(false);
+      expect(await exists((c) => c.checkQueue(`${namespace}.${topic}.listener.dlq`))).toBe(false);
+      expect(await exists((c) => c.checkExchange(`${namespace}.events`))).toBe(true);
+    } finally {
+      await connection.close();
+    }
+    // Other instances still publish to the exchange.
+    await expect(publisher.publish(topic, { id: 'still-routed', payload: {} })).resolves.toBeUndefined();
   });
 
   it('fails a publish the broker never confirms with PUBLISH_NOT_CONFIRMED, and publishes again once it answers', async () => {

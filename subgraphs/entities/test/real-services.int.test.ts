@@ -40,6 +40,8 @@ describe('entities with REDIS_URL and AMQP_URL: two instances on shared shards, 
   });
   afterAll(async () => {
     await listener?.close();
+    // The subgraphs still publish to the shared exchange: remove only this test's group queues.
+    await listener?.deleteDeclaredTopology({ keepExchange: true });
     await b?.stop();
     await a?.stop();
     await real?.drop();

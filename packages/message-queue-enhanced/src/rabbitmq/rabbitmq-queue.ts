@@ -185,10 +185,11 @@ export class RabbitMQQueue implements Transport {
   }
 
   /**
-   * Deletes every queue this instance declared, and the namespace's exchange (tests, teardown).
-   * Works after `close()` too: it uses a short connection of its own.
+   * Deletes every queue this instance declared, and the namespace's exchange unless
+   * `keepExchange` (other instances still publish to it) — for tests and teardown. Works after
+   * `close()` too: it uses a short connection of its own.
    */
-  async deleteDeclaredTopology(): Promise<void> {
+  async deleteDeclaredTopology(options: { keepExchange?: boolean } = {}): Promise<void> {
     const connection = await amqp.connect(this.url);
     connection.on('error', () => {});
     try {
@@ -197,7 +198,7 @@ export class RabbitMQQueue implements Transport {
         const topology = await pending.catch(() => undefined);
         if (topology) await deleteGroupTopology(channel, topology);
       }
-      await channel.deleteExchange(exchangeName(this.namespace));
+      if (!options.keepExchange) await channel.deleteExchange(exchangeName(this.namespace));
       this.declared.clear();
       this.readyTopics.clear();
       this.exchangeReady = undefined;
