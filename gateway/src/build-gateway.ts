@@ -184,11 +184,16 @@ export async function buildGateway(config: GatewayConfig, deps: BuildGatewayDeps
     { name: 'apq-store', stop: () => ownApqStore?.close() },
   ];
   const supergraph = supergraphSourceFrom(config, signer);
+  let loadedOnce = false;
   supergraph.onEvent((event) => {
     metrics.supergraphUpdates.inc({ result: event.kind });
-    if (event.kind === 'failed')
+    if (event.kind === 'loaded') {
+      loadedOnce = true;
+      deps.log.info('supergraph loaded');
+    } else if (loadedOnce)
       deps.log.error({ err: event.error }, 'supergraph update failed; keeping the last good one');
-    else deps.log.info('supergraph loaded');
+    // Before the first load (subgraphs still starting) the source retries until its deadline.
+    else deps.log.warn({ err: event.error }, 'no supergraph yet; retrying');
   });
   const gateway = new Gateway({
     supergraph,

@@ -1,5 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { createLogger } from '@intelgraph/telemetry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { composeSupergraph } from '../src/supergraph/compose.js';
 import { CLASSIC_QUERY, type ClassicSubgraphs, startClassicSubgraphs } from './fixtures/classic-subgraphs.js';
@@ -89,5 +93,58 @@ describe('supergraph composed from running subgraphs (SUBGRAPHS)', () => {
     const res = await gw.post({ query: CLASSIC_QUERY });
     expect(res.body.errors).toBeUndefined();
     expect(res.body.data.topProducts).toHaveLength(5);
+  });
+
+  it('waits for a subgraph that is still starting, logging a retry rather than a failed update', async () => {
+    // The accounts subgraph answers 503 twice (still starting), then is reached through this proxy.
+    const accounts = subgraphs.all.find((s) => s.name === 'accounts')!;
+    let refusals = 2;
+    const starting = createServer((req, res) => {
+      if (refusals-- > 0) {
+        req.resume();
+        res.writeHead(503).end();
+        return;
+      }
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', async () => {
+        const upstream = await fetch(accounts.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: Buffer.concat(chunks),
+        });
+        res.writeHead(upstream.status, { 'content-type': 'application/json' }).end(await upstream.text());
+      });
+    });
+    await new Promise<void>((resolve) => starting.listen(0, '127.0.0.1', resolve));
+    const lines: { level: string; msg: string }[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+        done();
+      },
+    });
+    try {
+      const list = subgraphs.all
+        .map((s) =>
+          s.name === 'accounts'
+            ? `accounts=http://127.0.0.1:${(starting.address() as AddressInfo).port}/graphql`
+            : `${s.name}=${s.url}`,
+        )
+        .join(',');
+      await using gw = await startTestGateway(
+        { SUPERGRAPH_PATH: '', SUBGRAPHS: list },
+        { log: createLogger({ service: 'gateway', level: 'info', destination }) },
+        subgraphs,
+      );
+      const res = await gw.post({ query: CLASSIC_QUERY });
+      expect(res.body.data.topProducts).toHaveLength(5);
+      await until(() => lines.some((l) => l.msg === 'supergraph loaded'), 'the loaded log line');
+      const messages = lines.map((l) => `${l.level} ${l.msg}`);
+      expect(messages.filter((m) => m === 'warn no supergraph yet; retrying')).toHaveLength(2);
+      expect(messages.some((m) => m.includes('keeping the last good one'))).toBe(false);
+    } finally {
+      await new Promise<void>((resolve) => starting.close(() => resolve()));
+    }
   });
 });
