@@ -8,6 +8,7 @@ import {
   PRIORITY_VALUES,
 } from '../messages/message.js';
 import { failureDisposition } from '../transport/failure-disposition.js';
+import { resolveSubscribeOptions } from '../transport/resolve-subscribe-options.js';
 import { retryDelay } from '../transport/retry-policy.js';
 import type {
   DeadLetterQuery,
@@ -18,8 +19,6 @@ import type {
 } from '../transport/transport.js';
 import { createTransportMetrics, type TransportMetrics } from '../transport/transport-metrics.js';
 import {
-  assertName,
-  positiveInteger,
   type ResolvedTransportOptions,
   resolveTransportOptions,
   type TransportOptions,
@@ -86,11 +85,7 @@ export class InProcessTransport implements Transport {
     options: SubscribeOptions = {},
   ): Promise<Subscription> {
     this.assertOpen();
-    assertName('topic', topic);
-    const groupName = options.group ?? this.options.defaultGroup;
-    assertName('group', groupName);
-    const prefetch = options.prefetch ?? this.options.prefetch;
-    positiveInteger('prefetch', prefetch);
+    const { group: groupName, prefetch } = resolveSubscribeOptions(topic, options, this.options);
     const group = this.group(topic, groupName);
     const consumer: Consumer = { handler, prefetch, inFlight: 0, closed: false, idle: new Set() };
     group.consumers.push(consumer);

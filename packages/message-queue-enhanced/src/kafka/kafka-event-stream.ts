@@ -1,8 +1,9 @@
 import { IntelGraphError } from '@intelgraph/errors';
-import { type Gauge, gauge } from '@intelgraph/telemetry';
+import type { Gauge } from '@intelgraph/telemetry';
 import { type Admin, Kafka, type KafkaConfig, logLevel, type Producer } from 'kafkajs';
 import { prepareMessage } from '../messages/envelope.js';
 import type { DeadLetter, MessageHandler, OutgoingMessage } from '../messages/message.js';
+import { resolveSubscribeOptions } from '../transport/resolve-subscribe-options.js';
 import type {
   DeadLetterQuery,
   DeadLetterReplay,
@@ -10,7 +11,11 @@ import type {
   Subscription,
   Transport,
 } from '../transport/transport.js';
-import { createTransportMetrics, type TransportMetrics } from '../transport/transport-metrics.js';
+import {
+  consumerLagGauge,
+  createTransportMetrics,
+  type TransportMetrics,
+} from '../transport/transport-metrics.js';
 import {
   assertName,
   configInvalid,
@@ -19,6 +24,7 @@ import {
   resolveTransportOptions,
   type TransportOptions,
 } from '../transport/transport-options.js';
+import { withDeadline } from '../transport/with-deadline.js';
 import { deadLetterTopicName, retryTopicName, toKafkaMessage } from './kafka-codec.js';
 import { KafkaConsumer } from './kafka-consumer.js';
 import { KafkaDeadLetters } from './kafka-dead-letters.js';
@@ -120,11 +126,7 @@ export class KafkaEventStream implements Transport {
       ...options.kafka,
     });
     this.metrics = createTransportMetrics(options.metrics);
-    this.lag = gauge(this.metrics.registry, {
-      name: 'intelgraph_consumer_lag_messages',
-      help: 'Messages waiting in a consumer group’s queue (RabbitMQ: ready messages; Kafka: offset lag)',
-      labelNames: ['transport', 'topic', 'group'],
-    });
+    this.lag = consumerLagGauge(this.metrics.registry);
   }
 
   async publish(topic: string, message: OutgoingMessage): Promise<void> {
@@ -134,9 +136,10 @@ export class KafkaEventStream implements Transport {
     const producer = await this.producer();
     this.metrics.published.inc({ transport: this.kind, topic });
     try {
-      await withTimeout(
+      await withDeadline(
         producer.send({ topic, acks: -1, messages: [toKafkaMessage(prepared)] }),
         this.settings.publishTimeoutMs,
+        'acknowledgement',
       );
     } catch (cause) {
       throw new IntelGraphError(
@@ -157,11 +160,7 @@ export class KafkaEventStream implements Transport {
     options: SubscribeOptions = {},
   ): Promise<Subscription> {
     this.assertOpen();
-    assertName('topic', topic);
-    const group = options.group ?? this.options.defaultGroup;
-    assertName('group', group);
-    const concurrency = options.prefetch ?? this.options.prefetch;
-    positiveInteger('prefetch', concurrency);
+    const { group, prefetch: concurrency } = resolveSubscribeOptions(topic, options, this.options);
     await this.ensureTopics([topic, retryTopicName(topic, group), deadLetterTopicName(topic, group)]);
     const consumer = new KafkaConsumer(topic, group, handler, concurrency, {
       kafka: this.kafka,
@@ -324,20 +323,4 @@ export class KafkaEventStream implements Transport {
 
 function unavailable(cause: unknown): IntelGraphError {
   return new IntelGraphError('TRANSPORT_UNAVAILABLE', 'cannot reach the Kafka brokers', { cause });
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no acknowledgement within ${ms} ms`)), ms);
-    promise.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(timer);
-        reject(e);
-      },
-    );
-  });
 }

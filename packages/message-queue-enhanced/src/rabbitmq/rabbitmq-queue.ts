@@ -1,8 +1,9 @@
 import { IntelGraphError } from '@intelgraph/errors';
-import { type Counter, counter, type Gauge, gauge } from '@intelgraph/telemetry';
+import { type Counter, counter, type Gauge } from '@intelgraph/telemetry';
 import amqp, { type RecoveringChannelModel } from 'amqplib';
 import { prepareMessage } from '../messages/envelope.js';
 import type { DeadLetter, MessageHandler, OutgoingMessage } from '../messages/message.js';
+import { resolveSubscribeOptions } from '../transport/resolve-subscribe-options.js';
 import type {
   DeadLetterQuery,
   DeadLetterReplay,
@@ -10,7 +11,11 @@ import type {
   Subscription,
   Transport,
 } from '../transport/transport.js';
-import { createTransportMetrics, type TransportMetrics } from '../transport/transport-metrics.js';
+import {
+  consumerLagGauge,
+  createTransportMetrics,
+  type TransportMetrics,
+} from '../transport/transport-metrics.js';
 import {
   assertName,
   configInvalid,
@@ -19,6 +24,7 @@ import {
   resolveTransportOptions,
   type TransportOptions,
 } from '../transport/transport-options.js';
+import { withDeadline } from '../transport/with-deadline.js';
 import { coalesceSocketWrites } from './coalesce-socket-writes.js';
 import { publishOptions } from './rabbitmq-codec.js';
 import { RabbitMQConsumer } from './rabbitmq-consumer.js';
@@ -104,11 +110,7 @@ export class RabbitMQQueue implements Transport {
     this.connectionName = options.connectionName ?? `intelgraph:${this.namespace}`;
     this.reconnect = { ...RABBITMQ_DEFAULTS.reconnect, ...options.reconnect };
     this.metrics = createTransportMetrics(options.metrics);
-    this.lag = gauge(this.metrics.registry, {
-      name: 'intelgraph_consumer_lag_messages',
-      help: 'Messages waiting in a consumer group’s queue (RabbitMQ: ready messages; Kafka: offset lag)',
-      labelNames: ['transport', 'topic', 'group'],
-    });
+    this.lag = consumerLagGauge(this.metrics.registry);
     this.reconnects = counter(this.metrics.registry, {
       name: 'intelgraph_transport_reconnects_total',
       help: 'Times the transport re-established its broker connection after losing it',
@@ -137,11 +139,7 @@ export class RabbitMQQueue implements Transport {
     options: SubscribeOptions = {},
   ): Promise<Subscription> {
     this.assertOpen();
-    assertName('topic', topic);
-    const group = options.group ?? this.options.defaultGroup;
-    assertName('group', group);
-    const prefetch = options.prefetch ?? this.options.prefetch;
-    positiveInteger('prefetch', prefetch);
+    const { group, prefetch } = resolveSubscribeOptions(topic, options, this.options);
     const topology = await this.topology(topic, group);
     const connection = await this.connection();
     const consumer = new RabbitMQConsumer(topic, group, topology, handler, prefetch, {
@@ -311,7 +309,7 @@ export class RabbitMQQueue implements Transport {
         if (connects++ > 0) this.reconnects.inc({ transport: this.kind });
       });
       try {
-        await withDeadline(connection.waitForConnect(), this.publishTimeoutMs);
+        await withDeadline(connection.waitForConnect(), this.publishTimeoutMs, 'connection');
       } catch (cause) {
         await connection.close().catch(() => {});
         this.opening = undefined;
@@ -334,20 +332,4 @@ export class RabbitMQQueue implements Transport {
 
 function closedError(): IntelGraphError {
   return new IntelGraphError('TRANSPORT_CLOSED', 'the RabbitMQ transport is closed');
-}
-
-function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no connection within ${ms} ms`)), ms);
-    promise.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(timer);
-        reject(e);
-      },
-    );
-  });
 }

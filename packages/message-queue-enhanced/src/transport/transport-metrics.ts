@@ -1,4 +1,11 @@
-import { type Counter, counter, createMetricsRegistry, type Registry } from '@intelgraph/telemetry';
+import {
+  type Counter,
+  counter,
+  createMetricsRegistry,
+  type Gauge,
+  gauge,
+  type Registry,
+} from '@intelgraph/telemetry';
 
 /**
  * Counters every transport keeps, labelled by transport kind and topic:
@@ -44,4 +51,16 @@ export function createTransportMetrics(registry?: Registry): TransportMetrics {
       labelNames: ['transport', 'topic', 'group', 'reason'],
     }),
   };
+}
+
+/**
+ * The consumer-lag gauge of the transports that can know their lag (RabbitMQ samples ready
+ * messages, Kafka reports offset lag). One definition, so both register the same metric.
+ */
+export function consumerLagGauge(registry: Registry): Gauge<'transport' | 'topic' | 'group'> {
+  return gauge(registry, {
+    name: 'intelgraph_consumer_lag_messages',
+    help: 'Messages waiting in a consumer group’s queue (RabbitMQ: ready messages; Kafka: offset lag)',
+    labelNames: ['transport', 'topic', 'group'],
+  });
 }
