@@ -1,6 +1,8 @@
 import { IntelGraphError } from '@intelgraph/errors';
 import type { EventSourcingStore } from './event-sourcing-store.js';
-import { isPool, type SqlClient } from './sql-database.js';
+import { NotificationListener } from './notification-listener.js';
+import { PollWait } from './poll-wait.js';
+import { isPool } from './sql-database.js';
 import { parseCursor, START_CURSOR, type StoredEvent } from './stored-event.js';
 
 export type StoredEventHandler = (event: StoredEvent) => Promise<void> | void;
@@ -42,12 +44,11 @@ export class EventSubscription {
   private readonly pollIntervalMs: number;
   private readonly retryDelayMs: number;
   private readonly listen: boolean;
+  private readonly wait = new PollWait();
+  private readonly listener: NotificationListener;
   private running: Promise<void> | undefined;
-  private stopped = false;
   private dirty = true;
   private notified = false;
-  private wake: (() => void) | undefined;
-  private listener: SqlClient | undefined;
   private cursor = START_CURSOR;
 
   constructor(
@@ -60,6 +61,7 @@ export class EventSubscription {
     this.pollIntervalMs = options.pollIntervalMs ?? EVENT_SUBSCRIPTION_DEFAULTS.pollIntervalMs;
     this.retryDelayMs = options.retryDelayMs ?? EVENT_SUBSCRIPTION_DEFAULTS.retryDelayMs;
     this.listen = options.listen ?? isPool(store.database);
+    this.listener = new NotificationListener(store.channel, () => this.poke());
   }
 
   /** Where this subscription has got to (its stored checkpoint once started). */
@@ -69,7 +71,7 @@ export class EventSubscription {
 
   /** Loads the checkpoint, starts listening and catching up; resolves once running. */
   async start(): Promise<void> {
-    if (this.stopped)
+    if (this.wait.stopped)
       throw new IntelGraphError('TRANSPORT_CLOSED', `subscription '${this.name}' was stopped`);
     if (this.running) return;
     const s = `"${this.store.schema}"`;
@@ -79,60 +81,33 @@ export class EventSubscription {
     );
     const row = rows[0] as { t: string; p: string } | undefined;
     if (row) this.cursor = `${row.t}:${row.p}`;
-    if (this.listen) await this.startListening();
+    if (this.listen) await this.listener.start(this.store.database, this.options.onError);
     this.running = this.loop();
   }
 
   /** Stops after the handler in progress; the checkpoint keeps what was handled. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.wake?.();
+    this.wait.stop();
     await this.running;
-    const listener = this.listener;
-    this.listener = undefined;
-    if (listener) {
-      await listener.query(`UNLISTEN "${this.store.channel}"`).catch(() => {});
-      listener.release(true); // destroyed, not pooled: it carries our listeners
-    }
-  }
-
-  private async startListening(): Promise<void> {
-    const database = this.store.database;
-    if (!isPool(database)) return;
-    try {
-      const client = await database.connect();
-      client.on?.('notification', (message) => {
-        if (message.channel === this.store.channel) this.poke();
-      });
-      client.on?.('error', () => {
-        // Lost the listening connection: polling carries on alone.
-        if (this.listener !== client) return; // already stopped and released
-        this.listener = undefined;
-        client.release(true);
-      });
-      await client.query(`LISTEN "${this.store.channel}"`);
-      this.listener = client;
-    } catch (error) {
-      this.options.onError?.(error);
-    }
+    await this.listener.stop();
   }
 
   private poke(): void {
     this.dirty = true;
     this.notified = true;
-    this.wake?.();
+    this.wait.wake();
   }
 
   private async loop(): Promise<void> {
     let stall = 0;
-    while (!this.stopped) {
+    while (!this.wait.stopped) {
       this.dirty = false;
       let read = 0;
       try {
         read = await this.catchUpOnce();
       } catch (error) {
         this.options.onError?.(error);
-        await this.sleep(this.retryDelayMs);
+        await this.wait.sleep(this.retryDelayMs);
         continue;
       }
       if (read === this.batchSize || this.dirty) continue;
@@ -140,12 +115,12 @@ export class EventSubscription {
         // Notified, yet nothing readable: an older transaction somewhere on the server still
         // runs, holding the visible horizon back. Look again soon, backing off to the poll interval.
         stall = Math.min(this.pollIntervalMs, stall === 0 ? 20 : stall * 2);
-        await this.sleep(stall);
+        await this.wait.sleep(stall);
         continue;
       }
       this.notified = false;
       stall = 0;
-      await this.sleep(this.pollIntervalMs);
+      await this.wait.sleep(this.pollIntervalMs);
     }
   }
 
@@ -155,7 +130,7 @@ export class EventSubscription {
     let handled = this.cursor;
     let failure: unknown;
     for (const event of events) {
-      if (this.stopped) break;
+      if (this.wait.stopped) break;
       try {
         await this.handler(event);
       } catch (error) {
@@ -179,20 +154,5 @@ export class EventSubscription {
       [this.name, transactionId, position],
     );
     this.cursor = cursor;
-  }
-
-  private sleep(ms: number): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = () => {
-        this.wake = undefined;
-        done();
-      };
-    });
   }
 }

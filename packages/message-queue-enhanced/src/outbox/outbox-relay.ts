@@ -6,13 +6,9 @@ import {
   gauge,
   type Registry,
 } from '@intelgraph/telemetry';
-import {
-  assertIdentifier,
-  inTransaction,
-  isPool,
-  type SqlClient,
-  type SqlDatabase,
-} from '../event-store/sql-database.js';
+import { NotificationListener } from '../event-store/notification-listener.js';
+import { PollWait } from '../event-store/poll-wait.js';
+import { assertIdentifier, inTransaction, isPool, type SqlDatabase } from '../event-store/sql-database.js';
 import { describeError } from '../transport/failure-disposition.js';
 import type { Transport } from '../transport/transport.js';
 
@@ -74,11 +70,10 @@ export class OutboxRelay {
   private readonly lagSeconds: Gauge;
   private readonly unsent: Gauge;
   readonly registry: Registry;
+  private readonly wait = new PollWait();
+  private readonly listener: NotificationListener;
   private running: Promise<void> | undefined;
-  private stopped = false;
-  private wake: (() => void) | undefined;
   private dirty = false;
-  private listener: SqlClient | undefined;
   private lagSampledAt = 0;
 
   constructor(private readonly options: OutboxRelayOptions) {
@@ -88,6 +83,7 @@ export class OutboxRelay {
     this.pollIntervalMs = options.pollIntervalMs ?? OUTBOX_RELAY_DEFAULTS.pollIntervalMs;
     this.retryDelayMs = options.retryDelayMs ?? OUTBOX_RELAY_DEFAULTS.retryDelayMs;
     this.listen = options.listen ?? isPool(options.database);
+    this.listener = new NotificationListener(`${this.schema}_appended`, () => this.poke());
     this.registry = options.metrics ?? createMetricsRegistry({ collectDefaults: false });
     this.relayed = counter(this.registry, {
       name: 'intelgraph_outbox_relayed_total',
@@ -112,35 +108,15 @@ export class OutboxRelay {
   /** Starts relaying in the background. */
   async start(): Promise<void> {
     if (this.running) return;
-    if (this.listen && isPool(this.options.database)) {
-      try {
-        const client = await this.options.database.connect();
-        client.on?.('notification', () => this.poke());
-        client.on?.('error', () => {
-          if (this.listener !== client) return; // already stopped and released
-          this.listener = undefined;
-          client.release(true);
-        });
-        await client.query(`LISTEN "${this.schema}_appended"`);
-        this.listener = client;
-      } catch (error) {
-        this.options.onError?.(error);
-      }
-    }
+    if (this.listen) await this.listener.start(this.options.database, this.options.onError);
     this.running = this.loop();
   }
 
   /** Stops after the round in progress (its transaction commits or rolls back whole). */
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.wake?.();
+    this.wait.stop();
     await this.running;
-    const listener = this.listener;
-    this.listener = undefined;
-    if (listener) {
-      await listener.query(`UNLISTEN "${this.schema}_appended"`).catch(() => {});
-      listener.release(true); // destroyed, not pooled: it carries our listeners
-    }
+    await this.listener.stop();
   }
 
   /** One round; resolves to the number of rows published and marked sent. */
@@ -256,11 +232,11 @@ export class OutboxRelay {
 
   private poke(): void {
     this.dirty = true;
-    this.wake?.();
+    this.wait.wake();
   }
 
   private async loop(): Promise<void> {
-    while (!this.stopped) {
+    while (!this.wait.stopped) {
       this.dirty = false;
       let round = { published: 0, failed: 1 };
       try {
@@ -269,26 +245,11 @@ export class OutboxRelay {
         this.options.onError?.(error);
       }
       if (round.failed > 0) {
-        await this.sleep(this.retryDelayMs);
+        await this.wait.sleep(this.retryDelayMs);
         continue;
       }
       if (round.published === this.batchSize || this.dirty) continue;
-      await this.sleep(this.pollIntervalMs);
+      await this.wait.sleep(this.pollIntervalMs);
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = () => {
-        this.wake = undefined;
-        done();
-      };
-    });
   }
 }
