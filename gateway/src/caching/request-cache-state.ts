@@ -12,7 +12,12 @@ export interface RequestCacheState {
   planTypes: readonly string[];
   /** `Type:id` tags of entities fetched through `_entities` (from the cache or a subgraph). */
   readonly entityTags: Set<string>;
-  /** Final tags once the response is known: types first, then entities. */
+  /**
+   * Object types of the response once it is known: those it contains and those its plan can
+   * return (an empty list of a type still changes when an object of that type is created).
+   */
+  types: readonly string[];
+  /** Final tags once the response is known: the types first, then entities. */
   tags: readonly string[];
   /** Set when the response cache answered; its age in seconds. */
   servedFromCache: { ageSeconds: number } | undefined;
@@ -31,6 +36,7 @@ export function cacheStateOf(state: RequestState): RequestCacheState {
       policy: NO_STORE,
       planTypes: [],
       entityTags: new Set(),
+      types: [],
       tags: [],
       servedFromCache: undefined,
     };

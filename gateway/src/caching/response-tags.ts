@@ -12,11 +12,16 @@ const { Kind, getNamedType, isCompositeType, isAbstractType, isObjectType, typeF
 
 const TAG_CHARS = /^[\x21-\x2b\x2d-\x7e]{1,256}$/;
 
-/** `Type:id`, or undefined when it would not be a valid tag (≤ 256 chars, ASCII 33–126, no comma). */
+/** Whether a string can be a tag (≤ 256 chars, ASCII 33–126, no comma). */
+export function isValidTag(tag: string): boolean {
+  return TAG_CHARS.test(tag);
+}
+
+/** `Type:id`, or undefined when it would not be a valid tag. */
 export function entityTag(type: string, id: unknown): string | undefined {
   if (typeof id !== 'string' && typeof id !== 'number') return undefined;
   const tag = `${type}:${id}`;
-  return TAG_CHARS.test(tag) ? tag : undefined;
+  return isValidTag(tag) ? tag : undefined;
 }
 
 /**

@@ -18,7 +18,8 @@ export interface CacheHintsPlugin extends GatewayPlugin {
  * the supergraph's `@cacheControl` hints (min max-age, private if any part is), narrowed by what
  * the fetches report (a subgraph's cap from the controls; the subgraph's `Cache-Control` response
  * header: its max-age, `private`, `no-store`; `no-store` after a subgraph error or a failed fetch), then `no-store` for mutations, subscriptions and responses with errors. Once the
- * response is known, its tags: the types and the `Type:id` entities it contains. Other caching
+ * response is known, its tags: the types it contains or its plan can return, and the `Type:id`
+ * entities it contains. Other caching
  * plugins read both from the request's cache state; this plugin must come first.
  */
 export interface CacheHintsOptions {
@@ -65,7 +66,8 @@ export function useCacheHints(controls: CacheControls, options: CacheHintsOption
               result.data,
               index,
             );
-            c.tags = [...types, ...new Set([...entities, ...c.entityTags])];
+            c.types = [...new Set([...types, ...c.planTypes])];
+            c.tags = [...c.types, ...new Set([...entities, ...c.entityTags])];
             const named = (type: string) => c.tags.some((t) => t.startsWith(`${type}:`));
             if (unnamed.some((type) => !named(type)))
               c.policy = { ...c.policy, maxAge: Math.min(c.policy.maxAge, unnamedMaxAge) };

@@ -5,6 +5,7 @@ import type { Logger } from '@intelgraph/telemetry';
 import type { GatewayPlugin } from '../plugin.js';
 import type { CachingMetrics } from './cache-metrics.js';
 import { entityTag } from './response-tags.js';
+import { bareTypeTags, setChangeTags } from './tenant-type-tags.js';
 
 /** Sends tag purges to the CDN (the `CloudFrontInvalidator`). */
 export interface CdnTagPurger {
@@ -17,6 +18,8 @@ export interface DomainEventPayload {
   readonly aggregateType: string;
   readonly eventType: string;
   readonly data?: Record<string, unknown>;
+  /** Who caused it: the subgraphs write `tenantId` (and `userId`, `requestId`). */
+  readonly metadata?: Record<string, unknown>;
 }
 
 export interface CacheInvalidationEventsOptions {
@@ -43,9 +46,11 @@ function pascal(s: string): string {
 }
 
 /**
- * The tags a domain event changes: `Type:<aggregateId>`; the bare type too when the set of
- * objects changed (created, deleted, removed), since lists of that type may change; and any
- * `entityId` / `fromId` / `toId` the event names as `Entity:<id>`.
+ * The cache tags a domain event changes: `Type:<aggregateId>`; when the set of objects changed
+ * (created, deleted, removed), the type for the event's tenant (`Type@<tenant>` and the
+ * tenant-less `Type@*`; the bare type, every tenant's, when the event names no tenant), since
+ * lists of that type may change; and any `entityId` / `fromId` / `toId` the event names as
+ * `Entity:<id>`.
  */
 export function tagsForEvent(
   event: DomainEventPayload,
@@ -55,7 +60,10 @@ export function tagsForEvent(
   const tags = new Set<string>();
   const own = entityTag(type, event.aggregateId);
   if (own) tags.add(own);
-  if (/(Created|Deleted|Removed)$/.test(event.eventType)) tags.add(type);
+  if (/(Created|Deleted|Removed)$/.test(event.eventType)) {
+    const tenant = event.metadata?.tenantId;
+    for (const tag of setChangeTags(type, typeof tenant === 'string' ? tenant : undefined)) tags.add(tag);
+  }
   const entityType = typeNames.entity ?? 'Entity';
   for (const field of ['entityId', 'fromId', 'toId']) {
     const id = event.data?.[field];
@@ -118,10 +126,12 @@ export function useCacheInvalidationEvents(options: CacheInvalidationEventsOptio
             options.metrics?.invalidations.inc({ source: 'event', target: 'cache' }, tags.length);
             options.log.debug({ tags, eventId: message.id }, 'cache invalidated by event');
             if (options.cdn) {
-              options.metrics?.invalidations.inc({ source: 'event', target: 'cdn' }, tags.length);
-              options.cdn.invalidateTags(tags).catch((err: unknown) => {
+              // The CDN's objects carry the bare type tags (see useCdnHeaders).
+              const cdnTags = bareTypeTags(tags);
+              options.metrics?.invalidations.inc({ source: 'event', target: 'cdn' }, cdnTags.length);
+              options.cdn.invalidateTags(cdnTags).catch((err: unknown) => {
                 options.metrics?.cdnFailures.inc();
-                options.log.error({ err, tags }, 'CDN invalidation failed');
+                options.log.error({ err, tags: cdnTags }, 'CDN invalidation failed');
               });
             }
           },

@@ -5,6 +5,7 @@ import { audienceKey, sha256, stableJson } from './cache-keys.js';
 import type { CachingMetrics } from './cache-metrics.js';
 import { isStorable } from './cache-policy.js';
 import { cacheStateOf } from './request-cache-state.js';
+import { audienceTypeTags } from './tenant-type-tags.js';
 
 export interface ResponseCacheOptions {
   readonly cache: MultiTierCache;
@@ -40,8 +41,8 @@ function responseKey(state: RequestState, scope: 'public' | 'private'): string |
  * is never stored. Looked up once the operation's static policy is known (so the key's scope is
  * known before execution); answered through Apollo's `responseForOperation`, so a hit runs no
  * query plan. Stored only when the final policy allows (no errors, max-age > 0), for max-age
- * seconds, tagged with the response's types and entities so events and the admin endpoint
- * invalidate it. Writes are fenced: tag versions (the operation's types) and the time are taken
+ * seconds, tagged with the response's types (bare, and for its tenant: `tenantTypeTag`) and
+ * entities so events and the admin endpoint invalidate it. Writes are fenced: tag versions (the operation's types) and the time are taken
  * before execution, and a response one of whose tags was invalidated while it was computed is
  * not stored (its fetches may have read the data before the change). Must come after
  * `useCacheHints`.
@@ -79,8 +80,9 @@ export function useResponseCache(options: ResponseCacheOptions): GatewayPlugin {
             scope: c.policy.scope,
             tags: c.tags,
           };
+          const tenantTags = audienceTypeTags(c.types, state.identity?.tenantId);
           await cache
-            .set(key, value, { ttl: c.policy.maxAge, tags: [...c.tags], fence })
+            .set(key, value, { ttl: c.policy.maxAge, tags: [...c.tags, ...tenantTags], fence })
             .catch((err: unknown) => state.log.warn({ err }, 'response cache write failed'));
         },
       };
@@ -98,7 +100,7 @@ export function useResponseCache(options: ResponseCacheOptions): GatewayPlugin {
       metrics?.lookup('response', hit !== undefined);
       if (hit) hits.set(state.req, hit);
       else
-        await cache.fence(c.planTypes).then(
+        await cache.fence([...c.planTypes, ...audienceTypeTags(c.planTypes, state.identity?.tenantId)]).then(
           (fence) => fences.set(state.req, fence),
           (err: unknown) => state.log.warn({ err }, 'response cache fence failed; not storing'),
         );

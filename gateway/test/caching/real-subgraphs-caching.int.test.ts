@@ -398,4 +398,31 @@ describe('gateway caching over the real subgraphs, two instances, RabbitMQ event
     expect((await hits('response')) - responseHits).toBeGreaterThanOrEqual(12);
     expect((await hits('entity')) - entityHits).toBeGreaterThan(0);
   });
+
+  it("a tenant's new entity shows in its cached lists, even an empty one, and leaves other tenants' cached lists", async () => {
+    const LIST = '{ entities(first: 20) { edges { node { id name } } } }';
+    const names = (reply: Reply) =>
+      reply.body.data.entities.edges.map((e: { node: { name: string } }) => e.node.name);
+    const c = await bootstrapTenant(`tc${run}`, 'Cy');
+    await new Promise((r) => setTimeout(r, 1100)); // earlier invalidations age (see beforeAll)
+    // Cached: tenant C's empty list, and tenant B's list.
+    for (const gw of [gwA, gwB]) {
+      expect(names(await post(gw, LIST, c.token))).toEqual([]);
+      expect(names(await post(gw, LIST, b.token))).toEqual(['Beta']);
+    }
+    const cachedC = await post(gwB, LIST, c.token);
+    const cachedB = await post(gwB, LIST, b.token);
+    expect([cachedC.headers.get('age'), cachedB.headers.get('age')]).not.toContain(null);
+
+    const gamma = await createEntity(c, 'Gamma');
+    await waitFor('the EntityCreated event', () => purged([c]).includes(`#Entity:${gamma}`));
+    // C's list is fresh on both instances: the empty list was tagged with the type it can hold.
+    for (const gw of [gwA, gwB]) expect(names(await post(gw, LIST, c.token))).toEqual(['Gamma']);
+    // B's cached list was not purged by C's creation: still answered by the response cache.
+    for (const gw of [gwA, gwB]) {
+      const list = await post(gw, LIST, b.token);
+      expect(names(list)).toEqual(['Beta']);
+      expect(list.headers.get('age'), 'served from the response cache').not.toBeNull();
+    }
+  });
 });
