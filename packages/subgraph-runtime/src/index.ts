@@ -7,6 +7,12 @@ export { cacheControlDefinitions } from './graphql/cache-control-definitions.js'
 export { createFormatError } from './graphql/format-error.js';
 export { badInput, requireScope, requireText } from './graphql/input-rules.js';
 export {
+  type NewestFirstPageQuery,
+  type NewestFirstRecord,
+  newestFirstPage,
+} from './graphql/newest-first-page.js';
+export { type ByIdLoader, loadOwnById, ownReferenceResolver } from './graphql/own-id-lookups.js';
+export {
   type Connection,
   decodeCursor,
   encodeCursor,

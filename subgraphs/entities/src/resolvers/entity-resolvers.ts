@@ -1,10 +1,9 @@
 import {
-  badInput,
-  isOwnId,
-  notFound,
+  loadOwnById,
+  newestFirstPage,
+  ownReferenceResolver,
   type PageArgs,
   pageRequest,
-  requireOwnId,
   type SubgraphContext,
   toConnection,
 } from '@intelgraph/subgraph-runtime';
@@ -23,27 +22,14 @@ export type Ctx = SubgraphContext<EntitiesLoaders>;
 export const ENTITY_KINDS = new Set(['PERSON', 'ORGANISATION', 'LOCATION', 'EVENT', 'DOCUMENT', 'OTHER']);
 
 /** A page of the tenant's entities (optionally of one kind), newest first. */
-async function entitiesPage(ctx: Ctx, args: PageArgs & { kind?: string | null }) {
-  const page = pageRequest(args, { maxPageSize: ctx.services.maxPageSize, arity: 2 });
-  const params: unknown[] = [ctx.db.tenantId, page.limit + 1];
-  let where = 'tenant_id = $1';
-  if (args.kind) {
-    if (!ENTITY_KINDS.has(args.kind)) throw badInput('kind', 'unknown kind', args.kind);
-    params.push(args.kind);
-    where += ` AND kind = $${params.length}`;
-  }
-  if (page.after) {
-    params.push(page.after[0], page.after[1]);
-    where += ` AND (created_at, id) < ($${params.length - 1}::timestamptz, $${params.length})`;
-  }
-  const rows = (
-    await ctx.db.read(
-      `SELECT ${ENTITY_COLUMNS} FROM entities WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT $2`,
-      params,
-    )
-  ).map(toEntity);
-  for (const row of rows) ctx.loaders.entityById.prime(row.id, row);
-  return toConnection(rows, page, (e) => [e.createdAt, e.id]);
+function entitiesPage(ctx: Ctx, args: PageArgs & { kind?: string | null }) {
+  return newestFirstPage(ctx, args, {
+    table: 'entities',
+    columns: ENTITY_COLUMNS,
+    toRecord: toEntity,
+    filter: { argument: 'kind', column: 'kind', value: args.kind, allowed: ENTITY_KINDS },
+    prime: ctx.loaders.entityById,
+  });
 }
 
 /**
@@ -72,18 +58,13 @@ async function relationshipsPage(entity: EntityRecord, args: PageArgs, ctx: Ctx)
 
 export const entityResolvers = {
   Query: {
-    entity: async (_: unknown, args: { id: string }, ctx: Ctx) => {
-      const id = requireOwnId(ctx.identity, args.id, 'Entity');
-      const entity = await ctx.loaders.entityById.load(id);
-      if (!entity) throw notFound('Entity', id);
-      return entity;
-    },
+    entity: (_: unknown, args: { id: string }, ctx: Ctx) =>
+      loadOwnById(ctx.identity, ctx.loaders.entityById, 'Entity', args.id),
     entities: (_: unknown, args: PageArgs & { kind?: string | null }, ctx: Ctx) => entitiesPage(ctx, args),
   },
   Entity: {
     // Batched: every Entity representation of a gateway _entities call → one statement per shard.
-    __resolveReference: (ref: { id: string }, ctx: Ctx) =>
-      isOwnId(ctx.identity, ref.id) ? ctx.loaders.entityById.load(ref.id) : null,
+    __resolveReference: ownReferenceResolver((ctx: Ctx) => ctx.loaders.entityById),
     createdBy: (entity: EntityRecord) => ({ __typename: 'User', id: entity.createdBy }),
     relationships: relationshipsPage,
     relationshipCount: (entity: EntityRecord, _: unknown, ctx: Ctx) =>

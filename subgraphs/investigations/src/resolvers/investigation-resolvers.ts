@@ -1,14 +1,14 @@
 import {
-  badInput,
   isOwnId,
+  loadOwnById,
+  newestFirstPage,
   notFound,
+  ownReferenceResolver,
   type PageArgs,
-  pageRequest,
   requireOwnId,
   requireScope,
   requireText,
   type SubgraphContext,
-  toConnection,
 } from '@intelgraph/subgraph-runtime';
 import type { InvestigationCommands } from '../domain/investigation-commands.js';
 import { INVESTIGATION_COLUMNS, type InvestigationRecord, toInvestigation } from '../investigation-row.js';
@@ -18,27 +18,14 @@ type Ctx = SubgraphContext<InvestigationsLoaders>;
 
 const STATUSES = new Set(['OPEN', 'CLOSED']);
 
-async function investigationsPage(ctx: Ctx, args: PageArgs & { status?: string | null }) {
-  const page = pageRequest(args, { maxPageSize: ctx.services.maxPageSize, arity: 2 });
-  const params: unknown[] = [ctx.db.tenantId, page.limit + 1];
-  let where = 'tenant_id = $1';
-  if (args.status) {
-    if (!STATUSES.has(args.status)) throw badInput('status', 'unknown status', args.status);
-    params.push(args.status);
-    where += ` AND status = $${params.length}`;
-  }
-  if (page.after) {
-    params.push(page.after[0], page.after[1]);
-    where += ` AND (created_at, id) < ($${params.length - 1}::timestamptz, $${params.length})`;
-  }
-  const rows = (
-    await ctx.db.read(
-      `SELECT ${INVESTIGATION_COLUMNS} FROM investigations WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT $2`,
-      params,
-    )
-  ).map(toInvestigation);
-  for (const row of rows) ctx.loaders.investigationById.prime(row.id, row);
-  return toConnection(rows, page, (i) => [i.createdAt, i.id]);
+function investigationsPage(ctx: Ctx, args: PageArgs & { status?: string | null }) {
+  return newestFirstPage(ctx, args, {
+    table: 'investigations',
+    columns: INVESTIGATION_COLUMNS,
+    toRecord: toInvestigation,
+    filter: { argument: 'status', column: 'status', value: args.status, allowed: STATUSES },
+    prime: ctx.loaders.investigationById,
+  });
 }
 
 /** The investigation as the read model has it after a command (read from the primary). */
@@ -60,12 +47,8 @@ function actor(ctx: Ctx) {
 export function createInvestigationResolvers(commands: InvestigationCommands) {
   return {
     Query: {
-      investigation: async (_: unknown, args: { id: string }, ctx: Ctx) => {
-        const id = requireOwnId(ctx.identity, args.id, 'Investigation');
-        const found = await ctx.loaders.investigationById.load(id);
-        if (!found) throw notFound('Investigation', id);
-        return found;
-      },
+      investigation: (_: unknown, args: { id: string }, ctx: Ctx) =>
+        loadOwnById(ctx.identity, ctx.loaders.investigationById, 'Investigation', args.id),
       investigations: (_: unknown, args: PageArgs & { status?: string | null }, ctx: Ctx) =>
         investigationsPage(ctx, args),
     },
@@ -104,8 +87,7 @@ export function createInvestigationResolvers(commands: InvestigationCommands) {
     },
     Investigation: {
       // Batched: every Investigation representation of a gateway _entities call → one statement per shard.
-      __resolveReference: (ref: { id: string }, ctx: Ctx) =>
-        isOwnId(ctx.identity, ref.id) ? ctx.loaders.investigationById.load(ref.id) : null,
+      __resolveReference: ownReferenceResolver((ctx: Ctx) => ctx.loaders.investigationById),
       createdBy: (inv: InvestigationRecord) => ({ __typename: 'User', id: inv.createdBy }),
       // The cross-subgraph list: references only; the gateway resolves them all in one call to entities.
       entities: async (inv: InvestigationRecord, _: unknown, ctx: Ctx) =>
