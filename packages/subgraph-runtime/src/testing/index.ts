@@ -6,3 +6,10 @@ export {
 } from './graphql-client.js';
 export { createRealShards, type RealShards } from './real-shards.js';
 export { testRuntimeConfig } from './test-config.js';
+export {
+  TEST_BACKENDS,
+  type TestBackend,
+  type TestIdentity,
+  TestSubgraph,
+  type TestSubgraphOptions,
+} from './test-subgraph.js';
