@@ -18,20 +18,25 @@ export class NotificationListener {
   /** Never rejects: a failure goes to `onError`. */
   async start(database: SqlDatabase, onError?: (error: unknown) => void): Promise<void> {
     if (!isPool(database)) return;
+    let client: SqlClient | undefined;
     try {
-      const client = await database.connect();
+      client = await database.connect();
       client.on?.('notification', (message) => {
         if (message.channel === this.channel) this.onNotification();
       });
-      client.on?.('error', () => {
+      const held = client;
+      held.on?.('error', () => {
         // Lost the listening connection: polling carries on alone.
-        if (this.client !== client) return; // already stopped and released
+        if (this.client !== held) return; // already stopped and released
         this.client = undefined;
-        client.release(true);
+        held.release(true);
       });
-      await client.query(`LISTEN "${this.channel}"`);
-      this.client = client;
+      await held.query(`LISTEN "${this.channel}"`);
+      this.client = held;
     } catch (error) {
+      // LISTEN failed on a connection we hold: give it back (destroyed, it has our listeners),
+      // or the pool would lose one connection for good.
+      if (client && this.client !== client) client.release(true);
       onError?.(error);
     }
   }
