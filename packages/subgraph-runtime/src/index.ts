@@ -4,6 +4,7 @@ export type { RequestContext, SubgraphContext } from './context/request-context.
 export { TenantDb } from './context/tenant-db.js';
 export { ShardedEventStore, type ShardedEventStoreOptions } from './events/sharded-event-store.js';
 export { cacheControlDefinitions } from './graphql/cache-control-definitions.js';
+export { connectionDefinitions, pageInfoDefinition } from './graphql/connection-definitions.js';
 export { createFormatError } from './graphql/format-error.js';
 export { badInput, requireScope, requireText } from './graphql/input-rules.js';
 export {

@@ -1,4 +1,8 @@
-import { cacheControlDefinitions } from '@intelgraph/subgraph-runtime';
+import {
+  cacheControlDefinitions,
+  connectionDefinitions,
+  pageInfoDefinition,
+} from '@intelgraph/subgraph-runtime';
 import { parse } from 'graphql';
 
 export const accountsTypeDefs = parse(/* GraphQL */ `
@@ -34,22 +38,9 @@ export const accountsTypeDefs = parse(/* GraphQL */ `
     VIEWER
   }
 
-  type UserConnection @cacheControl(inheritMaxAge: true) {
-    edges: [UserEdge!]!
-    pageInfo: PageInfo!
-  }
+  ${connectionDefinitions('User')}
 
-  type UserEdge @cacheControl(inheritMaxAge: true) {
-    cursor: String!
-    node: User!
-  }
-
-  type PageInfo @shareable @cacheControl(inheritMaxAge: true) {
-    hasNextPage: Boolean!
-    hasPreviousPage: Boolean!
-    startCursor: String
-    endCursor: String
-  }
+  ${pageInfoDefinition}
 
   type Query {
     "The caller (from the gateway's identity); null for an anonymous identity."

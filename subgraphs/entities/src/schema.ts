@@ -1,4 +1,8 @@
-import { cacheControlDefinitions } from '@intelgraph/subgraph-runtime';
+import {
+  cacheControlDefinitions,
+  connectionDefinitions,
+  pageInfoDefinition,
+} from '@intelgraph/subgraph-runtime';
 import { parse } from 'graphql';
 
 export const entitiesTypeDefs = parse(/* GraphQL */ `
@@ -49,32 +53,11 @@ export const entitiesTypeDefs = parse(/* GraphQL */ `
     createdAt: String!
   }
 
-  type RelationshipConnection @cacheControl(inheritMaxAge: true) {
-    edges: [RelationshipEdge!]!
-    pageInfo: PageInfo!
-  }
+  ${connectionDefinitions('Relationship')}
 
-  type RelationshipEdge @cacheControl(inheritMaxAge: true) {
-    cursor: String!
-    node: Relationship!
-  }
+  ${connectionDefinitions('Entity')}
 
-  type EntityConnection @cacheControl(inheritMaxAge: true) {
-    edges: [EntityEdge!]!
-    pageInfo: PageInfo!
-  }
-
-  type EntityEdge @cacheControl(inheritMaxAge: true) {
-    cursor: String!
-    node: Entity!
-  }
-
-  type PageInfo @shareable @cacheControl(inheritMaxAge: true) {
-    hasNextPage: Boolean!
-    hasPreviousPage: Boolean!
-    startCursor: String
-    endCursor: String
-  }
+  ${pageInfoDefinition}
 
   "Users are owned by accounts; this subgraph adds what each user created."
   type User @key(fields: "id") @cacheControl(maxAge: 60, scope: PRIVATE) {

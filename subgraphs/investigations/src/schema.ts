@@ -1,4 +1,8 @@
-import { cacheControlDefinitions } from '@intelgraph/subgraph-runtime';
+import {
+  cacheControlDefinitions,
+  connectionDefinitions,
+  pageInfoDefinition,
+} from '@intelgraph/subgraph-runtime';
 import { parse } from 'graphql';
 
 export const investigationsTypeDefs = parse(/* GraphQL */ `
@@ -46,22 +50,9 @@ export const investigationsTypeDefs = parse(/* GraphQL */ `
     id: ID!
   }
 
-  type InvestigationConnection @cacheControl(inheritMaxAge: true) {
-    edges: [InvestigationEdge!]!
-    pageInfo: PageInfo!
-  }
+  ${connectionDefinitions('Investigation')}
 
-  type InvestigationEdge @cacheControl(inheritMaxAge: true) {
-    cursor: String!
-    node: Investigation!
-  }
-
-  type PageInfo @shareable @cacheControl(inheritMaxAge: true) {
-    hasNextPage: Boolean!
-    hasPreviousPage: Boolean!
-    startCursor: String
-    endCursor: String
-  }
+  ${pageInfoDefinition}
 
   type Query {
     "An investigation of the caller's tenant; NOT_FOUND otherwise."
