@@ -32,6 +32,7 @@ export {
   type IdentityMode,
 } from './identity/identity-guard.js';
 export { stopOnSignals } from './lifecycle/serve-until-signal.js';
+export { type RowByIdLoaderOptions, rowByIdLoader } from './loaders/row-by-id-loader.js';
 export type { RuntimeServices } from './runtime-services.js';
 export { bulkInsert } from './seed/bulk-insert.js';
 export { ENTITY_KIND_NAMES, prng, type SeedOptions, SeedPlan, type SeedTenant } from './seed/seed-plan.js';

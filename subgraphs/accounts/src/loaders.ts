@@ -1,5 +1,5 @@
 import { createAggregateLoader, createEntityLoader, defineLoaders } from '@intelgraph/graphql-dataloader';
-import type { RequestContext } from '@intelgraph/subgraph-runtime';
+import { type RequestContext, rowByIdLoader } from '@intelgraph/subgraph-runtime';
 import { type TenantRecord, toTenant, toUser, USER_COLUMNS, type UserRecord } from './user-row.js';
 
 /**
@@ -8,21 +8,13 @@ import { type TenantRecord, toTenant, toUser, USER_COLUMNS, type UserRecord } fr
  */
 export const accountsLoaders = defineLoaders({
   userById: (ctx: RequestContext) =>
-    createEntityLoader<string, UserRecord>(
-      async (ids) =>
-        (
-          await ctx.db.read(`SELECT ${USER_COLUMNS} FROM users WHERE tenant_id = $1 AND id = ANY($2)`, [
-            ctx.db.tenantId,
-            ids,
-          ])
-        ).map(toUser),
-      {
-        name: 'userById',
-        shards: ctx.services.idRouting,
-        metrics: ctx.services.loaderStats,
-        cache: ctx.services.loaderCache<UserRecord | null>(`user:v1:${ctx.db.tenantId}:`),
-      },
-    ),
+    rowByIdLoader<UserRecord>(ctx, {
+      name: 'userById',
+      table: 'users',
+      columns: USER_COLUMNS,
+      toRecord: toUser,
+      cachePrefix: (tenantId) => `user:v1:${tenantId}:`,
+    }),
   tenantById: (ctx: RequestContext) =>
     createEntityLoader<string, TenantRecord>(
       async (ids) =>

@@ -22,9 +22,7 @@ export function createEntitiesSubgraph(
     typeDefs: entitiesTypeDefs,
     migrations: entitiesMigrations,
     setup: async (services) => {
-      const events = new ShardedEventStore(services.storage, { schema: ENTITIES_EVENT_SCHEMA });
-      await events.migrate();
-      await events.startRelays(services.transport, services.registry, services.logger);
+      const events = await ShardedEventStore.start(services, { schema: ENTITIES_EVENT_SCHEMA });
       return {
         loaders: createEntitiesLoaders(options),
         resolvers: {

@@ -1,10 +1,9 @@
 import {
   createAggregateLoader,
-  createEntityLoader,
   createRelationshipLoader,
   defineLoaders,
 } from '@intelgraph/graphql-dataloader';
-import type { RequestContext } from '@intelgraph/subgraph-runtime';
+import { type RequestContext, rowByIdLoader } from '@intelgraph/subgraph-runtime';
 import {
   ENTITY_COLUMNS,
   type EntityRecord,
@@ -46,22 +45,14 @@ export function createEntitiesLoaders(options: { batch?: boolean } = {}) {
   const batching = options.batch === false ? { maxBatchSize: 1, memoize: false } : {};
   return defineLoaders({
     entityById: (ctx: RequestContext) =>
-      createEntityLoader<string, EntityRecord>(
-        async (ids) =>
-          (
-            await ctx.db.read(
-              `SELECT ${ENTITY_COLUMNS} FROM entities WHERE tenant_id = $1 AND id = ANY($2)`,
-              [ctx.db.tenantId, ids],
-            )
-          ).map(toEntity),
-        {
-          ...batching,
-          name: 'entityById',
-          shards: ctx.services.idRouting,
-          metrics: ctx.services.loaderStats,
-          cache: ctx.services.loaderCache<EntityRecord | null>(entityCacheKeyPrefix(ctx.db.tenantId)),
-        },
-      ),
+      rowByIdLoader<EntityRecord>(ctx, {
+        name: 'entityById',
+        table: 'entities',
+        columns: ENTITY_COLUMNS,
+        toRecord: toEntity,
+        cachePrefix: entityCacheKeyPrefix,
+        batching,
+      }),
     // Keys `<userId>|<limit>`: the first `limit + 1` entities each user created, newest first.
     entitiesByCreator: (ctx: RequestContext) =>
       createRelationshipLoader<string, EntityRecord & { parentKey: string }>(

@@ -14,9 +14,7 @@ export const investigationsSubgraph: SubgraphDefinition<InvestigationsLoaders> =
   typeDefs: investigationsTypeDefs,
   migrations: investigationsMigrations,
   setup: async (services) => {
-    const events = new ShardedEventStore(services.storage, { schema: INVESTIGATIONS_EVENT_SCHEMA });
-    await events.migrate();
-    await events.startRelays(services.transport, services.registry, services.logger);
+    const events = await ShardedEventStore.start(services, { schema: INVESTIGATIONS_EVENT_SCHEMA });
     return {
       loaders: investigationsLoaders,
       resolvers: createInvestigationResolvers(new InvestigationCommands(events)),

@@ -1,5 +1,5 @@
-import { createEntityLoader, createRelationshipLoader, defineLoaders } from '@intelgraph/graphql-dataloader';
-import type { RequestContext } from '@intelgraph/subgraph-runtime';
+import { createRelationshipLoader, defineLoaders } from '@intelgraph/graphql-dataloader';
+import { type RequestContext, rowByIdLoader } from '@intelgraph/subgraph-runtime';
 import { INVESTIGATION_COLUMNS, type InvestigationRecord, toInvestigation } from './investigation-row.js';
 
 /**
@@ -9,16 +9,12 @@ import { INVESTIGATION_COLUMNS, type InvestigationRecord, toInvestigation } from
  */
 export const investigationsLoaders = defineLoaders({
   investigationById: (ctx: RequestContext) =>
-    createEntityLoader<string, InvestigationRecord>(
-      async (ids) =>
-        (
-          await ctx.db.read(
-            `SELECT ${INVESTIGATION_COLUMNS} FROM investigations WHERE tenant_id = $1 AND id = ANY($2)`,
-            [ctx.db.tenantId, ids],
-          )
-        ).map(toInvestigation),
-      { name: 'investigationById', shards: ctx.services.idRouting, metrics: ctx.services.loaderStats },
-    ),
+    rowByIdLoader<InvestigationRecord>(ctx, {
+      name: 'investigationById',
+      table: 'investigations',
+      columns: INVESTIGATION_COLUMNS,
+      toRecord: toInvestigation,
+    }),
   entityIdsOfInvestigation: (ctx: RequestContext) =>
     createRelationshipLoader<string, { investigationId: string; entityId: string }>(
       async (ids) =>

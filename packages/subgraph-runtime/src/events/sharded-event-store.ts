@@ -10,6 +10,7 @@ import {
 } from '@intelgraph/message-queue-enhanced';
 import type { Logger, Registry } from '@intelgraph/telemetry';
 import type { TenantDb } from '../context/tenant-db.js';
+import type { RuntimeServices } from '../runtime-services.js';
 import type { Storage } from '../storage/storage.js';
 
 export interface ShardedEventStoreOptions {
@@ -39,6 +40,21 @@ export class ShardedEventStore {
     for (const shard of storage.manager.shards) {
       this.#stores.set(shard.id, new EventSourcingStore(shard.primary.pool, { schema: options.schema }));
     }
+  }
+
+  /**
+   * A subgraph's event store as its `setup` needs it: the tables created on every shard, and one
+   * outbox relay per shard publishing to the service's transport. Stop it with `stop()` (the
+   * subgraph's own `stop`).
+   */
+  static async start(
+    services: Pick<RuntimeServices, 'storage' | 'transport' | 'registry' | 'logger'>,
+    options: ShardedEventStoreOptions,
+  ): Promise<ShardedEventStore> {
+    const store = new ShardedEventStore(services.storage, options);
+    await store.migrate();
+    await store.startRelays(services.transport, services.registry, services.logger);
+    return store;
   }
 
   /** Creates the store's tables on every shard (idempotent). */

@@ -1,0 +1,48 @@
+import { createEntityLoader, type DataLoader, type LoaderOptions } from '@intelgraph/graphql-dataloader';
+import type { RequestContext } from '../context/request-context.js';
+
+export interface RowByIdLoaderOptions<V> {
+  /** Name in metrics and errors (`userById`). */
+  readonly name: string;
+  /** A table keyed by `(tenant_id, id)` whose ids are routable (they embed the tenant). */
+  readonly table: string;
+  /** The columns `toRecord` needs, as a `SELECT` list. */
+  readonly columns: string;
+  readonly toRecord: (row: Record<string, unknown>) => V & { readonly id: string };
+  /**
+   * Read-through to the service's cache under this tenant-scoped prefix (its version part lets a
+   * record's shape change without reading old entries). Omit it for rows that change with every
+   * command and are as cheap to read as a cache round trip.
+   */
+  readonly cachePrefix?: (tenantId: string) => string;
+  /** DataLoader batching and memoizing (only the benchmark's naive baseline turns them off). */
+  readonly batching?: Pick<LoaderOptions<string, V>, 'maxBatchSize' | 'memoize'>;
+}
+
+/**
+ * The by-id loader of a type a subgraph owns (`userById`, `entityById`, …), made per request:
+ * every id of a batch — a gateway `_entities` call, a list's items — is read with one statement
+ * per shard (`id = ANY(…)`, routed by the ids), optionally through the cache.
+ */
+export function rowByIdLoader<V>(
+  ctx: RequestContext,
+  options: RowByIdLoaderOptions<V>,
+): DataLoader<string, V | null> {
+  const { table, columns, toRecord, cachePrefix } = options;
+  return createEntityLoader<string, V>(
+    async (ids) =>
+      (
+        await ctx.db.read(`SELECT ${columns} FROM ${table} WHERE tenant_id = $1 AND id = ANY($2)`, [
+          ctx.db.tenantId,
+          ids,
+        ])
+      ).map(toRecord),
+    {
+      ...options.batching,
+      name: options.name,
+      shards: ctx.services.idRouting,
+      metrics: ctx.services.loaderStats,
+      ...(cachePrefix ? { cache: ctx.services.loaderCache<V | null>(cachePrefix(ctx.db.tenantId)) } : {}),
+    },
+  );
+}

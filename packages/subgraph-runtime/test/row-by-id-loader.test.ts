@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { type RequestContext, rowByIdLoader } from '../src/index.js';
+
+function fakeContext(rows: Array<Record<string, unknown>>) {
+  const statements: Array<{ sql: string; params: readonly unknown[] }> = [];
+  const prefixes: string[] = [];
+  const ctx = {
+    db: {
+      tenantId: 'acme',
+      read: async (sql: string, params: readonly unknown[]) => {
+        statements.push({ sql, params });
+        return rows.filter((r) => (params[1] as string[]).includes(r.id as string));
+      },
+    },
+    services: {
+      idRouting: undefined,
+      loaderStats: undefined,
+      loaderCache: (prefix: string) => {
+        prefixes.push(prefix);
+        return undefined;
+      },
+    },
+  } as unknown as RequestContext;
+  return { ctx, statements, prefixes };
+}
+
+const toNote = (row: Record<string, unknown>) => ({ id: row.id as string, text: row.text as string });
+
+describe('rowByIdLoader', () => {
+  it('reads a batch of the tenant’s ids with one statement and answers a missing id with null', async () => {
+    const { ctx, statements, prefixes } = fakeContext([{ id: 'acme:1', text: 'one' }]);
+    const loader = rowByIdLoader(ctx, {
+      name: 'noteById',
+      table: 'notes',
+      columns: 'id, text',
+      toRecord: toNote,
+    });
+    expect(await Promise.all([loader.load('acme:1'), loader.load('acme:2')])).toEqual([
+      { id: 'acme:1', text: 'one' },
+      null,
+    ]);
+    expect(statements).toEqual([
+      {
+        sql: 'SELECT id, text FROM notes WHERE tenant_id = $1 AND id = ANY($2)',
+        params: ['acme', ['acme:1', 'acme:2']],
+      },
+    ]);
+    expect(prefixes).toEqual([]);
+  });
+
+  it('asks for the read-through cache under the tenant’s prefix only when given one', () => {
+    const { ctx, prefixes } = fakeContext([]);
+    rowByIdLoader(ctx, {
+      name: 'noteById',
+      table: 'notes',
+      columns: 'id, text',
+      toRecord: toNote,
+      cachePrefix: (tenantId) => `note:v1:${tenantId}:`,
+    });
+    expect(prefixes).toEqual(['note:v1:acme:']);
+  });
+});
