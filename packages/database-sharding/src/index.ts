@@ -25,6 +25,7 @@ export {
   type ShardFailure,
 } from './query/query-distributor.js';
 export { QUERY_CHANNEL, type QueryEvent, type QueryListener } from './query/query-events.js';
+export type { WriteMark } from './query/read-your-writes.js';
 export type { ShardTransaction } from './query/shard-transaction.js';
 export { planAddShard, type RebalancePlan } from './rebalance/rebalance-plan.js';
 export { type RebalanceReport, Rebalancer, type RebalancerOptions } from './rebalance/rebalancer.js';

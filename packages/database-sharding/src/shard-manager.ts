@@ -9,6 +9,7 @@ import {
   shardConfigSchema,
 } from './config/shard-manager-options.js';
 import { ShardMetrics } from './metrics/shard-metrics.js';
+import type { WriteMark } from './query/read-your-writes.js';
 import { HealthProbe } from './replicas/health-probe.js';
 import { ReplicaLagTracker } from './replicas/replica-lag.js';
 import { type NodeHealth, ShardNode } from './replicas/shard-node.js';
@@ -246,12 +247,13 @@ export class ShardManager extends EventEmitter<ShardManagerEvents> {
 
   /**
    * A node to read from: a healthy, in-recovery replica within `maxReplicaLagMs` (round robin),
-   * and if `writtenAt` is given (read-your-writes) one known to have replayed every commit made
-   * before that time; else the primary. With the primary down too, any replica still up (stale
-   * reads beat no reads) unless `writtenAt` is given.
+   * and if `written` is given (read-your-writes) one known to have replayed that write (its
+   * replay LSN has reached the write's, or it caught up with the primary after the write's
+   * time); else the primary. With the primary down too, any replica still up (stale reads beat
+   * no reads) that has replayed `written`, if given.
    * `exclude` skips a node that just failed.
    */
-  reader(shardId: string, writtenAt?: number, exclude?: ShardNode): ShardNode {
+  reader(shardId: string, written?: WriteMark, exclude?: ShardNode): ShardNode {
     const shard = this.shard(shardId);
     const limit = this.options.health.maxReplicaLagMs;
     const eligible = shard.replicas.filter(
@@ -261,7 +263,7 @@ export class ShardManager extends EventEmitter<ShardManagerEvents> {
         r.health.inRecovery === true &&
         r.health.lagMs !== undefined &&
         r.health.lagMs <= limit &&
-        (writtenAt === undefined || (r.health.syncedAt ?? 0) >= writtenAt),
+        hasReplayed(r, written),
     );
     if (eligible.length > 0) {
       const n = this.#roundRobin.get(shardId) ?? 0;
@@ -270,12 +272,11 @@ export class ShardManager extends EventEmitter<ShardManagerEvents> {
     }
     const primary = shard.primary;
     if (primary !== exclude && primary.health.status !== 'down') return primary;
-    if (writtenAt === undefined) {
-      const stale = shard.replicas.find(
-        (r) => r !== exclude && r.health.status === 'up' && r.health.inRecovery === true,
-      );
-      if (stale) return stale;
-    }
+    const stale = shard.replicas.find(
+      (r) =>
+        r !== exclude && r.health.status === 'up' && r.health.inRecovery === true && hasReplayed(r, written),
+    );
+    if (stale) return stale;
     throw unavailable(shard.id, `no node of shard '${shard.id}' can serve reads`, primary.health.lastError);
   }
 
@@ -283,6 +284,13 @@ export class ShardManager extends EventEmitter<ShardManagerEvents> {
   health(): Array<{ shardId: string; node: string; role: string } & NodeHealth> {
     return this.allNodes().map((n) => ({ shardId: n.shardId, node: n.id, role: n.role, ...n.health }));
   }
+}
+
+/** Whether a replica is known to have replayed `written` (always, without a write to see). */
+function hasReplayed(replica: ShardNode, written: WriteMark | undefined): boolean {
+  if (written === undefined) return true;
+  if ((replica.health.syncedAt ?? 0) >= written.at) return true;
+  return written.lsn !== undefined && replica.health.lsn !== undefined && replica.health.lsn >= written.lsn;
 }
 
 export function unavailable(shardId: string, message: string, cause: unknown): IntelGraphError {

@@ -114,6 +114,58 @@ describe('one shard primary unreachable', () => {
     });
   }
 
+  it('a caller that wrote just before its primary went away reads its write from the replica', async () => {
+    const key = keyOn('shard-1');
+    const session = {};
+    const id = `${key}:ryw:${Math.random()}`;
+    await distributor.transaction(
+      key,
+      (tx) =>
+        tx.query('INSERT INTO entities (id, tenant_id, kind, name) VALUES ($1, $2, $3, $4)', [
+          id,
+          key,
+          'x',
+          'written before the partition',
+        ]),
+      { session },
+    );
+    // At once, before a health round can sample the primary after the commit: no sample will
+    // ever show a replica caught up with this write, only the write's own LSN can.
+    proxy.setMode('blackhole');
+    try {
+      await eventually(
+        () => manager.shard('shard-1').primary.health.status === 'down',
+        10_000,
+        'the health loop to see shard-1 down',
+      );
+      let read: Awaited<ReturnType<typeof distributor.executeOnShard<{ name: string }>>> | undefined;
+      await eventually(
+        async () => {
+          read = await distributor
+            .executeOnShard<{ name: string }>({
+              sql: 'SELECT name FROM entities WHERE id = $1',
+              params: [id],
+              context: { shardKey: key, readonly: true, session },
+            })
+            .catch(() => undefined);
+          return read !== undefined;
+        },
+        10_000,
+        "the replica's probe to report the write replayed",
+      );
+      expect(read!.target).toBe('replica');
+      expect(read!.rows).toEqual([{ name: 'written before the partition' }]);
+    } finally {
+      proxy.setMode('pass');
+    }
+    await eventually(
+      () => manager.shard('shard-1').primary.health.status === 'up',
+      10_000,
+      'shard-1 to come back',
+    );
+    await distributor.executeOnShard({ sql: 'DELETE FROM entities', context: { shardKey: key } });
+  });
+
   it('a broadcast fails naming the unreachable shard, or returns the others plus its error with partial', async () => {
     // Without replicas nothing else can serve shard-1.
     await using primaries = new ShardManager({

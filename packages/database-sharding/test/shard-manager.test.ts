@@ -54,9 +54,25 @@ describe('ShardManager node selection', () => {
     const m = manager(2);
     healthy(m, [0, 0], 1000);
     m.shard('s0').replicas[1]!.update({ syncedAt: 3000 });
-    expect(m.reader('s0', 2000).id).toBe('s0/replica-1');
-    expect(m.reader('s0', 2000).id).toBe('s0/replica-1');
-    expect(m.reader('s0', 5000).id).toBe('s0/primary');
+    expect(m.reader('s0', { at: 2000 }).id).toBe('s0/replica-1');
+    expect(m.reader('s0', { at: 2000 }).id).toBe('s0/replica-1');
+    expect(m.reader('s0', { at: 5000 }).id).toBe('s0/primary');
+  });
+
+  it("read-your-writes by LSN: a replica whose replay reached the write's LSN, with no primary sample since", () => {
+    const m = manager(2);
+    healthy(m, [0, 0], 1000);
+    m.shard('s0').replicas[0]!.update({ lsn: 4_999 });
+    m.shard('s0').replicas[1]!.update({ lsn: 5_000 });
+    expect(m.reader('s0', { at: 2000, lsn: 5_000 }).id).toBe('s0/replica-1');
+    expect(m.reader('s0', { at: 2000, lsn: 6_000 }).id).toBe('s0/primary');
+    // The primary gone: the replica that replayed the write serves it, even lagging; none else does.
+    m.shard('s0').primary.markDown(new Error('partition'));
+    m.shard('s0').replicas[1]!.update({ lagMs: 60_000 });
+    expect(m.reader('s0', { at: 2000, lsn: 5_000 }).id).toBe('s0/replica-1');
+    expect(() => m.reader('s0', { at: 2000, lsn: 6_000 })).toThrow(
+      expect.objectContaining({ code: 'SHARD_UNAVAILABLE' }),
+    );
   });
 
   it('with the primary down, serves reads from a stale replica but never writes', () => {
@@ -64,7 +80,7 @@ describe('ShardManager node selection', () => {
     healthy(m, [60_000]);
     m.shard('s0').primary.markDown(new Error('partition'));
     expect(m.reader('s0').id).toBe('s0/replica-0');
-    expect(() => m.reader('s0', 1)).toThrow(
+    expect(() => m.reader('s0', { at: 1 })).toThrow(
       expect.objectContaining({ code: 'SHARD_UNAVAILABLE', details: { shardId: 's0' } }),
     );
     expect(() => m.writer('s0')).toThrow(/primary of shard 's0' is unreachable/);

@@ -49,7 +49,7 @@ export class NodeExecutor {
     const started = performance.now();
     try {
       // A config object makes pg clone it per call: pass text and values unless a deadline is set.
-      const result =
+      const answer =
         options.timeoutMs === undefined
           ? await client.query(sql, params as unknown[])
           : await client.query({
@@ -57,6 +57,8 @@ export class NodeExecutor {
               values: params as unknown[],
               query_timeout: options.timeoutMs,
             } as pg.QueryConfig);
+      // Several statements in one simple query answer one result each: the last one counts.
+      const result: pg.QueryResult = Array.isArray(answer) ? answer[answer.length - 1] : answer;
       const durationMs = performance.now() - started;
       const labels = { shard: node.shardId, node: node.id, role: node.role };
       this.#metrics?.queries.inc(labels);

@@ -3,6 +3,7 @@ import type { ShardNode } from '../replicas/shard-node.js';
 import type { ShardManager } from '../shard-manager.js';
 import type { NodeExecutor, StatementResult } from './node-executor.js';
 import type { ShardQueryResult } from './query-context.js';
+import type { WriteMark } from './read-your-writes.js';
 
 /**
  * Reads on a shard: a replica when one is healthy and fresh enough (the manager picks), else the
@@ -23,17 +24,17 @@ export class NodeReader {
     sql: string,
     params: readonly unknown[],
     options: { operation: 'executeOnShard' | 'broadcast'; timeoutMs?: number },
-    writtenAt: number | undefined,
+    written: WriteMark | undefined,
     retryTimeouts = true,
   ): Promise<ShardQueryResult<R>> {
-    const first = this.#manager.reader(shardId, writtenAt);
+    const first = this.#manager.reader(shardId, written);
     try {
       return shardResult(await this.#executor.execute<R>(first, sql, params, options), first);
     } catch (error) {
       if (!retryableElsewhere(error, retryTimeouts)) throw error;
       let second: ShardNode;
       try {
-        second = this.#manager.reader(shardId, writtenAt, first);
+        second = this.#manager.reader(shardId, written, first);
       } catch {
         throw error;
       }

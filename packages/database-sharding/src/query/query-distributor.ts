@@ -102,7 +102,8 @@ export class QueryDistributor {
       try {
         const result = await this.#executor.run<R>(node, client, query.sql, params, options);
         // Read-your-writes only matters where a replica could serve the next read.
-        if (this.manager.shard(shardId).replicas.length > 0) this.#ryw.record(session, shardId, Date.now());
+        if (this.manager.shard(shardId).replicas.length > 0)
+          this.#ryw.record(session, shardId, { at: Date.now() });
         client.release();
         return shardResult(result, node);
       } catch (error) {
@@ -138,10 +139,10 @@ export class QueryDistributor {
       try {
         await tx.begin();
         const value = await fn(tx);
-        await tx.commit();
         // Without a session nothing could look this write up again (ctx is new): skip it.
-        if (context.session && this.manager.shard(shardId).replicas.length > 0)
-          this.#ryw.record(context.session, shardId, Date.now());
+        const tracked = context.session !== undefined && this.manager.shard(shardId).replicas.length > 0;
+        const lsn = await tx.commit({ returnLsn: tracked });
+        if (tracked) this.#ryw.record(context.session!, shardId, { at: Date.now(), lsn });
         return value;
       } catch (error) {
         if (mustDiscard(error)) discard = error as Error;

@@ -4,6 +4,8 @@ import type { ShardNode } from '../replicas/shard-node.js';
 import type { ShardKey } from '../strategies/sharding-strategy.js';
 import type { NodeExecutor, StatementResult } from './node-executor.js';
 
+const COMMIT_RETURNING_LSN = `COMMIT; SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::text AS lsn`;
+
 /** A transaction on one shard's primary, handed to `distributor.transaction(key, fn)`. */
 export class ShardTransaction {
   readonly shardId: string;
@@ -53,8 +55,26 @@ export class ShardTransaction {
     await this.#executor.run(this.#node, this.#client, 'BEGIN', [], { operation: 'transaction' });
   }
 
-  async commit(): Promise<void> {
-    await this.#executor.run(this.#node, this.#client, 'COMMIT', [], { operation: 'transaction' });
+  /**
+   * COMMIT. With `returnLsn`, the same round trip also reads the primary's WAL insert position
+   * after the commit (bytes; undefined if the server cannot say), for read-your-writes.
+   */
+  async commit(options: { returnLsn?: boolean } = {}): Promise<number | undefined> {
+    if (!options.returnLsn) {
+      await this.#executor.run(this.#node, this.#client, 'COMMIT', [], { operation: 'transaction' });
+      return undefined;
+    }
+    // Two statements in one simple-protocol message: no extra round trip. The SELECT runs only
+    // once COMMIT succeeded.
+    const { rows } = await this.#executor.run<{ lsn: string | null }>(
+      this.#node,
+      this.#client,
+      COMMIT_RETURNING_LSN,
+      [],
+      { operation: 'transaction' },
+    );
+    const lsn = Number(rows[0]?.lsn ?? Number.NaN);
+    return Number.isFinite(lsn) ? lsn : undefined;
   }
 
   async rollback(): Promise<void> {

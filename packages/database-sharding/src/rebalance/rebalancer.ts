@@ -130,7 +130,7 @@ export class Rebalancer {
       for (let round = 0; round < this.#o.maxCatchUpRounds; round++) {
         stats.catchUpRounds++;
         let replayed = 0;
-        for (const [shardId, source] of sources) replayed += await this.#replay(source, target, copiers);
+        for (const source of sources.values()) replayed += await this.#replay(source, target, copiers);
         stats.replayedChanges += replayed;
         if (replayed < this.#o.catchUpThreshold) break;
       }
@@ -139,7 +139,7 @@ export class Rebalancer {
       const fencedAt = performance.now();
       await router.fence.close({ keys: moving, reads: true, broadcasts: true }, this.#o.fenceTimeoutMs);
       try {
-        for (const [shardId, source] of sources)
+        for (const source of sources.values())
           stats.replayedChanges += await this.#replay(source, target, copiers);
         for (const shardId of router.shardIds) {
           const planned = new Set(plan.moves.get(shardId) ?? []);
