@@ -26,6 +26,13 @@ describe('one shard primary unreachable', () => {
   const keyOn = (shardId: string): string => {
     for (let i = 0; ; i++) if (router.route(`k${i}`) === shardId) return `k${i}`;
   };
+  /** Until the health loop sees shard-1's primary `up` or `down`. */
+  const primaryOfShard1 = (status: 'up' | 'down') =>
+    eventually(
+      () => manager.shard('shard-1').primary.health.status === status,
+      10_000,
+      `the health loop to see shard-1 ${status}`,
+    );
   const insert = (key: string) =>
     distributor.executeOnShard({
       sql: 'INSERT INTO entities (id, tenant_id, kind, name) VALUES ($1, $2, $3, $4)',
@@ -70,11 +77,7 @@ describe('one shard primary unreachable', () => {
       await insert(down);
       proxy.setMode(mode);
       try {
-        await eventually(
-          () => manager.shard('shard-1').primary.health.status === 'down',
-          10_000,
-          'the health loop to see shard-1 down',
-        );
+        await primaryOfShard1('down');
         for (let i = 0; i < 5; i++) {
           const started = performance.now();
           const error = await insert(down).catch((e: unknown) => e);
@@ -98,11 +101,7 @@ describe('one shard primary unreachable', () => {
       } finally {
         proxy.setMode('pass');
       }
-      await eventually(
-        () => manager.shard('shard-1').primary.health.status === 'up',
-        10_000,
-        'shard-1 to come back',
-      );
+      await primaryOfShard1('up');
       expect((await insert(down)).target).toBe('primary');
       const { rows } = await distributor.executeOnShard<{ n: number }>({
         sql: 'SELECT count(*)::int AS n FROM entities WHERE tenant_id = $1',
@@ -133,11 +132,7 @@ describe('one shard primary unreachable', () => {
     // ever show a replica caught up with this write, only the write's own LSN can.
     proxy.setMode('blackhole');
     try {
-      await eventually(
-        () => manager.shard('shard-1').primary.health.status === 'down',
-        10_000,
-        'the health loop to see shard-1 down',
-      );
+      await primaryOfShard1('down');
       let read: Awaited<ReturnType<typeof distributor.executeOnShard<{ name: string }>>> | undefined;
       await eventually(
         async () => {
@@ -158,11 +153,7 @@ describe('one shard primary unreachable', () => {
     } finally {
       proxy.setMode('pass');
     }
-    await eventually(
-      () => manager.shard('shard-1').primary.health.status === 'up',
-      10_000,
-      'shard-1 to come back',
-    );
+    await primaryOfShard1('up');
     await distributor.executeOnShard({ sql: 'DELETE FROM entities', context: { shardKey: key } });
   });
 
