@@ -82,9 +82,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     });
     console.log(`created ${dir}
 next:
-  flock /tmp/intelgraph-pnpm.lock npx --yes pnpm@10.34.9 install   # link the new package
-  npx vitest run ${dir}                                          # its test passes as scaffolded
-  pnpm schema:check && pnpm schema:compose                        # compose it into the supergraph`);
+  npx --yes pnpm@10.34.9 install               # link the new package
+  npx vitest run ${dir}                        # its test passes as scaffolded
+  pnpm schema:check && pnpm schema:compose     # compose it into the supergraph`);
   } catch (error) {
     console.error(`create:subgraph: ${(error as Error).message}`);
     process.exit(1);
