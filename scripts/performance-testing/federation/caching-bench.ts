@@ -16,7 +16,7 @@
  *   options: --duration=8 --warmup=2 --rounds=3 --connections=20 --workloads=classic,mixed
  *   --subgraph-delay-ms=0 (each subgraph answers after this delay, like a database round trip)
  * Diagnostics per gateway (from its /metrics): entity-cache hit ratio and `_entities` fetches saved
- * per request.
+ * per request. BENCH_CPU_PROF_DIR=DIR writes a CPU profile of every gateway run.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -144,7 +144,12 @@ async function measure(
   expected: readonly string[],
 ): Promise<Figures> {
   const script = name === 'vanilla' ? 'vanilla-gateway-process.ts' : 'ours-gateway-process.ts';
-  const gw = start(script, [supergraphPath], envOf(name));
+  // BENCH_CPU_PROF_DIR=DIR: a CPU profile of each gateway run, in DIR/<workload>-<gateway>/.
+  const profileDir = process.env.BENCH_CPU_PROF_DIR;
+  const profile = profileDir
+    ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, `${workload}-${name}`)}`]
+    : [];
+  const gw = start(script, [supergraphPath], envOf(name), profile);
   const { url } = (await gw.ask('ready')) as unknown as { url: string };
   try {
     for (let pass = 0; pass < 2; pass++)
