@@ -1,0 +1,88 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DEMO_QUERY } from '../src/dev/demo-data.js';
+
+/*
+ * `pnpm start` as a user runs it (the README's first line, after install): the script's own
+ * process on embedded defaults, on free ports (GATEWAY_PORT=0). What it prints must work: the URL,
+ * the demo token, the example queries over the seeded demo data; Ctrl-C stops it with exit 0.
+ */
+const root = join(import.meta.dirname, '..', '..');
+let child: ChildProcess | undefined;
+afterAll(() => {
+  if (child && child.exitCode === null) child.kill('SIGKILL');
+});
+
+async function graphql(url: string, token: string, query: string) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query }),
+  });
+  // biome-ignore lint/suspicious/noExplicitAny: reads arbitrary JSON
+  return (await res.json()) as any;
+}
+
+describe('pnpm start', () => {
+  it('prints a working URL, token and example queries over seeded demo data; Ctrl-C exits 0', async () => {
+    const started = spawn(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'dev', 'start.ts')], {
+      cwd: root,
+      env: { ...process.env, GATEWAY_PORT: '0', LOG_LEVEL: 'warn', NODE_ENV: 'production' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child = started;
+    let out = '';
+    let err = '';
+    started.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+    });
+    started.stderr!.on('data', (c: Buffer) => {
+      err += c.toString();
+    });
+    const deadline = Date.now() + 90_000;
+    while (!out.includes('Ctrl-C stops everything.')) {
+      if (started.exitCode !== null || Date.now() > deadline)
+        throw new Error(`pnpm start did not come up:\n${out}\n${err}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const url = /GraphQL\s+(http:\/\/\S+\/graphql)/.exec(out)?.[1];
+    const token = /Demo token[^\n]*\n\s+(\S+)/.exec(out)?.[1];
+    expect(url).toBeDefined();
+    expect(token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    expect(out).toContain(DEMO_QUERY);
+    expect(err).not.toMatch(/seeding the demo (user|data) failed/);
+
+    const me = await graphql(url!, token!, '{ me { id name email tenant { name } } }');
+    expect(me.data.me).toMatchObject({ name: 'Demo Analyst', tenant: { name: 'Demo Corp' } });
+    // The investigation's read model follows its events: give it a moment.
+    let demo: any;
+    for (let i = 0; i < 50; i++) {
+      demo = await graphql(url!, token!, DEMO_QUERY);
+      if (demo.data?.investigations.edges[0]?.node.entities.length === 3) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(demo.errors).toBeUndefined();
+    const [investigation] = demo.data.investigations.edges.map((e: { node: unknown }) => e.node);
+    expect(investigation.title).toBe('Who built the Analytical Engine?');
+    expect(
+      investigation.entities.map((e: { name: string; relationshipCount: number }) => [
+        e.name,
+        e.relationshipCount,
+      ]),
+    ).toEqual([
+      ['Ada Lovelace', 2],
+      ['Charles Babbage', 2],
+      ['Analytical Engines Ltd', 2],
+    ]);
+    expect(
+      investigation.entities.every(
+        (e: { createdBy: { name: string } }) => e.createdBy.name === 'Demo Analyst',
+      ),
+    ).toBe(true);
+
+    const exited = new Promise<number | null>((resolve) => started.once('exit', (code) => resolve(code)));
+    started.kill('SIGINT');
+    expect(await exited).toBe(0);
+  }, 120_000);
+});
