@@ -56,11 +56,10 @@ describe('pnpm start', () => {
     const me = await graphql(url!, token!, '{ me { id name email tenant { name } } }');
     expect(me.data.me).toMatchObject({ name: 'Demo Analyst', tenant: { name: 'Demo Corp' } });
     // The investigation's read model follows its events: give it a moment.
-    let demo: any;
-    for (let i = 0; i < 50; i++) {
-      demo = await graphql(url!, token!, DEMO_QUERY);
-      if (demo.data?.investigations.edges[0]?.node.entities.length === 3) break;
+    let demo = await graphql(url!, token!, DEMO_QUERY);
+    for (let i = 0; i < 50 && demo.data?.investigations.edges[0]?.node.entities.length !== 3; i++) {
       await new Promise((r) => setTimeout(r, 100));
+      demo = await graphql(url!, token!, DEMO_QUERY);
     }
     expect(demo.errors).toBeUndefined();
     const [investigation] = demo.data.investigations.edges.map((e: { node: unknown }) => e.node);
