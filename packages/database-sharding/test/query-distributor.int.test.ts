@@ -140,6 +140,45 @@ describe('QueryDistributor on three real shards with streaming replicas', () => 
     expect(counts.rows).toEqual([{ n: '1' }]);
   });
 
+  it('fails the commit of a transaction whose failed statement the caller caught, instead of losing its writes in silence', async () => {
+    // Not on tenant-2's shard: a later test counts that shard's query errors.
+    const a = tenants.find((t) => cluster.router.route(t) !== cluster.router.route('tenant-2'))!;
+    for (const session of [undefined, {}]) {
+      const id = routableId(a);
+      const failure = await cluster.distributor
+        .transaction(
+          a,
+          async (tx) => {
+            await tx.query('INSERT INTO entities (id, tenant_id, kind, name) VALUES ($1, $2, $3, $4)', [
+              id,
+              a,
+              'org',
+              'kept?',
+            ]);
+            // A duplicate key, caught: PostgreSQL has aborted the transaction all the same.
+            await tx
+              .query('INSERT INTO entities (id, tenant_id, kind, name) VALUES ($1, $2, $3, $4)', [
+                id,
+                a,
+                'org',
+                'dup',
+              ])
+              .catch(() => {});
+            return 'done';
+          },
+          session ? { session } : {},
+        )
+        .catch((e: unknown) => e);
+      expect(failure).toMatchObject({ code: 'SHARD_QUERY_FAILED', details: { sqlState: '25P02' } });
+      const { rows } = await cluster.distributor.executeOnShard({
+        sql: 'SELECT 1 FROM entities WHERE id = $1',
+        params: [id],
+        context: { shardKey: a },
+      });
+      expect(rows).toEqual([]);
+    }
+  });
+
   it('refuses a write whose keys span shards before writing anything, and a broadcast write', async () => {
     const a = 'tenant-1';
     const other = tenants.find((t) => cluster.router.route(t) !== cluster.router.route(a))!;

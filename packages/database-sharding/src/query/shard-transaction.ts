@@ -4,7 +4,14 @@ import type { ShardNode } from '../replicas/shard-node.js';
 import type { ShardKey } from '../strategies/sharding-strategy.js';
 import type { NodeExecutor, StatementResult } from './node-executor.js';
 
-const COMMIT_RETURNING_LSN = `COMMIT; SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::text AS lsn`;
+/*
+ * In a transaction where a statement already failed, PostgreSQL answers COMMIT with ROLLBACK and
+ * no error, so a caller that caught that statement's error would believe its writes were made.
+ * Any other statement fails there (SQLSTATE 25P02), so one goes first, in the same message: the
+ * commit then fails with SHARD_QUERY_FAILED and the transaction is rolled back.
+ */
+const COMMIT = 'SELECT 1; COMMIT';
+const COMMIT_RETURNING_LSN = `SELECT 1; COMMIT; SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::text AS lsn`;
 
 /** A transaction on one shard's primary, handed to `distributor.transaction(key, fn)`. */
 export class ShardTransaction {
@@ -56,16 +63,17 @@ export class ShardTransaction {
   }
 
   /**
-   * COMMIT. With `returnLsn`, the same round trip also reads the primary's WAL insert position
+   * COMMIT; fails (SHARD_QUERY_FAILED, SQLSTATE 25P02) if a statement of the transaction had
+   * failed, rather than rolling back in silence. With `returnLsn`, the same round trip also reads the primary's WAL insert position
    * after the commit (bytes; undefined if the server cannot say), for read-your-writes.
    */
   async commit(options: { returnLsn?: boolean } = {}): Promise<number | undefined> {
     if (!options.returnLsn) {
-      await this.#executor.run(this.#node, this.#client, 'COMMIT', [], { operation: 'transaction' });
+      await this.#executor.run(this.#node, this.#client, COMMIT, [], { operation: 'transaction' });
       return undefined;
     }
-    // Two statements in one simple-protocol message: no extra round trip. The SELECT runs only
-    // once COMMIT succeeded.
+    // One simple-protocol message: no extra round trip. The last SELECT runs only once COMMIT
+    // succeeded.
     const { rows } = await this.#executor.run<{ lsn: string | null }>(
       this.#node,
       this.#client,
