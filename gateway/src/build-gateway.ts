@@ -114,6 +114,10 @@ export async function buildGateway(config: GatewayConfig, deps: BuildGatewayDeps
     ? new IdentitySigner({ secrets: config.identitySecret.split(',').map((s) => s.trim()) })
     : undefined;
   if (!signer) deps.log.warn('IDENTITY_SECRET is unset: subgraphs receive no signed identity');
+  if (!verifier)
+    deps.log.warn(
+      `no JWT key is configured (JWT_JWKS_URL, JWT_PUBLIC_KEY or JWT_SECRET): every request is served as the anonymous tenant "${config.anonymousTenant}"`,
+    );
   const limiter: RateLimiter = config.redisUrl
     ? createRedisRateLimiter({
         url: config.redisUrl,

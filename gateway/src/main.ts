@@ -1,4 +1,4 @@
-import { loadConfigOrExit } from '@intelgraph/config';
+import { loadConfigOrExit, startOrExit } from '@intelgraph/config';
 import { createLogger } from '@intelgraph/telemetry';
 import { buildGateway } from './build-gateway.js';
 import { configSpec } from './config.js';
@@ -10,7 +10,7 @@ import { configSpec } from './config.js';
 export async function main(env: Readonly<Record<string, string | undefined>> = process.env): Promise<void> {
   const config = loadConfigOrExit('gateway', configSpec, env);
   const log = createLogger({ service: 'gateway', level: config.logLevel });
-  const gateway = await buildGateway(config, { log });
+  const gateway = await startOrExit('gateway', () => buildGateway(config, { log }));
   let stopping = false;
   const shutdown = (signal: string): void => {
     if (stopping) return;

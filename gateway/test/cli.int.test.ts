@@ -82,6 +82,18 @@ describe('intelgraph-gateway CLI', () => {
     expect(output).toContain('"msg":"stopped"');
   }, 60_000);
 
+  it('exits 78 with one line when neither a supergraph file nor subgraphs are given', async () => {
+    const child = spawn(process.execPath, [bin, '--port', '0'], {
+      env: { PATH: process.env.PATH ?? '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(78);
+    expect(err.trim()).toBe('gateway: Set SUPERGRAPH_PATH (a supergraph file) or SUBGRAPHS (name=url,…)');
+  }, 30_000);
+
   it('exits 78 naming the variable on a bad setting', async () => {
     const child = spawn(process.execPath, [bin, '--supergraph', supergraph, '--port', '99999'], {
       stdio: ['ignore', 'pipe', 'pipe'],

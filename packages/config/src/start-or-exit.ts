@@ -20,3 +20,23 @@ export function loadConfigOrExit<S extends ConfigSpec>(
     throw error;
   }
 }
+
+/**
+ * For a service's entry point, around its start: a setting found wrong only while starting (a
+ * rule across variables, a required secret) stops it like a malformed one — one line naming it on
+ * stderr, exit 78 — and any other start failure exits 1 with its message and stack, never an
+ * unhandled rejection.
+ */
+export async function startOrExit<T>(service: string, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (error) {
+    if (IntelGraphError.is(error, 'CONFIG_INVALID')) {
+      process.stderr.write(`${service}: ${error.message}\n`);
+      process.exit(78);
+    }
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    process.stderr.write(`${service}: failed to start: ${detail}\n`);
+    process.exit(1);
+  }
+}

@@ -32,6 +32,14 @@ describe('the accounts entry point (src/main.ts)', () => {
     expect(p.output()).toContain("PORT='http'");
   });
 
+  it('exits 78 with one line naming the setting a start-time rule needs (no identity secret)', async () => {
+    const p = run({ IDENTITY_SECRET: '', DEV_IDENTITY: '' });
+    expect(await p.exited).toBe(78);
+    expect(p.output().trim()).toBe(
+      'accounts: IDENTITY_SECRET is unset and DEV_IDENTITY is not true: set IDENTITY_SECRET (shared with the gateway), or DEV_IDENTITY=true for local development',
+    );
+  });
+
   it('serves, then stops gracefully on SIGTERM (exit 0, "stopped" logged)', async () => {
     const p = run({ DEV_IDENTITY: 'true' });
     const deadline = Date.now() + 60_000;
