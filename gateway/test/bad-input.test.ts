@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { responseMediaType } from '../src/http/media-type.js';
 import { startTestGateway, type TestGateway } from './fixtures/test-gateway.js';
 
 let gw: TestGateway;
@@ -163,5 +164,48 @@ describe('bad input is refused with a 4xx and a code, never a 500', () => {
     expect(results.every((r) => r.status >= 400 && r.status < 500)).toBe(true);
     const ok = await gw.post({ query: '{ me { id } }' });
     expect(ok.body.data.me.id).toBe('1');
+  });
+});
+
+describe('GraphQL over HTTP media types', () => {
+  const GQL = 'application/graphql-response+json';
+  it('answers application/graphql-response+json when the client accepts it: data, validation errors and refusals', async () => {
+    const ok = await gw.post({ query: '{ topProducts(first: 1) { upc } }' }, { accept: GQL });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('content-type')).toMatch(/^application\/graphql-response\+json/);
+    expect(ok.body.data.topProducts).toHaveLength(1);
+    const invalid = await gw.post({ query: '{ nope }' }, { accept: GQL });
+    expect(invalid.status).toBe(400);
+    expect(invalid.headers.get('content-type')).toMatch(/^application\/graphql-response\+json/);
+    expect(code(invalid.body)).toBe('GRAPHQL_VALIDATION_FAILED');
+    const malformed = await gw.post('{"query": ', { accept: `${GQL}, application/json;q=0.9` });
+    expect(malformed.status).toBe(400);
+    expect(malformed.headers.get('content-type')).toMatch(/^application\/graphql-response\+json/);
+    expect(code(malformed.body)).toBe('BAD_REQUEST_BODY');
+  });
+
+  it('answers application/json without an Accept header, or when the client prefers it', async () => {
+    expect(
+      (await gw.post({ query: '{ topProducts(first: 1) { upc } }' })).headers.get('content-type'),
+    ).toMatch(/^application\/json/);
+    const preferred = await gw.post('{"query": ', { accept: `application/json, ${GQL};q=0.5` });
+    expect(preferred.headers.get('content-type')).toMatch(/^application\/json/);
+  });
+
+  it('refuses a request that accepts neither JSON type with 406 and a code', async () => {
+    const res = await gw.post({ query: '{ topProducts(first: 1) { upc } }' }, { accept: 'text/html' });
+    expect(res.status).toBe(406);
+    expect(res.body.errors?.[0]?.message).toBeDefined();
+    expect(code(res.body)).toBeDefined();
+  });
+
+  it('negotiates like GraphQL over HTTP: q values, wildcards, ties by order, json by default', () => {
+    expect(responseMediaType(undefined)).toBe('application/json');
+    expect(responseMediaType('text/html')).toBe('application/json');
+    expect(responseMediaType('*/*')).toBe('application/json');
+    expect(responseMediaType(`application/json, ${GQL}`)).toBe('application/json');
+    expect(responseMediaType(`${GQL}, application/json`)).toBe(GQL);
+    expect(responseMediaType(`application/json;q=0.5, application/*`)).toBe(GQL);
+    expect(responseMediaType(`${GQL};q=0, */*`)).toBe('application/json');
   });
 });

@@ -31,7 +31,12 @@ function definedOnly(params: RequestState['params']): Record<string, unknown> {
   return body;
 }
 
-const JSON_HEADERS = (): HeaderMap => new HeaderMap([['content-type', 'application/json']]);
+/** What Apollo Server needs of the HTTP request: the body is parsed already; `accept` picks the response's media type. */
+function apolloHeaders(accept: string | undefined): HeaderMap {
+  const headers = new HeaderMap([['content-type', 'application/json']]);
+  if (accept) headers.set('accept', accept);
+  return headers;
+}
 
 /**
  * One GraphQL request: read the params, run the plugins' request hooks (auth, rate limit,
@@ -96,7 +101,7 @@ export async function handleGraphQL(
     const response = await deps.apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: {
         method: 'POST',
-        headers: JSON_HEADERS(),
+        headers: apolloHeaders(req.headers.accept),
         search: '',
         body: definedOnly(state.params),
       },
@@ -119,7 +124,7 @@ export async function handleGraphQL(
     state.errorCode = e.code;
     status = e.httpStatus;
     if (res.headersSent) res.destroy();
-    else sendError(res, e, state.responseHeaders);
+    else sendError(res, e, state.responseHeaders, req.headers.accept);
   } finally {
     for (const p of deps.plugins) p.onResponse?.(state, status, state.errorCode);
   }
