@@ -6,11 +6,21 @@
 export interface LoaderCacheStore<V = unknown> {
   /** Values for `keys`, in order; `undefined` for a miss. */
   mget(keys: readonly string[]): Promise<ReadonlyArray<V | undefined>>;
-  /** Stores every entry; `ttlMs` applies to all of them. */
+  /**
+   * Stores every entry; `ttlMs` applies to all of them. `fence`, when given, is what `fence(keys)`
+   * returned before the values were loaded: an entry whose key was invalidated since must be
+   * dropped, not stored (a slow read must never write back a row a write replaced meanwhile).
+   */
   mset(
     entries: ReadonlyArray<{ readonly key: string; readonly value: V }>,
-    options: { ttlMs: number },
+    options: { ttlMs: number; fence?: unknown },
   ): Promise<void>;
+  /**
+   * Optional write fence, taken before the misses of a batch are loaded (an opaque token handed
+   * back to `mset`). Without it, the store has no way to tell a value loaded before an
+   * invalidation from one loaded after it.
+   */
+  fence?(keys: readonly string[]): Promise<unknown>;
 }
 
 /** Read-through settings of one loader. */
@@ -18,7 +28,9 @@ export interface LoaderCacheOptions<V> {
   readonly store: LoaderCacheStore<V>;
   /**
    * Prefix of this loader's cache keys (`<prefix><key>`). Must name the loader and the shape of
-   * its value (e.g. `entity:v1:`), so two loaders never read each other's entries.
+   * its value (e.g. `entity:v1:`), so two loaders never read each other's entries. `<prefix><key>`
+   * also keys the loads shared between concurrent requests (single-flight), so it must identify
+   * the value for every request that uses the store (tenant-scoped prefix or keys).
    */
   readonly prefix: string;
   /** Time to live of stored values. Default 60 000 ms. */

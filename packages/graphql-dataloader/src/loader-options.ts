@@ -25,7 +25,10 @@ export interface LoaderOptions<K, V> {
    * called once per shard, all shards in parallel. Without it, once per batch.
    */
   readonly shards?: ShardRouting<K>;
-  /** Read-through to a shared cache: one `mget` per batch, the misses loaded, then one `mset`. */
+  /**
+   * Read-through to a shared cache: one `mget` per batch, the misses loaded (once per process for
+   * concurrent requests, fenced when the store can), then one `mset`.
+   */
   readonly cache?: LoaderCacheOptions<V>;
   /** Where batch sizes, shard queries, cache hits and key errors go. Default: nowhere. */
   readonly metrics?: LoaderMetrics;
@@ -90,6 +93,9 @@ export function resolveLoaderOptions<K, V>(options: LoaderOptions<K, V> = {}): R
     const ttlMs = options.cache.ttlMs ?? LOADER_DEFAULTS.cacheTtlMs;
     if (typeof store?.mget !== 'function' || typeof store?.mset !== 'function') {
       throw invalid('cache.store', store, 'an object with mget(keys) and mset(entries, { ttlMs })');
+    }
+    if (store.fence !== undefined && typeof store.fence !== 'function') {
+      throw invalid('cache.store.fence', store.fence, 'a function or undefined');
     }
     if (typeof prefix !== 'string' || prefix.length === 0)
       throw invalid('cache.prefix', prefix, 'a non-empty string');

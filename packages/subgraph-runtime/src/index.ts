@@ -1,4 +1,4 @@
-export { multiTierLoaderStore } from './cache/loader-cache-store.js';
+export { invalidateLoaderKeys, loaderKeyTag, multiTierLoaderStore } from './cache/loader-cache-store.js';
 export { subgraphVariables } from './config/subgraph-variables.js';
 export type { RequestContext, SubgraphContext } from './context/request-context.js';
 export { TenantDb } from './context/tenant-db.js';

@@ -3,6 +3,7 @@ import { routableId } from '@intelgraph/database-sharding';
 import type { NewEvent } from '@intelgraph/message-queue-enhanced';
 import {
   badInput,
+  invalidateLoaderKeys,
   notFound,
   requireOwnId,
   requireScope,
@@ -136,7 +137,9 @@ export function createMutationResolvers(events: ShardedEventStore) {
             return toEntity(rows[0] as Record<string, unknown>);
           },
         );
-        await ctx.services.cache.delete(entityCacheKeyPrefix(ctx.db.tenantId) + id).catch(() => {});
+        await invalidateLoaderKeys(ctx.services.cache, [entityCacheKeyPrefix(ctx.db.tenantId) + id]).catch(
+          () => {},
+        );
         ctx.loaders.entityById.clear(id);
         // `value` is undefined only for a duplicate append, which a fresh event id never is.
         if (!value) throw notFound('Entity', id);
