@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { QueryEvent } from '@intelgraph/database-sharding';
+import type { DeliveredMessage } from '@intelgraph/message-queue-enhanced';
 import { type GraphQLResponse, TEST_BACKENDS, TestSubgraph } from '@intelgraph/subgraph-runtime/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accountsSubgraph } from '../src/index.js';
@@ -8,12 +9,17 @@ describe.each(TEST_BACKENDS)('accounts on %s', (backend) => {
   const subgraph = new TestSubgraph(accountsSubgraph, { backend });
   const gql = subgraph.request;
   const statements: QueryEvent[] = [];
+  const delivered: DeliveredMessage[] = [];
   const acme = { tenantId: `acme${randomUUID().slice(0, 6)}`, userId: undefined as string | undefined };
   const globex = { tenantId: `globex${randomUUID().slice(0, 6)}` };
 
   beforeAll(async () => {
     const running = await subgraph.start();
     running.services.storage.distributor.onQuery((e) => statements.push(e));
+    for (const topic of ['tenant', 'user'])
+      await running.services.transport.subscribe(topic, (m) => {
+        delivered.push(m);
+      });
   });
   afterAll(() => subgraph.stop());
 
@@ -40,6 +46,18 @@ describe.each(TEST_BACKENDS)('accounts on %s', (backend) => {
     });
     expect(user.id.startsWith(`${acme.tenantId}:`)).toBe(true);
     acme.userId = user.id;
+
+    // Each creation is an event on its topic, naming its tenant (what cache invalidation reads).
+    const deadline = Date.now() + 10_000;
+    const mine = () =>
+      delivered
+        .map((m) => m.payload as { aggregateId: string; eventType: string; metadata: { tenantId: string } })
+        .filter((p) => p.metadata.tenantId === acme.tenantId);
+    while (mine().length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(mine().map((p) => [p.eventType, p.aggregateId])).toEqual([
+      ['TenantCreated', acme.tenantId],
+      ['UserCreated', user.id],
+    ]);
 
     const me = await gql(
       '{ me { id email } user(id: "' + user.id + '") { name } tenant { userCount } }',
