@@ -171,6 +171,11 @@ export const configSpec = {
     protocols: ['redis:', 'rediss:'],
     description: 'Redis for rate limits and the APQ store; in-process when unset.',
   }),
+  redisCluster: variables.boolean({
+    env: 'REDIS_CLUSTER',
+    default: 'false',
+    description: 'REDIS_URL names one node of a Redis Cluster; the client discovers the others.',
+  }),
   rateLimitTenantPerSec: variables.integer({
     env: 'RATE_LIMIT_TENANT_PER_SEC',
     default: '0',

@@ -1,8 +1,7 @@
-import { CacheInvalidator, MultiTierCache } from '@intelgraph/advanced-caching';
+import { CacheInvalidator, createRedisClient, MultiTierCache } from '@intelgraph/advanced-caching';
 import { CloudFrontInvalidator } from '@intelgraph/advanced-caching/cloudfront';
 import { RabbitMQQueue, type Transport } from '@intelgraph/message-queue-enhanced';
 import type { Logger, Registry } from '@intelgraph/telemetry';
-import { Redis } from 'ioredis';
 import type { GatewayPlugin } from '../plugin.js';
 import { CacheControls } from './cache-controls.js';
 import { CachingMetrics } from './cache-metrics.js';
@@ -32,6 +31,8 @@ export interface GatewayCachingConfig {
   readonly cloudfrontDistributionId?: string;
   readonly cloudfrontEndpoint?: string;
   readonly redisUrl?: string;
+  /** `redisUrl` names one node of a Redis Cluster (`REDIS_CLUSTER`). */
+  readonly redisCluster?: boolean;
 }
 
 export interface GatewayCachingDeps {
@@ -77,7 +78,10 @@ export function createGatewayCaching(config: GatewayCachingConfig, deps: Gateway
     subgraphMaxAge: pairs(config.cacheSubgraphMaxAge),
   });
   const redis = config.redisUrl
-    ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false })
+    ? createRedisClient(
+        { url: config.redisUrl, cluster: config.redisCluster ?? false },
+        { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false },
+      )
     : undefined;
   const cache = new MultiTierCache({
     name: 'gateway',

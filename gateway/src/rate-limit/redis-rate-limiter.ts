@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { createRedisClient, type RedisClient } from '@intelgraph/advanced-caching';
 import type { RateDecision, RateLimiter } from './rate-limiter.js';
 
 /*
@@ -19,10 +19,20 @@ redis.call('SET', KEYS[1], tostring(new_tat), 'PX', math.max(1, math.ceil(new_ta
 return {1, 0}
 `;
 
-type GcraRedis = Redis & { gcra(key: string, interval: string, burst: string): Promise<[number, number]> };
+type GcraRedis = RedisClient & {
+  gcra(key: string, interval: string, burst: string): Promise<[number, number]>;
+};
+
+/** Longest a request waits for its rate decision before the limiter fails open. */
+const TAKE_DEADLINE_MS = 1000;
 
 export interface RedisRateLimiterOptions {
   readonly url: string;
+  /**
+   * `url` names one node of a Redis Cluster (`REDIS_CLUSTER`). The script touches one key, so each
+   * rate key lives in one slot and any master can own it. Default false.
+   */
+  readonly cluster?: boolean;
   /** Key prefix (default `intelgraph:gateway:rl:`). */
   readonly prefix?: string;
   /** Called when Redis fails; the request is then allowed (fail open). */
@@ -35,22 +45,21 @@ export interface RedisRateLimiterOptions {
  */
 export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLimiter {
   // A command waits for the connection (offline queue) but at most one reconnect and 500 ms:
-  // past that the limiter fails open rather than holding the request.
-  const redis = new Redis(options.url, {
-    maxRetriesPerRequest: 1,
-    commandTimeout: 500,
-    connectTimeout: 2000,
-  }) as GcraRedis;
+  // past that the limiter fails open rather than holding the request. A Cluster client keeps
+  // commands queued while it retries to reach the cluster, so `take` also bounds its own wait.
+  const redis = createRedisClient(
+    { url: options.url, cluster: options.cluster ?? false },
+    { maxRetriesPerRequest: 1, commandTimeout: 500, connectTimeout: 2000 },
+  ) as GcraRedis;
   redis.on('error', () => {});
   redis.defineCommand('gcra', { numberOfKeys: 1, lua: GCRA });
   const prefix = options.prefix ?? 'intelgraph:gateway:rl:';
   return {
     async take(key, perSecond, burst): Promise<RateDecision> {
       try {
-        const [allowed, retryAfterMs] = await redis.gcra(
-          prefix + key,
-          String(1000 / perSecond),
-          String(burst),
+        const [allowed, retryAfterMs] = await withDeadline(
+          redis.gcra(prefix + key, String(1000 / perSecond), String(burst)),
+          TAKE_DEADLINE_MS,
         );
         return { allowed: allowed === 1, retryAfterMs };
       } catch (error) {
@@ -65,4 +74,12 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
       redis.disconnect();
     },
   };
+}
+
+function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`redis did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }

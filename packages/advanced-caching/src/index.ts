@@ -35,6 +35,11 @@ export {
   type RedisClient,
   type StampedeOptions,
 } from './options/cache-options.js';
+export {
+  createRedisClient,
+  type RedisClientOptions,
+  type RedisConnection,
+} from './redis/create-redis-client.js';
 export { EntryCodec } from './serialization/entry-codec.js';
 export { jsonSerializer, type Serializer } from './serialization/serializer.js';
 export type { CacheStore, StoreWrite } from './stores/cache-store.js';

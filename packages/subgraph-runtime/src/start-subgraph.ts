@@ -2,7 +2,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
-import { MultiTierCache } from '@intelgraph/advanced-caching';
+import { createRedisClient, MultiTierCache } from '@intelgraph/advanced-caching';
 import type { ShardConfig } from '@intelgraph/database-sharding';
 import { IntelGraphError } from '@intelgraph/errors';
 import { DataLoaderRegistry, type LoaderFactories, LoaderStats } from '@intelgraph/graphql-dataloader';
@@ -14,7 +14,6 @@ import {
 } from '@intelgraph/message-queue-enhanced';
 import { createLogger, createMetricsRegistry, type Logger } from '@intelgraph/telemetry';
 import type { DocumentNode } from 'graphql';
-import { Redis } from 'ioredis';
 import { multiTierLoaderStore } from './cache/loader-cache-store.js';
 import type { RequestContext, SubgraphContext } from './context/request-context.js';
 import { SessionRegistry } from './context/session-registry.js';
@@ -52,6 +51,8 @@ export interface SubgraphRuntimeConfig {
   readonly embeddedShards: number;
   readonly embeddedDataDir: string;
   readonly redisUrl: string | undefined;
+  /** `redisUrl` names one node of a Redis Cluster (`REDIS_CLUSTER`). Default false. */
+  readonly redisCluster?: boolean;
   readonly amqpUrl: string | undefined;
   readonly kafkaBrokers: string | undefined;
   readonly identitySecret: string | undefined;
@@ -149,7 +150,10 @@ export async function startSubgraph<F extends LoaderFactories<RequestContext>>(
     logger,
   });
   const redis = config.redisUrl
-    ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1 })
+    ? createRedisClient(
+        { url: config.redisUrl, cluster: config.redisCluster ?? false },
+        { lazyConnect: false, maxRetriesPerRequest: 1 },
+      )
     : undefined;
   const cache = new MultiTierCache({
     name: definition.name,

@@ -55,6 +55,11 @@ export function subgraphVariables(defaultPort: number) {
       description: 'Redis for the L2 cache; unset: L1 (in-process) cache only',
       protocols: ['redis:', 'rediss:'],
     }),
+    redisCluster: v.boolean({
+      env: 'REDIS_CLUSTER',
+      description: 'REDIS_URL names one node of a Redis Cluster; the client discovers the others',
+      default: 'false',
+    }),
     amqpUrl: v.url({
       env: 'AMQP_URL',
       description: 'RabbitMQ for domain events; unset (and no KAFKA_BROKERS): in-process transport',
