@@ -46,4 +46,5 @@ export {
 } from './start-subgraph.js';
 export { EmbeddedShards, type EmbeddedShardsOptions } from './storage/embedded-shards.js';
 export { type Migration, runMigrations } from './storage/migrations.js';
+export { replicaSettleMs } from './storage/replica-settle.js';
 export { openStorage, type Storage, type StorageOptions } from './storage/storage.js';

@@ -47,8 +47,21 @@ export function multiTierLoaderStore<V>(cache: MultiTierCache): LoaderCacheStore
  * After a write commits: invalidates loader cache keys on every tier and instance — deletes the
  * entries and moves their tags, so a read that loaded the old row before the write does not store
  * it afterwards (its `mset` is fenced on those tags).
+ *
+ * `againAfterMs` (`replicaSettleMs` of the storage): moves the tags once more when every replica
+ * reads may go to has replayed the write. Another caller's read that starts after the write can
+ * still hit a replica that has not replayed it yet and store the old row, un-fenced, for the
+ * whole TTL; the second invalidation drops such an entry (and fences such a read still running),
+ * so an old row outlives the write by at most the replica lag bound, as it would without a cache.
  */
-export async function invalidateLoaderKeys(cache: MultiTierCache, keys: readonly string[]): Promise<void> {
+export async function invalidateLoaderKeys(
+  cache: MultiTierCache,
+  keys: readonly string[],
+  options: { againAfterMs?: number } = {},
+): Promise<void> {
   if (keys.length === 0) return;
-  await Promise.all([cache.invalidateByTag(keys.map(loaderKeyTag)), cache.delete(keys)]);
+  const tags = keys.map(loaderKeyTag);
+  await Promise.all([cache.invalidateByTag(tags), cache.delete(keys)]);
+  if (options.againAfterMs && options.againAfterMs > 0)
+    setTimeout(() => void cache.invalidateByTag(tags).catch(() => {}), options.againAfterMs).unref();
 }

@@ -5,6 +5,7 @@ import {
   badInput,
   invalidateLoaderKeys,
   notFound,
+  replicaSettleMs,
   requireOwnId,
   requireScope,
   requireText,
@@ -137,9 +138,9 @@ export function createMutationResolvers(events: ShardedEventStore) {
             return toEntity(rows[0] as Record<string, unknown>);
           },
         );
-        await invalidateLoaderKeys(ctx.services.cache, [entityCacheKeyPrefix(ctx.db.tenantId) + id]).catch(
-          () => {},
-        );
+        await invalidateLoaderKeys(ctx.services.cache, [entityCacheKeyPrefix(ctx.db.tenantId) + id], {
+          againAfterMs: replicaSettleMs(ctx.services.storage.manager),
+        }).catch(() => {});
         ctx.loaders.entityById.clear(id);
         // `value` is undefined only for a duplicate append, which a fresh event id never is.
         if (!value) throw notFound('Entity', id);
