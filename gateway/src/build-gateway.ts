@@ -121,6 +121,7 @@ export async function buildGateway(config: GatewayConfig, deps: BuildGatewayDeps
   const limiter: RateLimiter = config.redisUrl
     ? createRedisRateLimiter({
         url: config.redisUrl,
+        cluster: config.redisCluster,
         onError: (err) => deps.log.warn({ err }, 'rate limiter: redis failed, allowing'),
       })
     : createMemoryRateLimiter();
@@ -128,7 +129,9 @@ export async function buildGateway(config: GatewayConfig, deps: BuildGatewayDeps
     ? await PersistedManifest.load(config.persistedOperationsPath)
     : undefined;
   const ownApqStore =
-    config.apq && !deps.apqStore ? createMultiTierApqStore({ redisUrl: config.redisUrl }) : undefined;
+    config.apq && !deps.apqStore
+      ? createMultiTierApqStore({ redisUrl: config.redisUrl, redisCluster: config.redisCluster })
+      : undefined;
   const health = useHealth();
   const breakers = useCircuitBreaker({
     failureThreshold: config.breakerFailures,
