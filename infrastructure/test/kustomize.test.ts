@@ -1,13 +1,16 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
 import { applyJsonPatch } from '../src/kustomize/json-patch.js';
 import { renderKustomization } from '../src/kustomize/render-kustomization.js';
 import { matchesTarget } from '../src/kustomize/select-target.js';
 import { imageName } from '../src/kustomize/set-images.js';
 import { strategicMerge } from '../src/kustomize/strategic-merge.js';
 import type { Resource } from '../src/manifests/resource.js';
+import { OVERLAYS, overlayDir } from './paths.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: a rendered manifest is free-form YAML
 type Any = any;
@@ -191,5 +194,66 @@ spec:
       'a.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {K: "1", K: "2"}\n',
     });
     expect(() => renderKustomization(root)).toThrow(/YAML error/);
+  });
+});
+
+describe('configMapGenerator', () => {
+  const k = (body: string) => `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n${body}`;
+  const pod = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: ns}
+spec:
+  template:
+    spec:
+      containers:
+        - name: api
+          image: api:1
+          env: [{name: A, valueFrom: {configMapKeyRef: {name: files, key: a.txt}}}]
+      volumes: [{name: v, configMap: {name: files}}]
+`;
+
+  it('generates a content-hashed ConfigMap and renames the references to it', () => {
+    const root = tree({
+      'kustomization.yaml': k(
+        'resources: [app.yaml]\nconfigMapGenerator:\n  - {name: files, namespace: ns, files: [dir/a.txt, b=dir/b.txt], literals: [C=<c>]}\n',
+      ),
+      'app.yaml': pod,
+      'dir/a.txt': 'one\n',
+      'dir/b.txt': 'two & more\n',
+    });
+    const rs = renderKustomization(root) as Any[];
+    const cm = rs.find((r) => r.kind === 'ConfigMap');
+    // As `kubectl kustomize` (kustomize v5.5.0) names it.
+    expect(cm.metadata.name).toBe('files-m2ctgmfhm8');
+    expect(cm.data).toEqual({ 'a.txt': 'one\n', b: 'two & more\n', C: '<c>' });
+    const spec = rs.find((r) => r.kind === 'Deployment').spec.template.spec;
+    expect(spec.volumes[0].configMap.name).toBe(cm.metadata.name);
+    expect(spec.containers[0].env[0].valueFrom.configMapKeyRef.name).toBe(cm.metadata.name);
+  });
+
+  it('refuses files outside the kustomization directory and unsupported fields', () => {
+    const root = tree({
+      'outside.txt': 'x',
+      'k/kustomization.yaml': k('configMapGenerator:\n  - {name: c, files: [../outside.txt]}\n'),
+    });
+    expect(() => renderKustomization(path.join(root, 'k'))).toThrow(/outside the kustomization directory/);
+    const merge = tree({
+      'kustomization.yaml': k('configMapGenerator:\n  - {name: c, behavior: merge, literals: [A=1]}\n'),
+    });
+    expect(() => renderKustomization(merge)).toThrow(/unsupported field 'behavior'/);
+  });
+});
+
+// kustomize itself, when installed (kubectl embeds it): every overlay renders the same objects.
+const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' });
+describe.skipIf(kubectl.status !== 0)('renderKustomization agrees with kubectl kustomize', () => {
+  it.each(OVERLAYS)('overlay %s', (overlay) => {
+    const out = spawnSync('kubectl', ['kustomize', overlayDir(overlay)], { encoding: 'utf8' });
+    expect(out.status, out.stderr).toBe(0);
+    const key = (r: Resource) => `${r.kind} ${r.metadata.namespace}/${r.metadata.name}`;
+    const theirs = new Map(parseAllDocuments(out.stdout).map((d) => [key(d.toJS()), d.toJS() as Resource]));
+    const ours = renderKustomization(overlayDir(overlay));
+    expect(ours.map(key).sort()).toEqual([...theirs.keys()].sort());
+    for (const r of ours) expect(JSON.parse(JSON.stringify(r)), key(r)).toEqual(theirs.get(key(r)));
   });
 });

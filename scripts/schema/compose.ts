@@ -3,12 +3,19 @@
  * `subgraphs/<name>/src/index.ts` SubgraphDefinition) and writes it to gateway/supergraph.graphql
  * (or --out FILE). Routing URLs: --url name=url (repeatable), else loopback on each subgraph's
  * default port. Exits 1 with the composition errors when it fails.
+ * Writing gateway/supergraph.graphql (no --out) also writes the copy the Kubernetes gateway serves,
+ * infrastructure/kubernetes/base/supergraph/supergraph.graphql: the same supergraph with in-cluster
+ * routing URLs (kustomize reads only files below the kustomization; infrastructure/README.md).
  */
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadSubgraphs } from '../../gateway/src/schema/subgraph-catalog.js';
 import { composeSupergraph } from '../../gateway/src/supergraph/compose.js';
+import {
+  CLUSTER_SUPERGRAPH_FILE,
+  toClusterSupergraph,
+} from '../../infrastructure/src/supergraph/cluster-supergraph.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const { values } = parseArgs({
@@ -24,6 +31,10 @@ try {
   const sdl = composeSupergraph(subgraphs);
   writeFileSync(out, sdl);
   console.log(`composed ${subgraphs.map((s) => `${s.name} (${s.url})`).join(', ')} → ${out}`);
+  if (!values.out) {
+    writeFileSync(CLUSTER_SUPERGRAPH_FILE, toClusterSupergraph(sdl));
+    console.log(`  and, with in-cluster routing URLs → ${CLUSTER_SUPERGRAPH_FILE}`);
+  }
 } catch (error) {
   console.error(`schema:compose failed:\n${(error as Error).message}`);
   process.exit(1);

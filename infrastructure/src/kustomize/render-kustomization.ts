@@ -3,22 +3,31 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { loadYamlDocuments } from '../manifests/load-yaml-documents.js';
 import { isResource, type Resource, resourceId } from '../manifests/resource.js';
+import { configMapHash, generateConfigMap, renameConfigMapReferences } from './config-map-generator.js';
 import { applyJsonPatch, isJsonPatch } from './json-patch.js';
 import { matchesTarget, type PatchTarget, parseTarget } from './select-target.js';
 import { type ImageOverride, setImages } from './set-images.js';
 import { strategicMerge } from './strategic-merge.js';
 
 /*
- * A renderer for the subset of Kustomize this repository uses (kustomize itself is a Go binary
- * that cannot be installed here). It follows kustomize's semantics for that subset and is
+ * A renderer for the subset of Kustomize this repository uses (kustomize is a Go binary, not
+ * always installed; where kubectl is, test/kustomize.test.ts checks both agree). It follows kustomize's semantics for that subset and is
  * stricter everywhere else: an unknown kustomization field, a patch or image override that
  * matches nothing, or two resources with the same id fail the render instead of being ignored.
  *
- * Order, as kustomize: resources (depth first, in listed order) → patches (in listed order)
- * → images.
+ * Order, as kustomize: resources (depth first, in listed order) → configMapGenerator → patches
+ * (in listed order) → images → the generated ConfigMaps' content-hash suffixes, and references
+ * to them renamed (config-map-generator.ts).
  */
 
-const SUPPORTED_FIELDS = new Set(['apiVersion', 'kind', 'resources', 'patches', 'images']);
+const SUPPORTED_FIELDS = new Set([
+  'apiVersion',
+  'kind',
+  'resources',
+  'configMapGenerator',
+  'patches',
+  'images',
+]);
 
 interface PatchEntry {
   readonly path?: string;
@@ -104,6 +113,11 @@ export function renderKustomization(dir: string): Resource[] {
     if (!existsSync(p)) throw new Error(`${file}: resource '${entry}' does not exist`);
     resources.push(...(statSync(p).isDirectory() ? renderKustomization(p) : loadResourceFile(p)));
   }
+  const generated = ((k.configMapGenerator as Record<string, unknown>[] | undefined) ?? []).map((entry, i) =>
+    generateConfigMap(entry, dir, `${file}: configMapGenerator[${i}]`),
+  );
+  // Unsuffixed until the end, so that patches of this kustomization can name them.
+  resources.push(...generated.map((g) => g.configMap));
   const seen = new Set<string>();
   for (const r of resources) {
     const id = `${r.apiVersion.split('/')[0]}/${r.kind} ${r.metadata.namespace ?? ''}/${r.metadata.name}`;
@@ -116,6 +130,16 @@ export function renderKustomization(dir: string): Resource[] {
   for (const image of (k.images as ImageOverride[] | undefined) ?? []) {
     if (setImages(resources, image) === 0)
       throw new Error(`${file}: image '${image.name}' matches no container`);
+  }
+  for (const { configMap, hashSuffix } of generated) {
+    if (!hashSuffix) continue;
+    const { name, namespace } = configMap.metadata;
+    const cm = resources.find(
+      (r) => r.kind === 'ConfigMap' && r.metadata.name === name && r.metadata.namespace === namespace,
+    )!;
+    const hashed = `${name}-${configMapHash(cm.data as Record<string, string>)}`;
+    cm.metadata = { ...cm.metadata, name: hashed };
+    renameConfigMapReferences(resources, namespace, name, hashed);
   }
   return resources;
 }
