@@ -272,10 +272,19 @@ export const configSpec = {
     secret: true,
     description: 'RabbitMQ carrying the domain events that invalidate the caches.',
   }),
+  cacheEventsKafkaBrokers: variables.list(
+    {
+      env: 'CACHE_EVENTS_KAFKA_BROKERS',
+      description:
+        'Kafka brokers (host:port,…) carrying the domain events that invalidate the caches: where the subgraphs publish when they have KAFKA_BROKERS. Not with CACHE_EVENTS_AMQP_URL.',
+    },
+    z.string().regex(/^[^\s,:]+:\d{1,5}$/),
+    'host:port',
+  ),
   cacheEventsTopics: variables.list(
     {
       env: 'CACHE_EVENTS_TOPICS',
-      default: 'entity,investigation,relationship',
+      default: 'entity,investigation,relationship,user,tenant',
       description: 'Event topics (aggregate types) consumed for invalidation.',
     },
     z.string().regex(/^[\w.-]+$/),

@@ -1,6 +1,7 @@
 import { CacheInvalidator, createRedisClient, MultiTierCache } from '@intelgraph/advanced-caching';
 import { CloudFrontInvalidator } from '@intelgraph/advanced-caching/cloudfront';
-import { RabbitMQQueue, type Transport } from '@intelgraph/message-queue-enhanced';
+import { IntelGraphError } from '@intelgraph/errors';
+import { KafkaEventStream, RabbitMQQueue, type Transport } from '@intelgraph/message-queue-enhanced';
 import type { Logger, Registry } from '@intelgraph/telemetry';
 import type { GatewayPlugin } from '../plugin.js';
 import { CacheControls } from './cache-controls.js';
@@ -24,6 +25,7 @@ export interface GatewayCachingConfig {
   readonly cacheL1MaxEntries: number;
   readonly cachePrefix: string;
   readonly cacheEventsAmqpUrl?: string;
+  readonly cacheEventsKafkaBrokers?: readonly string[];
   readonly cacheEventsTopics: readonly string[];
   readonly cacheEventsGroup: string;
   readonly cacheAdminToken?: string;
@@ -58,6 +60,34 @@ function pairs(list: readonly string[] | undefined): Record<string, number> {
   return Object.fromEntries(
     (list ?? []).map((p) => [p.slice(0, p.indexOf('=')), Number(p.slice(p.indexOf('=') + 1))]),
   );
+}
+
+/**
+ * Where the invalidating domain events come from: Kafka when the subgraphs publish there
+ * (CACHE_EVENTS_KAFKA_BROKERS), RabbitMQ (CACHE_EVENTS_AMQP_URL), or nowhere. Both set is a
+ * configuration error: the subgraphs publish to one of them.
+ */
+function eventTransport(config: GatewayCachingConfig): Transport | undefined {
+  const brokers = config.cacheEventsKafkaBrokers;
+  if (brokers?.length && config.cacheEventsAmqpUrl)
+    throw new IntelGraphError(
+      'CONFIG_INVALID',
+      'Set CACHE_EVENTS_KAFKA_BROKERS or CACHE_EVENTS_AMQP_URL, not both: the subgraphs publish their events to one of them',
+      { details: { field: 'CACHE_EVENTS_KAFKA_BROKERS' } },
+    );
+  if (brokers?.length)
+    return new KafkaEventStream({
+      clientId: 'intelgraph-gateway',
+      brokers: [...brokers],
+      defaultGroup: config.cacheEventsGroup,
+    });
+  if (config.cacheEventsAmqpUrl)
+    return new RabbitMQQueue({
+      url: config.cacheEventsAmqpUrl,
+      namespace: 'intelgraph',
+      defaultGroup: config.cacheEventsGroup,
+    });
+  return undefined;
 }
 
 /**
@@ -100,14 +130,7 @@ export function createGatewayCaching(config: GatewayCachingConfig, deps: Gateway
           : {}),
       })
     : undefined;
-  const ownTransport =
-    !deps.events && config.cacheEventsAmqpUrl
-      ? new RabbitMQQueue({
-          url: config.cacheEventsAmqpUrl,
-          namespace: 'intelgraph',
-          defaultGroup: config.cacheEventsGroup,
-        })
-      : undefined;
+  const ownTransport = deps.events ? undefined : eventTransport(config);
   const events = deps.events ?? ownTransport;
   // Response policies and tags are read by the response cache and the CDN headers only: with the
   // entity cache alone, no request pays for computing them (nor gets Cache-Control / Cache-Tag

@@ -1,6 +1,7 @@
 import { logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../../kafka-test-broker/src/index.js';
+import { kafkaGroupId } from '../src/kafka/kafka-codec.js';
 import {
   KAFKA_DEFAULTS,
   KafkaEventStream,
@@ -59,10 +60,11 @@ function recordsOf(
   ).flat();
 }
 
+/** Offsets committed on `topic` by the Kafka group of the transport group `group` (see kafkaGroupId). */
 const committedTotal = (group: string, topic: string) =>
   Array.from(
     { length: KAFKA_DEFAULTS.numPartitions },
-    (_, p) => broker.committedOffset(group, topic, p) ?? 0n,
+    (_, p) => broker.committedOffset(kafkaGroupId(topic, group), topic, p) ?? 0n,
   ).reduce((a, b) => a + b, 0n);
 
 describe('KafkaEventStream retry and dead-letter topics (kafka-test-broker)', { timeout: 60_000 }, () => {

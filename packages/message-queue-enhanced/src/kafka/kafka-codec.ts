@@ -24,6 +24,17 @@ export const KH = {
   replayed: 'x-ig-dlq-replayed',
 } as const;
 
+/**
+ * The Kafka consumer group of a subscription: one per topic and group. A transport group is a set
+ * of competing consumers of one topic (RabbitMQ: one queue per topic and group), while one Kafka
+ * group spreads the partitions of every topic its members subscribe to over all of them: members
+ * subscribed to different topics under one group id would be assigned each other's partitions
+ * and ignore them, and those topics' messages would never be handled.
+ */
+export function kafkaGroupId(topic: string, group: string): string {
+  return `${group}.${topic}`;
+}
+
 /** Retry and dead-letter topics belong to one consumer group: a retry never reaches another group. */
 export function retryTopicName(topic: string, group: string): string {
   return `${topic}.retry.${group}`;

@@ -5,7 +5,15 @@ import { describeError, failureDisposition } from '../transport/failure-disposit
 import { type RetryPolicy, retryDelay } from '../transport/retry-policy.js';
 import type { Subscription } from '../transport/transport.js';
 import type { TransportMetrics } from '../transport/transport-metrics.js';
-import { deadLetterTopicName, headerText, KH, retryTopicName, rewrite, toDelivered } from './kafka-codec.js';
+import {
+  deadLetterTopicName,
+  headerText,
+  KH,
+  kafkaGroupId,
+  retryTopicName,
+  rewrite,
+  toDelivered,
+} from './kafka-codec.js';
 
 export interface KafkaConsumerDeps {
   readonly kafka: Kafka;
@@ -40,7 +48,7 @@ export class KafkaConsumer implements Subscription {
   async start(): Promise<void> {
     const retryTopic = retryTopicName(this.topic, this.group);
     const consumer = this.deps.kafka.consumer({
-      groupId: this.group,
+      groupId: kafkaGroupId(this.topic, this.group),
       allowAutoTopicCreation: false,
       sessionTimeout: this.deps.sessionTimeoutMs,
     });

@@ -2,7 +2,7 @@ import type { Consumer, Kafka, Producer } from 'kafkajs';
 import { prepareMessage } from '../messages/envelope.js';
 import type { DeliveredMessage, OutgoingMessage } from '../messages/message.js';
 import type { ResolvedTransportOptions } from '../transport/transport-options.js';
-import { toDelivered, toKafkaMessage } from './kafka-codec.js';
+import { kafkaGroupId, toDelivered, toKafkaMessage } from './kafka-codec.js';
 
 /** Maps one input message to the messages to produce (possibly none). */
 export type TransformFn = (
@@ -38,7 +38,7 @@ export class KafkaTransformer {
     });
     await this.producer.connect();
     this.consumer = this.kafka.consumer({
-      groupId: this.group,
+      groupId: kafkaGroupId(this.input, this.group),
       readUncommitted: false,
       allowAutoTopicCreation: false,
     });
@@ -56,7 +56,7 @@ export class KafkaTransformer {
         try {
           if (records.length > 0) await tx.send({ topic: this.output, acks: -1, messages: records });
           await tx.sendOffsets({
-            consumerGroupId: this.group,
+            consumerGroupId: kafkaGroupId(this.input, this.group),
             topics: [
               { topic, partitions: [{ partition, offset: (BigInt(message.offset) + 1n).toString() }] },
             ],

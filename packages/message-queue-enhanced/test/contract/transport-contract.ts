@@ -122,6 +122,30 @@ export function runTransportContract(
     );
 
     it(
+      'lets one group consume several topics, each subscription getting its own topic’s messages',
+      async () => {
+        // As the gateway's cache invalidation does: one group, one subscription per topic.
+        const topics = [topicFor('multi-a'), topicFor('multi-b'), topicFor('multi-c')];
+        const seen = new Map<string, string[]>(topics.map((t) => [t, []]));
+        const subs = [];
+        for (const topic of topics)
+          subs.push(
+            await transport.subscribe(topic, (m) => void seen.get(topic)!.push(`${m.topic}/${m.id}`), {
+              group: 'one-group',
+            }),
+          );
+        for (const topic of topics)
+          for (let i = 0; i < 3; i++)
+            await transport.publish(topic, { id: `m-${i}`, key: `k-${i}`, payload: { i } });
+        await waitFor('every topic’s 3 messages', () => [...seen.values()].every((ids) => ids.length >= 3));
+        for (const topic of topics)
+          expect(seen.get(topic)!.sort()).toEqual([`${topic}/m-0`, `${topic}/m-1`, `${topic}/m-2`]);
+        for (const sub of subs) await sub.close();
+      },
+      testTimeout,
+    );
+
+    it(
       'keeps publish order for messages with one key',
       async () => {
         const topic = topicFor('order');

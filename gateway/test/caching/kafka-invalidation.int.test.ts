@@ -1,0 +1,103 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '@intelgraph/config';
+import { KafkaEventStream } from '@intelgraph/message-queue-enhanced';
+import { createLogger } from '@intelgraph/telemetry';
+import { SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestBroker, type TestBroker } from '../../../packages/kafka-test-broker/src/index.js';
+import { buildGateway } from '../../src/build-gateway.js';
+import { configSpec } from '../../src/config.js';
+import type { Gateway } from '../../src/gateway-server.js';
+import { composeSupergraph } from '../../src/supergraph/compose.js';
+import { type CachedSubgraphs, startCachedSubgraphs } from './fixtures/cached-subgraphs.js';
+
+/*
+ * Where the subgraphs publish their domain events to Kafka (KAFKA_BROKERS), the gateway consumes
+ * them from there (CACHE_EVENTS_KAFKA_BROKERS): here through @intelgraph/kafka-test-broker, an
+ * in-memory broker speaking the Kafka wire protocol on loopback (no Kafka can run on this machine),
+ * with kafkajs on both sides.
+ */
+const JWT_SECRET = 'j'.repeat(40);
+const IDENTITY_SECRET = 'i'.repeat(40);
+let broker: TestBroker;
+let publisher: KafkaEventStream;
+let subgraphs: CachedSubgraphs;
+let gateway: Gateway;
+
+beforeAll(async () => {
+  broker = await startTestBroker({ maxFetchWaitMs: 100 });
+  publisher = new KafkaEventStream({
+    clientId: 'details-subgraph',
+    brokers: broker.brokers,
+    kafka: { logLevel: 0 }, // kafkajs logLevel.NOTHING
+  });
+  subgraphs = await startCachedSubgraphs({ identitySecret: IDENTITY_SECRET, events: publisher });
+  const dir = mkdtempSync(join(tmpdir(), 'gateway-kafka-'));
+  const supergraphPath = join(dir, 'supergraph.graphql');
+  writeFileSync(supergraphPath, composeSupergraph(subgraphs.all));
+  const config = loadConfig(configSpec, {
+    LOG_LEVEL: 'silent',
+    SUPERGRAPH_PATH: supergraphPath,
+    JWT_SECRET,
+    IDENTITY_SECRET,
+    CACHE_RESPONSES: 'true',
+    CACHE_EVENTS_KAFKA_BROKERS: broker.brokers.join(','),
+  });
+  gateway = await buildGateway(config, { log: createLogger({ service: 'gateway', level: 'silent' }) });
+  await gateway.start(0, '127.0.0.1');
+}, 90_000);
+
+afterAll(async () => {
+  await gateway?.stop();
+  await subgraphs?.stop();
+  await publisher?.close();
+  await broker?.stop();
+});
+
+async function post(query: string, variables?: unknown) {
+  const auth = await new SignJWT({ tenant: 'acme', scope: 'read write' })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject('u1')
+    .setExpirationTime('5m')
+    .sign(new TextEncoder().encode(JWT_SECRET));
+  const res = await fetch(gateway.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${auth}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  return { headers: res.headers, body: (await res.json()) as { data: { entity: { name: string } } } };
+}
+
+describe('cache invalidation from Kafka', () => {
+  it('serves the cached entity, then the new value once the update event arrives over Kafka', async () => {
+    const ENTITY = 'query E($id: ID!) { entity(id: $id) { id name } }';
+    expect((await post(ENTITY, { id: '3' })).body.data.entity.name).toBe('name-3');
+    const cached = await post(ENTITY, { id: '3' });
+    expect(cached.headers.get('age')).not.toBeNull();
+
+    await post('mutation { renameEntity(id: "3", name: "Renamed") { id } }');
+    const deadline = Date.now() + 30_000;
+    let name = '';
+    while (Date.now() < deadline) {
+      name = (await post(ENTITY, { id: '3' })).body.data.entity.name;
+      if (name === 'Renamed') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(name).toBe('Renamed');
+  }, 60_000);
+
+  it('refuses both event sources at once, naming them', async () => {
+    const config = loadConfig(configSpec, {
+      LOG_LEVEL: 'silent',
+      SUPERGRAPH_PATH: '/dev/null',
+      CACHE_RESPONSES: 'true',
+      CACHE_EVENTS_KAFKA_BROKERS: '127.0.0.1:9092',
+      CACHE_EVENTS_AMQP_URL: 'amqp://127.0.0.1:5672',
+    });
+    await expect(
+      buildGateway(config, { log: createLogger({ service: 'gateway', level: 'silent' }) }),
+    ).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('not both') });
+  });
+});
