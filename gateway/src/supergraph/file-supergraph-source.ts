@@ -110,7 +110,9 @@ export class FileSupergraphSource implements SupergraphSource {
     const file = basename(this.#path);
     try {
       this.#watcher = watch(dirname(this.#path), (_event, name) => {
-        if (name !== null && name !== file) return;
+        // A Kubernetes ConfigMap volume updates by swapping its `..data` symlink (the file itself
+        // is a link through it), so the file's own name never shows up in that event.
+        if (name !== null && name !== file && name !== '..data') return;
         clearTimeout(this.#debounce);
         this.#debounce = setTimeout(() => void this.refresh(), 50);
       });
