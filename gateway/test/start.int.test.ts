@@ -28,7 +28,14 @@ describe('pnpm start', () => {
   it('prints a working URL, token and example queries over seeded demo data; Ctrl-C exits 0', async () => {
     const started = spawn(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'dev', 'start.ts')], {
       cwd: root,
-      env: { ...process.env, GATEWAY_PORT: '0', LOG_LEVEL: 'warn', NODE_ENV: 'production' },
+      // With the response cache on: the subgraphs' events must reach it through the platform's bus.
+      env: {
+        ...process.env,
+        GATEWAY_PORT: '0',
+        LOG_LEVEL: 'warn',
+        NODE_ENV: 'production',
+        CACHE_RESPONSES: 'true',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child = started;
@@ -79,6 +86,29 @@ describe('pnpm start', () => {
         (e: { createdBy: { name: string } }) => e.createdBy.name === 'Demo Analyst',
       ),
     ).toBe(true);
+
+    // A cached list is fresh after a change: the entity's event purges it through the platform's
+    // in-process bus, as it would through RabbitMQ or Kafka.
+    // Ids selected: every entity is named in the response's tags, so it is cached for the full 60 s.
+    const LIST = '{ entities(first: 10) { edges { node { id name } } } }';
+    const names = async () =>
+      (await graphql(url!, token!, LIST)).data.entities.edges.map(
+        (e: { node: { name: string } }) => e.node.name,
+      );
+    expect(await names()).toHaveLength(5);
+    expect(await names()).toHaveLength(5); // now from the response cache
+    const created = await graphql(
+      url!,
+      token!,
+      'mutation { createEntity(input: { kind: EVENT, name: "Lecture" }) { id } }',
+    );
+    expect(created.errors).toBeUndefined();
+    let fresh: string[] = [];
+    for (let i = 0; i < 100 && !fresh.includes('Lecture'); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      fresh = await names();
+    }
+    expect(fresh).toContain('Lecture');
 
     const exited = new Promise<number | null>((resolve) => started.once('exit', (code) => resolve(code)));
     started.kill('SIGINT');

@@ -3,6 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadConfig } from '@intelgraph/config';
+import { InProcessTransport } from '@intelgraph/message-queue-enhanced';
 import { type RunningSubgraph, type SubgraphDefinition, startSubgraph } from '@intelgraph/subgraph-runtime';
 import { createLogger, type Logger } from '@intelgraph/telemetry';
 import { SignJWT } from 'jose';
@@ -58,10 +59,18 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   const tenant = options.tenant ?? 'demo';
   const subgraphs: PlatformSubgraph[] = [];
   let gateway: Gateway | undefined;
+  // Without a broker, one in-process bus for the whole platform: the subgraphs' domain events
+  // reach the gateway's cache invalidation (with CACHE_RESPONSES / CACHE_ENTITIES on) as they
+  // would over RabbitMQ or Kafka. Nobody subscribed: a publish is dropped (pure fan-out).
+  const events =
+    env.KAFKA_BROKERS || env.AMQP_URL
+      ? undefined
+      : new InProcessTransport({ defaultGroup: 'platform', declareGroupsOnPublish: [] });
   const stop = async (): Promise<void> => {
     await gateway?.stop().catch((err: unknown) => log.error({ err }, 'gateway stop failed'));
     for (const s of [...subgraphs].reverse())
       await s.running?.stop().catch((err: unknown) => log.error({ err }, 'subgraph stop failed'));
+    await events?.close().catch((err: unknown) => log.error({ err }, 'event bus close failed'));
   };
   try {
     for (const folder of readdirSync(join(root, 'subgraphs')).sort()) {
@@ -83,7 +92,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
         name: definition.name,
         definition,
         config,
-        running: await startSubgraph(definition, config),
+        running: await startSubgraph(definition, config, events ? { transport: events } : {}),
       });
     }
     if (subgraphs.length === 0) throw new Error('no subgraph found under subgraphs/');
@@ -99,6 +108,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     });
     gateway = await buildGateway(config, {
       log: createLogger({ service: 'gateway', level: config.logLevel }),
+      ...(events ? { cacheEvents: events } : {}),
     });
     await gateway.start(config.port, config.host);
   } catch (error) {

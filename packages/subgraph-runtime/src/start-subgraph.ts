@@ -136,7 +136,15 @@ export function transportFor(
 export async function startSubgraph<F extends LoaderFactories<RequestContext>>(
   definition: SubgraphDefinition<F>,
   config: SubgraphRuntimeConfig,
-  overrides: { readonly logger?: Logger } = {},
+  overrides: {
+    readonly logger?: Logger;
+    /**
+     * The event transport to publish on instead of the one the config names; the caller owns it
+     * (the subgraph does not close it). The development platform shares one in-process transport
+     * between its subgraphs and the gateway's cache invalidation.
+     */
+    readonly transport?: Transport;
+  } = {},
 ): Promise<RunningSubgraph> {
   const logger = overrides.logger ?? createLogger({ service: definition.name, level: config.logLevel });
   const identity = identityGuard(config, logger);
@@ -160,7 +168,8 @@ export async function startSubgraph<F extends LoaderFactories<RequestContext>>(
     prefix: `ig:${definition.name}`,
     ...(redis ? { l2: { redis } } : {}),
   });
-  const transport = transportFor(config, definition.name, { registry });
+  const transport = overrides.transport ?? transportFor(config, definition.name, { registry });
+  const closeTransport = () => (overrides.transport ? Promise.resolve() : transport.close());
   const services: RuntimeServices = {
     service: definition.name,
     storage,
@@ -178,7 +187,7 @@ export async function startSubgraph<F extends LoaderFactories<RequestContext>>(
   try {
     parts = await definition.setup(services);
   } catch (error) {
-    await transport.close().catch(() => {});
+    await closeTransport().catch(() => {});
     await cache.close().catch(() => {});
     redis?.disconnect();
     await storage.stop();
@@ -239,7 +248,7 @@ export async function startSubgraph<F extends LoaderFactories<RequestContext>>(
       await server.drain(config.shutdownTimeoutMs);
       await apollo.stop().catch(() => {});
       await parts.stop?.().catch((error: unknown) => logger.error({ err: error }, 'subgraph stop failed'));
-      await transport.close().catch(() => {});
+      await closeTransport().catch(() => {});
       await cache.close().catch(() => {});
       redis?.disconnect();
       await storage.stop();
