@@ -73,6 +73,8 @@ export class EventSourcingStore {
   readonly channel: string;
   private readonly outbox: OutboxRouting | undefined;
   private readonly preparedStatements: boolean;
+  /** Set when the server refused a named statement as already existing (see `append`). */
+  private preparedRefused = false;
   private notifying = false;
   private notifyDue = false;
 
@@ -121,17 +123,27 @@ export class EventSourcingStore {
     const append = validateAppend(events, options.expectedVersion);
     const ids = append.events.map((e) => e.id);
     let version: number | undefined;
+    let prepared = false;
     try {
       // A pool gets its NOTIFY after the commit (see signalAppended); an executor may be the
       // caller's own transaction, which must not be touched from the side, so it carries it, and
       // must not see an error for a repeated append (it would abort that transaction).
       const pool = isPool(this.database);
+      prepared = pool && this.preparedStatements && !this.preparedRefused;
       version = await writeAppend(this.database, this.schema, append, this.outbox, {
         notifyChannel: pool ? undefined : this.channel,
         guardRepeats: !pool,
-        prepared: pool && this.preparedStatements,
+        prepared,
       });
     } catch (error) {
+      if (prepared && (error as { code?: string }).code === '42P05') {
+        // "prepared statement already exists" on a connection that never prepared it: its
+        // connections share one server session (PGlite behind a wire server, as in the embedded
+        // mode: another connection prepared it there). The Parse failed, nothing ran; this store
+        // sends plain text from now on. (Found by the event store contract on PGlite.)
+        this.preparedRefused = true;
+        return this.append(events, options);
+      }
       if ((error as { code?: string }).code !== '23505') throw error;
       // An event id is stored already: a retry of an append that did commit, or a clash.
       const repeat = await this.existingIds(ids);
