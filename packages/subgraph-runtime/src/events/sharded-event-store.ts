@@ -37,8 +37,14 @@ export class ShardedEventStore {
   constructor(storage: Storage, options: ShardedEventStoreOptions) {
     this.#storage = storage;
     this.#schema = options.schema;
+    // Embedded shards serve every connection from one PGlite session, where a statement name
+    // prepared on one connection already exists for the next: plain text there.
+    const preparedStatements = storage.mode !== 'embedded';
     for (const shard of storage.manager.shards) {
-      this.#stores.set(shard.id, new EventSourcingStore(shard.primary.pool, { schema: options.schema }));
+      this.#stores.set(
+        shard.id,
+        new EventSourcingStore(shard.primary.pool, { schema: options.schema, preparedStatements }),
+      );
     }
   }
 
