@@ -1,4 +1,5 @@
 import { type ConfigOf, variables } from '@intelgraph/config';
+import { tracingVariables } from '@intelgraph/telemetry';
 import { z } from 'zod';
 
 const nameEqualsUrl = z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*=https?:\/\/\S+$/);
@@ -314,6 +315,8 @@ export const configSpec = {
     env: 'CLOUDFRONT_ENDPOINT',
     description: 'CloudFront API endpoint override (tests, local emulators).',
   }),
+  // OpenTelemetry trace export (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME, OTEL_TRACES_SAMPLER…).
+  ...tracingVariables(),
 } as const;
 
 export type GatewayConfig = ConfigOf<typeof configSpec>;

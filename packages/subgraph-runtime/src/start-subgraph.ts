@@ -12,7 +12,13 @@ import {
   RabbitMQQueue,
   type Transport,
 } from '@intelgraph/message-queue-enhanced';
-import { createLogger, createMetricsRegistry, type Logger } from '@intelgraph/telemetry';
+import {
+  createLogger,
+  createMetricsRegistry,
+  type Logger,
+  startTracing,
+  type TracingConfig,
+} from '@intelgraph/telemetry';
 import type { DocumentNode } from 'graphql';
 import { multiTierLoaderStore } from './cache/loader-cache-store.js';
 import type { RequestContext, SubgraphContext } from './context/request-context.js';
@@ -25,6 +31,7 @@ import { IdentityGuard } from './identity/identity-guard.js';
 import type { RuntimeServices } from './runtime-services.js';
 import type { Migration } from './storage/migrations.js';
 import { openStorage } from './storage/storage.js';
+import { traceGraphQLRequests, traceStatements } from './tracing/subgraph-tracing.js';
 
 /** What a subgraph's setup returns, once the shared services exist. */
 export interface SubgraphParts<F extends LoaderFactories<RequestContext>> {
@@ -42,8 +49,11 @@ export interface SubgraphDefinition<F extends LoaderFactories<RequestContext>> {
   readonly setup: (services: RuntimeServices) => Promise<SubgraphParts<F>> | SubgraphParts<F>;
 }
 
-/** The runtime settings (the common variables of `subgraphVariables`, or the same fields from a test). */
-export interface SubgraphRuntimeConfig {
+/**
+ * The runtime settings (the common variables of `subgraphVariables`, or the same fields from a test).
+ * The OTEL_* fields (`tracingVariables`) switch trace export on; absent, nothing is registered.
+ */
+export interface SubgraphRuntimeConfig extends Partial<TracingConfig> {
   readonly port: number;
   readonly host: string;
   readonly logLevel: string;
@@ -193,6 +203,10 @@ export async function startSubgraph<F extends LoaderFactories<RequestContext>>(
     await storage.stop();
     throw error;
   }
+  // Trace export (when an OTLP endpoint is configured); the request and statement spans below use
+  // whatever provider is registered, the API's no-op when none is.
+  const tracing = startTracing({ serviceName: definition.name, config });
+  const untraceStatements = traceStatements(storage.distributor);
   const apollo = new ApolloServer<SubgraphContext<F>>({
     // buildSubgraphSchema types its resolver map with Apollo's base context; ours is richer.
     schema: buildSubgraphSchema({
@@ -213,7 +227,7 @@ export async function startSubgraph<F extends LoaderFactories<RequestContext>>(
   const sessions = new SessionRegistry();
   const server = new SubgraphServer<SubgraphContext<F>>({
     service: definition.name,
-    apollo,
+    apollo: traceGraphQLRequests(apollo, definition.name),
     identity,
     registry,
     logger,
@@ -238,6 +252,7 @@ export async function startSubgraph<F extends LoaderFactories<RequestContext>>(
       shards: storage.shards.map((s) => s.id),
       transport: transport.kind,
       identity: identity.mode,
+      ...(tracing.enabled ? { traces: tracing.endpoint } : {}),
     },
     `${definition.name} subgraph ready`,
   );
@@ -252,6 +267,8 @@ export async function startSubgraph<F extends LoaderFactories<RequestContext>>(
       await cache.close().catch(() => {});
       redis?.disconnect();
       await storage.stop();
+      untraceStatements();
+      await tracing.shutdown().catch((error: unknown) => logger.warn({ err: error }, 'trace flush failed'));
       logger.info(`${definition.name} subgraph stopped`);
     })();
     return stopping;

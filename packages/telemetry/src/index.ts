@@ -17,3 +17,11 @@ export {
   type Registry,
 } from './metrics-registry.js';
 export { resolveRequestId } from './request-id.js';
+export {
+  type StartTracingOptions,
+  startTracing,
+  type Tracing,
+  type TracingConfig,
+  tracesEndpoint,
+  tracingVariables,
+} from './tracing.js';

@@ -1,5 +1,6 @@
 import { type OptionalVariable, variables as v } from '@intelgraph/config';
 import { DATABASE_SHARDS_FORM, databaseShardsSchema, type ShardConfig } from '@intelgraph/database-sharding';
+import { tracingVariables } from '@intelgraph/telemetry';
 
 /** `DATABASE_SHARDS`, parsed by database-sharding's own schema; secret because URLs carry passwords. */
 const databaseShards = {
@@ -99,5 +100,7 @@ export function subgraphVariables(defaultPort: number) {
       default: '10000',
       min: 0,
     }),
+    // OpenTelemetry trace export (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME, OTEL_TRACES_SAMPLER…).
+    ...tracingVariables(),
   };
 }
