@@ -7,7 +7,8 @@ import { EmbeddedShards } from '../src/storage/embedded-shards.js';
 // PGliteWireServer, reached through a pg.Pool. It lives here, not in message-queue-enhanced,
 // because that package must not depend on this one (this one depends on it).
 //
-// Skipped capability: crossConnectionNotify. PGlite is one backend behind all the connections, so
+// Without the crossConnectionNotify capability (its tests are not registered here; the polling
+// variants run): PGlite is one backend behind all the connections, so
 // a NOTIFY's NotificationResponse comes back on the notifying connection, never on the LISTENing
 // one; subscriptions and the outbox relay wake by polling alone there.
 runEventStoreContract(
