@@ -65,14 +65,14 @@ function pairs(list: readonly string[] | undefined): Record<string, number> {
 /**
  * Where the invalidating domain events come from: Kafka when the subgraphs publish there
  * (CACHE_EVENTS_KAFKA_BROKERS), RabbitMQ (CACHE_EVENTS_AMQP_URL), or nowhere. Both set is a
- * configuration error: the subgraphs publish to one of them.
+ * configuration error: subgraphs with both publish every event to both, so it would be handled twice.
  */
 function eventTransport(config: GatewayCachingConfig): Transport | undefined {
   const brokers = config.cacheEventsKafkaBrokers;
   if (brokers?.length && config.cacheEventsAmqpUrl)
     throw new IntelGraphError(
       'CONFIG_INVALID',
-      'Set CACHE_EVENTS_KAFKA_BROKERS or CACHE_EVENTS_AMQP_URL, not both: the subgraphs publish their events to one of them',
+      'Set CACHE_EVENTS_KAFKA_BROKERS or CACHE_EVENTS_AMQP_URL, not both: each event would be handled twice',
       { details: { field: 'CACHE_EVENTS_KAFKA_BROKERS' } },
     );
   if (brokers?.length)

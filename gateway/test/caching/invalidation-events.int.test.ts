@@ -40,6 +40,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await plugin?.stop?.();
   await consumer?.deleteDeclaredTopology().catch(() => {});
+  // The publisher declared its default group's queues on publish.
+  await publisher?.deleteDeclaredTopology().catch(() => {});
   await consumer?.close();
   await publisher?.close();
   await cache?.close();

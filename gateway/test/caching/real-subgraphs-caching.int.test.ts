@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadConfig } from '@intelgraph/config';
@@ -31,7 +30,6 @@ const IDENTITY_SECRET = randomUUID() + randomUUID();
 const run = randomUUID().slice(0, 8);
 const prefix = `igtest:gw-real:${run}`;
 const group = `gateway-cache-test-${run}`;
-const TOPICS = ['entity', 'investigation', 'relationship'];
 
 type AnyDefinition = SubgraphDefinition<never>;
 
@@ -78,32 +76,6 @@ async function waitFor(what: string, check: () => boolean, timeoutMs = 30_000): 
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** The queues of the consumer group (work, retries, dead letters), deleted after the run. */
-async function deleteGroupQueues(): Promise<void> {
-  // amqplib is test-support's dependency, not the gateway's.
-  const amqp = createRequire(join(root, 'packages', 'test-support', 'package.json'))('amqplib') as {
-    connect(url: string): Promise<{
-      createChannel(): Promise<{ deleteQueue(name: string): Promise<unknown> }>;
-      close(): Promise<void>;
-    }>;
-  };
-  const connection = await amqp.connect(serviceUrls().amqp);
-  try {
-    const channel = await connection.createChannel();
-    for (const topic of TOPICS) {
-      const work = `intelgraph.${topic}.${group}`;
-      for (const name of [
-        work,
-        `${work}.dlq`,
-        ...Array.from({ length: 10 }, (_, i) => `${work}.retry.${i + 1}`),
-      ])
-        await channel.deleteQueue(name);
-    }
-  } finally {
-    await connection.close();
   }
 }
 
@@ -265,7 +237,9 @@ afterAll(async () => {
   for (const s of subgraphs.reverse()) await s.stop().catch(() => {});
   for (const s of shards.values()) await s.drop();
   await cf?.stop();
-  await deleteGroupQueues().catch(() => {});
+  // The consumer group's queues (work, retries, dead letters of every topic); the subgraphs still
+  // share the exchange with other tests.
+  for (const t of transports) await t.deleteDeclaredTopology({ keepExchange: true }).catch(() => {});
   const redis = new Redis(serviceUrls().redis);
   await dropPrefix(redis, prefix).catch(() => {});
   redis.disconnect();

@@ -43,6 +43,7 @@ export {
 export { type DeduplicationOptions, deduplicatingHandler } from './outbox/deduplicating-handler.js';
 export { OUTBOX_RELAY_DEFAULTS, OutboxRelay, type OutboxRelayOptions } from './outbox/outbox-relay.js';
 export { RABBITMQ_DEFAULTS, RabbitMQQueue, type RabbitMQQueueOptions } from './rabbitmq/rabbitmq-queue.js';
+export { FanOutTransport } from './transport/fan-out-transport.js';
 export { RETRY_DEFAULTS, type RetryPolicy, retryDelay } from './transport/retry-policy.js';
 export type {
   DeadLetterQuery,

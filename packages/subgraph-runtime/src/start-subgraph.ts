@@ -7,6 +7,7 @@ import type { ShardConfig } from '@intelgraph/database-sharding';
 import { IntelGraphError } from '@intelgraph/errors';
 import { DataLoaderRegistry, type LoaderFactories, LoaderStats } from '@intelgraph/graphql-dataloader';
 import {
+  FanOutTransport,
   InProcessTransport,
   KafkaEventStream,
   RabbitMQQueue,
@@ -99,38 +100,41 @@ function identityGuard(config: SubgraphRuntimeConfig, logger: Logger): IdentityG
 }
 
 /**
- * Kafka with KAFKA_BROKERS, else RabbitMQ with AMQP_URL, else the in-process transport.
- * Subgraphs only publish domain events (the consumers, such as the gateway's cache invalidation,
- * declare their own groups when they subscribe), so a publish declares no group: retaining every
- * event for a `service` group that nobody consumes would grow a queue (or, in process, memory)
- * without bound.
+ * Kafka with KAFKA_BROKERS, RabbitMQ with AMQP_URL, both with both (the outbox relays every event
+ * to the Kafka log and to the RabbitMQ work queues: `FanOutTransport`), else the in-process
+ * transport. Subgraphs only publish domain events (the consumers, such as the gateway's cache
+ * invalidation, declare their own groups when they subscribe), so a publish declares no group:
+ * retaining every event for a `service` group that nobody consumes would grow a queue (or, in
+ * process, memory) without bound.
  */
 export function transportFor(
   config: Pick<SubgraphRuntimeConfig, 'amqpUrl' | 'kafkaBrokers'>,
   service: string,
   services: { registry: RuntimeServices['registry'] },
 ): Transport {
-  if (config.kafkaBrokers) {
-    const brokers = config.kafkaBrokers
-      .split(',')
-      .map((b) => b.trim())
-      .filter(Boolean);
-    return new KafkaEventStream({
-      clientId: `intelgraph-${service}`,
-      brokers,
-      defaultGroup: service,
-      metrics: services.registry,
-    });
-  }
-  if (config.amqpUrl) {
-    return new RabbitMQQueue({
-      url: config.amqpUrl,
-      namespace: 'intelgraph',
-      defaultGroup: service,
-      declareGroupsOnPublish: [],
-      metrics: services.registry,
-    });
-  }
+  const kafka = config.kafkaBrokers
+    ? new KafkaEventStream({
+        clientId: `intelgraph-${service}`,
+        brokers: config.kafkaBrokers
+          .split(',')
+          .map((b) => b.trim())
+          .filter(Boolean),
+        defaultGroup: service,
+        metrics: services.registry,
+      })
+    : undefined;
+  const rabbit = config.amqpUrl
+    ? new RabbitMQQueue({
+        url: config.amqpUrl,
+        namespace: 'intelgraph',
+        defaultGroup: service,
+        declareGroupsOnPublish: [],
+        metrics: services.registry,
+      })
+    : undefined;
+  if (kafka && rabbit) return new FanOutTransport([kafka, rabbit]);
+  const broker = kafka ?? rabbit;
+  if (broker) return broker;
   return new InProcessTransport({
     defaultGroup: service,
     declareGroupsOnPublish: [],

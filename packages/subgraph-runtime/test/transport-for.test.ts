@@ -7,7 +7,11 @@ describe('transportFor: the event transport follows the configuration', () => {
   it.each([
     [{ amqpUrl: undefined, kafkaBrokers: undefined }, 'in-process'],
     [{ amqpUrl: 'amqp://guest:guest@127.0.0.1:1', kafkaBrokers: undefined }, 'rabbitmq'],
-    [{ amqpUrl: 'amqp://guest:guest@127.0.0.1:1', kafkaBrokers: '127.0.0.1:1, 127.0.0.1:2' }, 'kafka'],
+    [{ amqpUrl: undefined, kafkaBrokers: '127.0.0.1:1, 127.0.0.1:2' }, 'kafka'],
+    [
+      { amqpUrl: 'amqp://guest:guest@127.0.0.1:1', kafkaBrokers: '127.0.0.1:1, 127.0.0.1:2' },
+      'kafka+rabbitmq',
+    ],
   ])('%j → %s', async (config, kind) => {
     const transport = transportFor(config, 'entities', { registry });
     expect(transport.kind).toBe(kind);

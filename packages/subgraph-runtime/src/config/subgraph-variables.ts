@@ -63,13 +63,13 @@ export function subgraphVariables(defaultPort: number) {
     }),
     amqpUrl: v.url({
       env: 'AMQP_URL',
-      description: 'RabbitMQ for domain events; unset (and no KAFKA_BROKERS): in-process transport',
+      description: 'RabbitMQ for domain events (with KAFKA_BROKERS too: both); neither: in-process transport',
       protocols: ['amqp:', 'amqps:'],
     }),
     kafkaBrokers: v.string(
       {
         env: 'KAFKA_BROKERS',
-        description: 'Kafka brokers for domain events (host:port,…); takes precedence over AMQP_URL',
+        description: 'Kafka brokers for domain events (host:port,…); with AMQP_URL too, events go to both',
       },
       'a comma-separated list of host:port',
     ),

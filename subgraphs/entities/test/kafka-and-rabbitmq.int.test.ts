@@ -1,0 +1,66 @@
+import { randomUUID } from 'node:crypto';
+import { startTestBroker, type TestBroker } from '@intelgraph/kafka-test-broker';
+import { type DeliveredMessage, RabbitMQQueue } from '@intelgraph/message-queue-enhanced';
+import { type RunningSubgraph, startSubgraph } from '@intelgraph/subgraph-runtime';
+import { graphqlRequest, testRuntimeConfig } from '@intelgraph/subgraph-runtime/testing';
+import { serviceUrls } from '@intelgraph/test-support';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { entitiesSubgraph } from '../src/index.js';
+
+// KAFKA_BROKERS and AMQP_URL together: the outbox relay sends every event to the Kafka log (the
+// in-repo Kafka-protocol test broker) and to RabbitMQ (the real one), as DESIGN's data flow has it.
+describe('entities with KAFKA_BROKERS and AMQP_URL: events reach both', () => {
+  let broker: TestBroker;
+  let running: RunningSubgraph;
+  let listener: RabbitMQQueue;
+  const fromRabbit: DeliveredMessage[] = [];
+  const analyst = { tenantId: `both${randomUUID().slice(0, 6)}`, userId: undefined as string | undefined };
+
+  beforeAll(async () => {
+    broker = await startTestBroker({ defaultPartitions: 3 });
+    listener = new RabbitMQQueue({ url: serviceUrls().amqp, namespace: 'intelgraph' });
+    await listener.subscribe('entity', (m) => void fromRabbit.push(m), {
+      group: `test-${randomUUID().slice(0, 8)}`,
+    });
+    running = await startSubgraph(
+      entitiesSubgraph,
+      testRuntimeConfig({
+        embeddedShards: 1,
+        kafkaBrokers: broker.brokers.join(','),
+        amqpUrl: serviceUrls().amqp,
+      }),
+    );
+  }, 120_000);
+  afterAll(async () => {
+    await running?.stop();
+    await listener?.close();
+    await listener?.deleteDeclaredTopology({ keepExchange: true });
+    await broker?.stop();
+  });
+
+  it('publishes EntityCreated once on each', async () => {
+    expect(running.services.transport.kind).toBe('kafka+rabbitmq');
+    analyst.userId = `${analyst.tenantId}:analyst`;
+    const created = await graphqlRequest<{ createEntity: { id: string } }>(
+      running.url,
+      'mutation { createEntity(input: { kind: EVENT, name: "Both ways" }) { id } }',
+      { identity: analyst },
+    );
+    const id = created.data!.createEntity.id;
+    const onKafka = () =>
+      [0, 1, 2]
+        .flatMap((p) => broker.records('entity', p))
+        .filter((r) => r.key?.toString() === id)
+        .map((r) => (JSON.parse(r.value!.toString()) as { eventType: string }).eventType);
+    const onRabbit = () =>
+      fromRabbit
+        .map((m) => m.payload as { aggregateId: string; eventType: string })
+        .filter((p) => p.aggregateId === id)
+        .map((p) => p.eventType);
+    const deadline = Date.now() + 20_000;
+    while ((onKafka().length < 1 || onRabbit().length < 1) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(onKafka()).toEqual(['EntityCreated']);
+    expect(onRabbit()).toEqual(['EntityCreated']);
+  }, 60_000);
+});
