@@ -19,6 +19,7 @@ import {
   type Logger,
   startTracing,
   type TracingConfig,
+  tracesEndpoint,
 } from '@intelgraph/telemetry';
 import type { DocumentNode } from 'graphql';
 import { multiTierLoaderStore } from './cache/loader-cache-store.js';
@@ -207,10 +208,12 @@ export async function startSubgraph<F extends LoaderFactories<RequestContext>>(
     await storage.stop();
     throw error;
   }
-  // Trace export (when an OTLP endpoint is configured); the request and statement spans below use
-  // whatever provider is registered, the API's no-op when none is.
+  // Trace export (when an OTLP endpoint is configured). The request and statement spans are set up
+  // only then (they go to whichever provider is registered: another service's in the same process
+  // under `pnpm start`); without traces no request or statement pays for the hooks.
   const tracing = startTracing({ serviceName: definition.name, config });
-  const untraceStatements = traceStatements(storage.distributor);
+  const traced = tracing.enabled || tracesEndpoint(config) !== undefined;
+  const untraceStatements = traced ? traceStatements(storage.distributor) : () => {};
   const apollo = new ApolloServer<SubgraphContext<F>>({
     // buildSubgraphSchema types its resolver map with Apollo's base context; ours is richer.
     schema: buildSubgraphSchema({
@@ -231,7 +234,7 @@ export async function startSubgraph<F extends LoaderFactories<RequestContext>>(
   const sessions = new SessionRegistry();
   const server = new SubgraphServer<SubgraphContext<F>>({
     service: definition.name,
-    apollo: traceGraphQLRequests(apollo, definition.name),
+    apollo: traced ? traceGraphQLRequests(apollo, definition.name) : apollo,
     identity,
     registry,
     logger,
