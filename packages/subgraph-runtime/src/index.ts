@@ -2,6 +2,7 @@ export { invalidateLoaderKeys, loaderKeyTag, multiTierLoaderStore } from './cach
 export { subgraphVariables } from './config/subgraph-variables.js';
 export type { RequestContext, SubgraphContext } from './context/request-context.js';
 export { TenantDb } from './context/tenant-db.js';
+export { eventMetadata } from './events/event-metadata.js';
 export { ShardedEventStore, type ShardedEventStoreOptions } from './events/sharded-event-store.js';
 export { cacheControlDefinitions } from './graphql/cache-control-definitions.js';
 export { connectionDefinitions, pageInfoDefinition } from './graphql/connection-definitions.js';

@@ -4,6 +4,7 @@ import { IntelGraphError } from '@intelgraph/errors';
 import type { NewEvent } from '@intelgraph/message-queue-enhanced';
 import {
   badInput,
+  eventMetadata,
   requireScope,
   requireText,
   type ShardedEventStore,
@@ -22,10 +23,6 @@ function isUniqueViolation(error: unknown): boolean {
   return IntelGraphError.is(error) && error.details.sqlState === '23505';
 }
 
-function metadata(ctx: Ctx): Record<string, unknown> {
-  return { tenantId: ctx.identity.tenantId, userId: ctx.identity.userId ?? null, requestId: ctx.requestId };
-}
-
 /** A creation event: version 1 of its aggregate, with who caused it. */
 function created(
   ctx: Ctx,
@@ -41,7 +38,7 @@ function created(
     eventType,
     version: 1,
     data: { tenantId: ctx.db.tenantId, ...data },
-    metadata: metadata(ctx),
+    metadata: eventMetadata(ctx),
   };
 }
 

@@ -3,6 +3,7 @@ import { routableId } from '@intelgraph/database-sharding';
 import type { NewEvent } from '@intelgraph/message-queue-enhanced';
 import {
   badInput,
+  eventMetadata,
   invalidateLoaderKeys,
   notFound,
   replicaSettleMs,
@@ -34,9 +35,6 @@ function attributesOf(input: readonly AttributeInput[] | null | undefined): Reco
 }
 
 /** Who did it, carried on every event (the gateway's invalidation and audit read it). */
-function metadata(ctx: Ctx): Record<string, unknown> {
-  return { tenantId: ctx.identity.tenantId, userId: ctx.identity.userId ?? null, requestId: ctx.requestId };
-}
 
 /**
  * Entity mutations. Each one writes its rows and appends its event (EntityCreated,
@@ -72,7 +70,7 @@ export function createMutationResolvers(events: ShardedEventStore) {
             attributes,
             createdBy,
           },
-          metadata: metadata(ctx),
+          metadata: eventMetadata(ctx),
         };
         const { value } = await events.appendWith(ctx.db, [event], { expectedVersion: 0 }, async (tx) => {
           const { rows } = await tx.query(
@@ -114,7 +112,7 @@ export function createMutationResolvers(events: ShardedEventStore) {
           aggregateType: 'entity',
           eventType: 'EntityUpdated',
           data: { tenantId: ctx.db.tenantId, entityId: id, changes },
-          metadata: metadata(ctx),
+          metadata: eventMetadata(ctx),
         };
         const { value } = await events.appendWith(
           ctx.db,
@@ -165,7 +163,7 @@ export function createMutationResolvers(events: ShardedEventStore) {
           eventType: 'EntitiesLinked',
           version: 1,
           data: { tenantId: ctx.db.tenantId, relationshipId: id, fromId, toId, kind },
-          metadata: metadata(ctx),
+          metadata: eventMetadata(ctx),
         };
         const { value } = await events
           .appendWith(ctx.db, [event], { expectedVersion: 0 }, async (tx) => {
