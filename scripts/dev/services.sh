@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure the services the integration tests need are up on loopback:
 #   PostgreSQL primary (PG_PORT, default 5432), a real streaming replica of it (PG_REPLICA_PORT,
-#   default 5433), Redis (REDIS_PORT, 6379) and RabbitMQ (AMQP_PORT, 5672).
+#   default 5433), Redis (REDIS_PORT, 6379), RabbitMQ (AMQP_PORT, 5672) and Apache Kafka (KAFKA_PORT,
+#   9092: a single-node KRaft broker run from Maven Central's jars, fetched once into a cache folder).
 # Starts a service that is installed but stopped; installs a missing one on Debian as root;
 # anywhere else fails naming what is missing and how to get it. Idempotent, and quick when all is up.
 # Set INTELGRAPH_SKIP_SERVICES=1 to skip (when the TEST_* URLs point at services you run yourself).
@@ -11,6 +12,15 @@ PG_PORT=${PG_PORT:-5432}
 PG_REPLICA_PORT=${PG_REPLICA_PORT:-5433}
 REDIS_PORT=${REDIS_PORT:-6379}
 AMQP_PORT=${AMQP_PORT:-5672}
+KAFKA_PORT=${KAFKA_PORT:-9092}
+# A second listener whose advertised address is a fault proxy's (tests start the proxy on
+# KAFKA_PROXY_PORT and point it at KAFKA_FAULTY_PORT), so every connection a client makes after
+# bootstrap goes through the proxy too.
+KAFKA_FAULTY_PORT=${KAFKA_FAULTY_PORT:-9094}
+KAFKA_PROXY_PORT=${KAFKA_PROXY_PORT:-9095}
+KAFKA_CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-9093}
+KAFKA_VERSION=4.1.1 # also in scripts/dev/kafka/pom.xml
+KAFKA_HOME=${INTELGRAPH_KAFKA_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/intelgraph/kafka-$KAFKA_VERSION}
 REPLICA_CLUSTER=${PG_REPLICA_CLUSTER:-replica}
 
 say() { printf '[services] %s\n' "$*"; }
@@ -192,6 +202,88 @@ ensure_rabbitmq() {
   wait_port "$AMQP_PORT" 60 || fail "RabbitMQ did not open port $AMQP_PORT (see /var/log/rabbitmq/)"
 }
 
+# ---------------------------------------------------------------- Apache Kafka (KRaft)
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+fetch_kafka() { # copies the broker's jars from Maven Central into $KAFKA_HOME/libs, once
+  [ -f "$KAFKA_HOME/libs/kafka_2.13-$KAFKA_VERSION.jar" ] && return 0
+  command -v java >/dev/null || apt_install openjdk-17-jre-headless ||
+    fail "Kafka needs Java 17+ (Debian: apt-get install openjdk-17-jre-headless), or run a Kafka 4.x broker yourself and set INTELGRAPH_SKIP_SERVICES=1 and TEST_KAFKA_BROKERS."
+  command -v mvn >/dev/null || apt_install maven ||
+    fail "fetching Kafka needs Maven (Debian: apt-get install maven), or run a Kafka 4.x broker yourself and set INTELGRAPH_SKIP_SERVICES=1 and TEST_KAFKA_BROKERS."
+  say "kafka: fetching Apache Kafka $KAFKA_VERSION from Maven Central into $KAFKA_HOME (once)"
+  mkdir -p "$KAFKA_HOME" || fail "cannot create $KAFKA_HOME (set INTELGRAPH_KAFKA_HOME to a writable folder)"
+  rm -rf "$KAFKA_HOME/libs.partial"
+  mvn -q -B -f "$SCRIPT_DIR/kafka/pom.xml" dependency:copy-dependencies \
+    -DoutputDirectory="$KAFKA_HOME/libs.partial" -DincludeScope=runtime >"$KAFKA_HOME/mvn.log" 2>&1 ||
+    fail "Maven could not fetch org.apache.kafka:kafka_2.13:$KAFKA_VERSION (is Maven Central reachable?); see $KAFKA_HOME/mvn.log"
+  mv "$KAFKA_HOME/libs.partial" "$KAFKA_HOME/libs"
+}
+
+KAFKA_JVM_OPTS=(-Xms128m -Xmx512m -XX:+UseSerialGC -Dkafka.logs.dir="$KAFKA_HOME/run"
+  -Dlog4j2.configurationFile="$SCRIPT_DIR/kafka/log4j2.properties" -cp "$KAFKA_HOME/libs/*")
+kafka_java() { java "${KAFKA_JVM_OPTS[@]}" "$@"; } # main-class args...
+
+kafka_ready() { grep -q 'Kafka Server started' "$KAFKA_HOME/run/server.log" 2>/dev/null; }
+
+ensure_kafka() {
+  if port_open "$KAFKA_PORT"; then
+    say "kafka: up on $KAFKA_PORT ($(cat "$KAFKA_HOME/run/version" 2>/dev/null || echo 'a broker this script did not start'))"
+    return
+  fi
+  fetch_kafka
+  local run="$KAFKA_HOME/run"
+  mkdir -p "$run"
+  cat >"$run/server.properties" <<PROPS
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,FAULTY://127.0.0.1:$KAFKA_FAULTY_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,FAULTY://127.0.0.1:$KAFKA_PROXY_PORT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,FAULTY:PLAINTEXT
+log.dirs=$run/data
+num.partitions=3
+auto.create.topics.enable=true
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=10
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=5
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+group.initial.rebalance.delay.ms=0
+group.min.session.timeout.ms=1000
+log.retention.hours=24
+PROPS
+  if [ ! -f "$run/data/meta.properties" ]; then
+    say "kafka: formatting a single-node KRaft log in $run/data"
+    kafka_java kafka.tools.StorageTool format -t "$(kafka_java kafka.tools.StorageTool random-uuid | tail -1)" \
+      -c "$run/server.properties" >"$run/format.log" 2>&1 || fail "formatting the Kafka log failed; see $run/format.log"
+  fi
+  say "kafka: starting Apache Kafka $KAFKA_VERSION (KRaft) on $KAFKA_PORT"
+  : >"$run/server.log"
+  # setsid: the broker outlives this script and the test run (like the other services).
+  setsid java "${KAFKA_JVM_OPTS[@]}" kafka.Kafka "$run/server.properties" >"$run/stdout.log" 2>&1 </dev/null &
+  local kafka_pid=$!
+  echo "$kafka_pid" >"$run/pid"
+  echo "Apache Kafka $KAFKA_VERSION, KRaft, pid $kafka_pid" >"$run/version"
+  local i
+  for ((i = 0; i < 600; i++)); do kafka_ready && port_open "$KAFKA_PORT" && break; sleep 0.1; done
+  kafka_ready && port_open "$KAFKA_PORT" || fail "Kafka did not start on $KAFKA_PORT within 60 s; see $run/server.log"
+  say "kafka: up on $KAFKA_PORT (Apache Kafka $KAFKA_VERSION)"
+}
+
+stop_kafka() { # the disruptive tests' broker crash: SIGKILL, so nothing is flushed or handed over
+  local pid
+  pid=$(cat "$KAFKA_HOME/run/pid" 2>/dev/null) || fail "no Kafka started by this script (no $KAFKA_HOME/run/pid)"
+  kill -KILL "$pid" 2>/dev/null || true
+  for _ in $(seq 1 100); do port_open "$KAFKA_PORT" || break; sleep 0.1; done
+  port_open "$KAFKA_PORT" && fail "Kafka (pid $pid) still listens on $KAFKA_PORT"
+  say "kafka: stopped (pid $pid killed)"
+}
+
 # ---------------------------------------------------------------- promtool (Prometheus rule checks)
 # Not a service: the tool infrastructure/'s integration tests use to check and unit-test the alert rules.
 ensure_promtool() {
@@ -219,11 +311,20 @@ ensure_chromium() {
   say "chromium: installed"
 }
 
+if [ "${1:-}" = "stop" ]; then # `services.sh stop kafka`: for disruptive tests
+  [ "${2:-}" = "kafka" ] || fail "only 'stop kafka' is supported"
+  stop_kafka
+  exit 0
+fi
+
 start=$(date +%s%N)
-ensure_postgres
-ensure_replica
-ensure_redis
-ensure_rabbitmq
-ensure_promtool
-ensure_chromium
+say "node: $(node --version 2>/dev/null || echo 'not on PATH')"
+# `services.sh kafka` (or any list of postgres replica redis rabbitmq kafka promtool chromium)
+# provisions just those: the disruptive tests bring back the one service they stopped.
+for service in ${*:-postgres replica redis rabbitmq kafka promtool chromium}; do
+  case "$service" in
+  postgres | replica | redis | rabbitmq | kafka | promtool | chromium) "ensure_$service" ;;
+  *) fail "unknown service '$service' (expected: postgres replica redis rabbitmq kafka promtool chromium)" ;;
+  esac
+done
 say "all services ready in $((($(date +%s%N) - start) / 1000000)) ms"

@@ -1,12 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '@intelgraph/config';
 import { KafkaEventStream } from '@intelgraph/message-queue-enhanced';
 import { createLogger } from '@intelgraph/telemetry';
+import { serviceUrls } from '@intelgraph/test-support';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestBroker, type TestBroker } from '../../../packages/kafka-test-broker/src/index.js';
 import { buildGateway } from '../../src/build-gateway.js';
 import { configSpec } from '../../src/config.js';
 import type { Gateway } from '../../src/gateway-server.js';
@@ -15,24 +16,18 @@ import { type CachedSubgraphs, startCachedSubgraphs } from './fixtures/cached-su
 
 /*
  * Where the subgraphs publish their domain events to Kafka (KAFKA_BROKERS), the gateway consumes
- * them from there (CACHE_EVENTS_KAFKA_BROKERS): here through @intelgraph/kafka-test-broker, an
- * in-memory broker speaking the Kafka wire protocol on loopback (no Kafka can run on this machine),
- * with kafkajs on both sides.
+ * them from there (CACHE_EVENTS_KAFKA_BROKERS): here through the real Apache Kafka broker
+ * (TEST_KAFKA_BROKERS) that scripts/dev/services.sh runs.
  */
 const JWT_SECRET = 'j'.repeat(40);
 const IDENTITY_SECRET = 'i'.repeat(40);
-let broker: TestBroker;
+const brokers = serviceUrls().kafkaBrokers;
 let publisher: KafkaEventStream;
 let subgraphs: CachedSubgraphs;
 let gateway: Gateway;
 
 beforeAll(async () => {
-  broker = await startTestBroker({ maxFetchWaitMs: 100 });
-  publisher = new KafkaEventStream({
-    clientId: 'details-subgraph',
-    brokers: broker.brokers,
-    kafka: { logLevel: 0 }, // kafkajs logLevel.NOTHING
-  });
+  publisher = new KafkaEventStream({ clientId: 'details-subgraph', brokers });
   subgraphs = await startCachedSubgraphs({ identitySecret: IDENTITY_SECRET, events: publisher });
   const dir = mkdtempSync(join(tmpdir(), 'gateway-kafka-'));
   const supergraphPath = join(dir, 'supergraph.graphql');
@@ -43,7 +38,9 @@ beforeAll(async () => {
     JWT_SECRET,
     IDENTITY_SECRET,
     CACHE_RESPONSES: 'true',
-    CACHE_EVENTS_KAFKA_BROKERS: broker.brokers.join(','),
+    CACHE_EVENTS_KAFKA_BROKERS: brokers.join(','),
+    // The broker outlives test runs: a group of its own, not the offsets another run committed.
+    CACHE_EVENTS_GROUP: `gateway-cache-${randomUUID().slice(0, 8)}`,
   });
   gateway = await buildGateway(config, { log: createLogger({ service: 'gateway', level: 'silent' }) });
   await gateway.start(0, '127.0.0.1');
@@ -53,7 +50,6 @@ afterAll(async () => {
   await gateway?.stop();
   await subgraphs?.stop();
   await publisher?.close();
-  await broker?.stop();
 });
 
 async function post(query: string, variables?: unknown) {

@@ -28,6 +28,12 @@ export interface FaultProxy {
    * - `delay`: forward with `delayMs` added to every chunk.
    */
   setMode(mode: FaultMode, options?: { readonly delayMs?: number }): void;
+  /**
+   * A lost reply: the next bytes the server sends back on any connection are thrown away and
+   * that connection is reset, after the server has received and handled the request (a broker
+   * that appended a record but whose acknowledgement never arrived). Resolves once it happened.
+   */
+  loseNextReply(): Promise<void>;
   /** Replaces `host:port` in a URL with the proxy's (`postgres://u@db:5432/x` → `…@127.0.0.1:<port>/x`). */
   url(original: string): string;
   stop(): Promise<void>;
@@ -60,12 +66,20 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   let mode: FaultMode = options.mode ?? 'pass';
   let delayMs = options.delayMs ?? 100;
   const links = new Set<Link>();
+  const replyLosses: Array<() => void> = [];
 
-  const forward = (from: net.Socket, to: () => net.Socket | undefined): void => {
+  const forward = (from: net.Socket, to: () => net.Socket | undefined, link?: Link): void => {
     // Chunks leave in arrival order even when the mode switches from `delay` to `pass`.
     let lastSendAt = 0;
     let pending = 0;
     from.on('data', (chunk: Buffer) => {
+      if (link && replyLosses.length > 0) {
+        const lost = replyLosses.shift();
+        link.client.resetAndDestroy();
+        link.upstream?.destroy();
+        lost?.();
+        return;
+      }
       const send = (): void => {
         const dest = to();
         if (dest && !dest.destroyed) dest.write(chunk);
@@ -90,7 +104,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     link.upstream = upstream;
     upstream.on('error', () => link.client.destroy());
     upstream.on('close', () => link.client.destroy());
-    forward(upstream, () => link.client);
+    forward(upstream, () => link.client, link);
     forward(link.client, () => link.upstream);
     // While blackholed, a paused socket neither reads nor acknowledges: like a partition.
     if (mode === 'blackhole') upstream.pause();
@@ -159,6 +173,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       return links.size;
     },
     setMode,
+    loseNextReply: () => new Promise<void>((resolve) => replyLosses.push(resolve)),
     url(original: string): string {
       const u = new URL(original);
       u.hostname = '127.0.0.1';

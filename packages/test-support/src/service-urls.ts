@@ -6,6 +6,8 @@ export interface ServiceUrls {
   readonly postgresReplica: string;
   readonly redis: string;
   readonly amqp: string;
+  /** Apache Kafka bootstrap brokers (`host:port`), as `KAFKA_BROKERS` takes them. */
+  readonly kafkaBrokers: readonly string[];
 }
 
 export function serviceUrls(env: Readonly<Record<string, string | undefined>> = process.env): ServiceUrls {
@@ -14,6 +16,7 @@ export function serviceUrls(env: Readonly<Record<string, string | undefined>> = 
     postgresReplica: env.TEST_PG_REPLICA_URL ?? 'postgres://postgres@127.0.0.1:5433/postgres',
     redis: env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
     amqp: env.TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
+    kafkaBrokers: (env.TEST_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',').map((b) => b.trim()),
   };
 }
 

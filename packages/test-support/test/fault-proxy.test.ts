@@ -103,6 +103,35 @@ describe('startFaultProxy', () => {
     expect(proxy.mode).toBe('refuse');
   });
 
+  it('loses the next reply after the server received the request, and resets that connection', async () => {
+    const received: string[] = [];
+    const server = net.createServer((s) => {
+      s.on('error', () => {});
+      s.on('data', (chunk) => {
+        received.push(chunk.toString());
+        s.write(`ack:${chunk}`);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanup.push(() => new Promise((resolve) => server.close(() => resolve())));
+    const proxy = await startFaultProxy({ target: (server.address() as net.AddressInfo).port });
+    cleanup.push(proxy.stop);
+    const first = await connect(proxy.port);
+    first.on('error', () => {});
+    first.write('warm');
+    expect(await read(first, 8, 2000)).toBe('ack:warm');
+    const lost = proxy.loseNextReply();
+    const closed = new Promise((resolve) => first.on('close', resolve));
+    first.write('append');
+    await lost;
+    await closed;
+    expect(received).toEqual(['warm', 'append']); // the server handled it; its reply never came
+    const second = await connect(proxy.port); // and the next reply passes again
+    second.write('again');
+    expect(await read(second, 9, 2000)).toBe('ack:again');
+    second.destroy();
+  });
+
   it('delays each chunk in delay mode, in order', async () => {
     const { proxy } = await setup();
     const socket = await connect(proxy.port);

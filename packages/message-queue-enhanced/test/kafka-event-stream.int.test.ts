@@ -1,95 +1,63 @@
-import { logLevel } from 'kafkajs';
+import { type KafkaLog, openKafkaLog, serviceUrls, uniqueTopic, waitFor } from '@intelgraph/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestBroker, type TestBroker } from '../../kafka-test-broker/src/index.js';
 import { kafkaGroupId } from '../src/kafka/kafka-codec.js';
-import {
-  KAFKA_DEFAULTS,
-  KafkaEventStream,
-  type KafkaEventStreamOptions,
-} from '../src/kafka/kafka-event-stream.js';
+import { KafkaEventStream, type KafkaEventStreamOptions } from '../src/kafka/kafka-event-stream.js';
 import type { DeliveredMessage } from '../src/messages/message.js';
 import type { TransportOptions } from '../src/transport/transport-options.js';
-import { runTransportContract } from './contract/transport-contract.js';
 
 /**
- * KafkaEventStream against @intelgraph/kafka-test-broker: an in-memory broker that speaks the
- * Kafka protocol on loopback (no Kafka can be installed on our machines), so the kafkajs code
- * path runs for real — group joins, rebalances, offsets, idempotent and transactional producers.
+ * KafkaEventStream's retry and dead-letter topics and its transactional `transform`, against the
+ * real Apache Kafka broker scripts/dev/services.sh runs (TEST_KAFKA_BROKERS). What reached the
+ * broker is read back with an independent client (helpers/kafka-log.ts).
  */
-let broker: TestBroker;
-
+let log: KafkaLog;
 beforeAll(async () => {
-  broker = await startTestBroker({ maxFetchWaitMs: 200 });
+  log = await openKafkaLog();
 });
 afterAll(async () => {
-  await broker?.stop();
+  await log?.close();
 });
 
 let clients = 0;
 function streamFor(options: TransportOptions & Partial<KafkaEventStreamOptions> = {}): KafkaEventStream {
   clients += 1;
   return new KafkaEventStream({
-    clientId: `kafka-event-stream-broker-test-${clients}`,
-    brokers: broker.brokers,
+    clientId: `kafka-event-stream-test-${clients}`,
+    brokers: serviceUrls().kafkaBrokers,
     sessionTimeoutMs: 10_000,
     ...options,
-    kafka: { logLevel: logLevel.NOTHING, retry: { initialRetryTime: 50, maxRetryTime: 1_000, retries: 8 } },
   });
-}
-
-runTransportContract('kafka (kafka-test-broker)', (options) => streamFor(options), { timeoutMs: 20_000 });
-
-const waitFor = async (what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 20_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-};
-
-/** Every record of a topic this library created, across its partitions, with headers as text. */
-function recordsOf(
-  topic: string,
-): { partition: number; value: string | null; headers: Record<string, string> }[] {
-  return Array.from({ length: KAFKA_DEFAULTS.numPartitions }, (_, partition) =>
-    broker.records(topic, partition).map((r) => ({
-      partition,
-      value: r.value?.toString() ?? null,
-      headers: Object.fromEntries(r.headers.map((h) => [h.key, h.value?.toString() ?? ''])),
-    })),
-  ).flat();
 }
 
 /** Offsets committed on `topic` by the Kafka group of the transport group `group` (see kafkaGroupId). */
 const committedTotal = (group: string, topic: string) =>
-  Array.from(
-    { length: KAFKA_DEFAULTS.numPartitions },
-    (_, p) => broker.committedOffset(kafkaGroupId(topic, group), topic, p) ?? 0n,
-  ).reduce((a, b) => a + b, 0n);
+  log.committedTotal(kafkaGroupId(topic, group), topic);
+const recordsOf = (topic: string) => log.records(topic);
 
-describe('KafkaEventStream retry and dead-letter topics (kafka-test-broker)', { timeout: 60_000 }, () => {
+describe('KafkaEventStream retry and dead-letter topics (real Kafka)', { timeout: 60_000 }, () => {
   it('parks failed attempts on the group’s retry topic, then the message on its dead-letter topic', async () => {
     const stream = streamFor({ retry: { baseDelayMs: 20, maxDelayMs: 50, jitter: 0 } });
     try {
       const attempts: number[] = [];
+      const payments = uniqueTopic('payments');
       const sub = await stream.subscribe(
-        'payments',
+        payments,
         (m) => {
           attempts.push(m.attempt);
           throw new Error(`declined on attempt ${m.attempt}`);
         },
         { group: 'billing' },
       );
-      await stream.publish('payments', { id: 'pay-1', key: 'acct-9', payload: { amount: 5 }, maxRetries: 2 });
-      await waitFor('the dead letter', () => recordsOf('payments.dlq.billing').length === 1);
+      await stream.publish(payments, { id: 'pay-1', key: 'acct-9', payload: { amount: 5 }, maxRetries: 2 });
+      await waitFor('the dead letter', async () => (await recordsOf(`${payments}.dlq.billing`)).length === 1);
       expect(attempts).toEqual([1, 2, 3]);
 
-      const retried = recordsOf('payments.retry.billing');
+      const retried = await recordsOf(`${payments}.retry.billing`);
       expect(retried.map((r) => r.headers['x-ig-attempt'])).toEqual(['2', '3']);
       expect(retried.every((r) => r.headers['x-ig-id'] === 'pay-1')).toBe(true);
       expect(retried.every((r) => Number(r.headers['x-ig-retry-at']) > 0)).toBe(true);
 
-      const [dead] = recordsOf('payments.dlq.billing');
+      const [dead] = await recordsOf(`${payments}.dlq.billing`);
       expect(dead?.headers).toMatchObject({
         'x-ig-id': 'pay-1',
         'x-ig-dead-letter-reason': 'max-retries-exceeded',
@@ -97,11 +65,11 @@ describe('KafkaEventStream retry and dead-letter topics (kafka-test-broker)', { 
       });
       expect(JSON.parse(dead?.value ?? 'null')).toEqual({ amount: 5 });
       // Another group's topics are untouched: retries and dead letters belong to one group.
-      expect(broker.topicNames().filter((t) => t.startsWith('payments.') && !t.endsWith('.billing'))).toEqual(
-        [],
-      );
+      expect(
+        (await log.topicNames()).filter((t) => t.startsWith(`${payments}.`) && !t.endsWith('.billing')),
+      ).toEqual([]);
       // The source record was committed once it was parked.
-      await waitFor('the commit', () => committedTotal('billing', 'payments') === 1n);
+      await waitFor('the commit', async () => (await committedTotal('billing', payments)) === 1n);
       await sub.close();
     } finally {
       await stream.close();
@@ -113,8 +81,9 @@ describe('KafkaEventStream retry and dead-letter topics (kafka-test-broker)', { 
     try {
       let healthy = false;
       const handled: DeliveredMessage[] = [];
+      const invoices = uniqueTopic('invoices');
       const sub = await stream.subscribe(
-        'invoices',
+        invoices,
         (m) => {
           if (!healthy) throw new Error('ledger offline');
           handled.push(m);
@@ -122,21 +91,21 @@ describe('KafkaEventStream retry and dead-letter topics (kafka-test-broker)', { 
         { group: 'ledger' },
       );
       // Keyed here; keyless dead letters are covered below.
-      await stream.publish('invoices', { id: 'inv-1', key: 'customer-4', payload: { n: 1 }, maxRetries: 0 });
+      await stream.publish(invoices, { id: 'inv-1', key: 'customer-4', payload: { n: 1 }, maxRetries: 0 });
       await waitFor(
         'the dead letter',
-        async () => (await stream.listDeadLetters('invoices', { group: 'ledger' })).length === 1,
+        async () => (await stream.listDeadLetters(invoices, { group: 'ledger' })).length === 1,
       );
       healthy = true;
-      expect(await stream.replayDeadLetters('invoices', { group: 'ledger' })).toBe(1);
+      expect(await stream.replayDeadLetters(invoices, { group: 'ledger' })).toBe(1);
       await waitFor('the replayed delivery', () => handled.length === 1);
       expect(handled[0]).toMatchObject({ id: 'inv-1', attempt: 1 });
-      const dlq = recordsOf('invoices.dlq.ledger');
+      const dlq = await recordsOf(`${invoices}.dlq.ledger`);
       expect(dlq.map((r) => r.headers['x-ig-dlq-replayed'] ?? r.headers['x-ig-id'])).toEqual([
         'inv-1',
         'inv-1',
       ]);
-      expect(await stream.listDeadLetters('invoices', { group: 'ledger' })).toEqual([]);
+      expect(await stream.listDeadLetters(invoices, { group: 'ledger' })).toEqual([]);
       await sub.close();
     } finally {
       await stream.close();
@@ -150,8 +119,9 @@ describe('KafkaEventStream dead letters without keys', { timeout: 60_000 }, () =
     try {
       let healthy = false;
       const handled = new Set<string>();
+      const receipts = uniqueTopic('receipts');
       const sub = await stream.subscribe(
-        'receipts',
+        receipts,
         (m) => {
           if (!healthy) throw new Error('archive offline');
           handled.add(m.id);
@@ -159,23 +129,23 @@ describe('KafkaEventStream dead letters without keys', { timeout: 60_000 }, () =
         { group: 'archive' },
       );
       const ids = Array.from({ length: 8 }, (_, i) => `rcpt-${i}`);
-      for (const id of ids) await stream.publish('receipts', { id, payload: { id }, maxRetries: 0 });
+      for (const id of ids) await stream.publish(receipts, { id, payload: { id }, maxRetries: 0 });
       await waitFor(
         'the dead letters',
-        async () => (await stream.listDeadLetters('receipts', { group: 'archive' })).length === ids.length,
+        async () => (await stream.listDeadLetters(receipts, { group: 'archive' })).length === ids.length,
       );
-      const letters = recordsOf('receipts.dlq.archive');
+      const letters = await recordsOf(`${receipts}.dlq.archive`);
       expect(new Set(letters.map((r) => r.partition)).size).toBeGreaterThan(1);
       healthy = true;
-      expect(await stream.replayDeadLetters('receipts', { group: 'archive' })).toBe(ids.length);
+      expect(await stream.replayDeadLetters(receipts, { group: 'archive' })).toBe(ids.length);
       await waitFor('the replayed deliveries', () => handled.size === ids.length);
       // Each marker sits on its own letter's partition, after it.
-      const after = recordsOf('receipts.dlq.archive');
+      const after = await recordsOf(`${receipts}.dlq.archive`);
       for (const marker of after.filter((r) => r.headers['x-ig-dlq-replayed'] !== undefined)) {
         const letter = after.find((r) => r.headers['x-ig-id'] === marker.headers['x-ig-dlq-replayed']);
         expect(letter?.partition).toBe(marker.partition);
       }
-      expect(await stream.listDeadLetters('receipts', { group: 'archive' })).toEqual([]);
+      expect(await stream.listDeadLetters(receipts, { group: 'archive' })).toEqual([]);
       await sub.close();
     } finally {
       await stream.close();
@@ -183,32 +153,33 @@ describe('KafkaEventStream dead letters without keys', { timeout: 60_000 }, () =
   });
 });
 
-describe('KafkaEventStream transform (Kafka transactions on kafka-test-broker)', { timeout: 60_000 }, () => {
+describe('KafkaEventStream transform (Kafka transactions)', { timeout: 60_000 }, () => {
   it('produces each input’s outputs and commits its offset in one transaction', async () => {
     const stream = streamFor();
     try {
+      const raw = uniqueTopic('raw-events');
+      const enriched = uniqueTopic('enriched-events');
       const transform = await stream.transform(
-        'raw-events',
-        'enriched-events',
+        raw,
+        enriched,
         (m) => [{ id: `${m.id}-enriched`, key: m.key, payload: { enriched: m.payload } }],
-        { group: 'enricher', transactionalId: 'enricher-1' },
+        { group: 'enricher', transactionalId: `enricher-${raw}` },
       );
       const outputs: DeliveredMessage[] = [];
-      const reader = await stream.subscribe('enriched-events', (m) => void outputs.push(m), {
+      const reader = await stream.subscribe(enriched, (m) => void outputs.push(m), {
         group: 'reader',
       });
-      for (const n of [1, 2, 3])
-        await stream.publish('raw-events', { id: `e-${n}`, key: 'k', payload: { n } });
+      for (const n of [1, 2, 3]) await stream.publish(raw, { id: `e-${n}`, key: 'k', payload: { n } });
       await waitFor('three enriched events', () => outputs.length === 3);
       expect(outputs.map((m) => [m.id, m.payload])).toEqual([
         ['e-1-enriched', { enriched: { n: 1 } }],
         ['e-2-enriched', { enriched: { n: 2 } }],
         ['e-3-enriched', { enriched: { n: 3 } }],
       ]);
-      expect(recordsOf('enriched-events').every((r) => r.headers['x-ig-id']?.endsWith('-enriched'))).toBe(
+      expect((await recordsOf(enriched)).every((r) => r.headers['x-ig-id']?.endsWith('-enriched'))).toBe(
         true,
       );
-      expect(committedTotal('enricher', 'raw-events')).toBe(3n);
+      await waitFor('three commits', async () => (await committedTotal('enricher', raw)) === 3n);
       await reader.close();
       await transform.close();
     } finally {

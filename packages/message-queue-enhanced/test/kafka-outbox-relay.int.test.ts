@@ -1,42 +1,44 @@
 import { randomUUID } from 'node:crypto';
-import { createTestDatabase, type TestDatabase } from '@intelgraph/test-support';
-import { logLevel } from 'kafkajs';
+import {
+  createTestDatabase,
+  type KafkaLog,
+  openKafkaLog,
+  serviceUrls,
+  startKafkaFaultProxy,
+  type TestDatabase,
+  uniqueTopic,
+  waitFor,
+} from '@intelgraph/test-support';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiKey, startTestBroker, type TestBroker } from '../../kafka-test-broker/src/index.js';
 import { EventSourcingStore } from '../src/event-store/event-sourcing-store.js';
-import { KAFKA_DEFAULTS, KafkaEventStream } from '../src/kafka/kafka-event-stream.js';
+import { KafkaEventStream } from '../src/kafka/kafka-event-stream.js';
 import type { DeliveredMessage } from '../src/messages/message.js';
 import { OutboxRelay } from '../src/outbox/outbox-relay.js';
 
 /**
  * The outbox relay publishing to Kafka: events appended to the PostgreSQL store go through the
- * outbox and KafkaEventStream to @intelgraph/kafka-test-broker (an in-memory Kafka-protocol
- * broker on loopback), and on to a consumer group. Integration: needs the real PostgreSQL.
+ * outbox and KafkaEventStream to the real Apache Kafka broker (TEST_KAFKA_BROKERS), and on to a
+ * consumer group. What the broker holds is read back with an independent client.
  */
 let db: TestDatabase;
 let pool: pg.Pool;
-let broker: TestBroker;
+let log: KafkaLog;
 
 beforeAll(async () => {
   db = await createTestDatabase('mqe_kafka_relay');
   pool = new pg.Pool({ connectionString: db.url, max: 10 });
-  broker = await startTestBroker({ maxFetchWaitMs: 200 });
+  log = await openKafkaLog();
 });
 
 afterAll(async () => {
-  await broker?.stop();
+  await log?.close();
   await pool?.end();
   await db?.drop();
 });
 
-const streamFor = (clientId: string) =>
-  new KafkaEventStream({
-    clientId,
-    brokers: broker.brokers,
-    sessionTimeoutMs: 10_000,
-    kafka: { logLevel: logLevel.NOTHING, retry: { initialRetryTime: 50, maxRetryTime: 1_000, retries: 8 } },
-  });
+const streamFor = (clientId: string, brokers: readonly string[] = serviceUrls().kafkaBrokers) =>
+  new KafkaEventStream({ clientId, brokers, sessionTimeoutMs: 10_000 });
 
 const newEvent = (aggregateId: string, version: number) => ({
   id: randomUUID(),
@@ -47,22 +49,12 @@ const newEvent = (aggregateId: string, version: number) => ({
   version,
 });
 
-async function waitUntil(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const waitUntil = waitFor;
 
-/** Records in the Kafka log of a topic (all partitions), as the broker stores them. */
-const logOf = (topic: string) =>
-  Array.from({ length: KAFKA_DEFAULTS.numPartitions }, (_, p) => broker.records(topic, p)).flat();
-
-describe('OutboxRelay → KafkaEventStream → kafka-test-broker', () => {
+describe('OutboxRelay → KafkaEventStream → Apache Kafka', () => {
   it('publishes every outbox row to Kafka keyed by aggregate, in per-aggregate order, and marks it sent', async () => {
     const schema = 'relay_kafka_order';
-    const topic = `ledger-${randomUUID().slice(0, 8)}`;
+    const topic = uniqueTopic('ledger');
     const store = new EventSourcingStore(pool, { schema, outbox: { topic: () => topic } });
     await store.migrate();
     const stream = streamFor('relay-order');
@@ -94,13 +86,11 @@ describe('OutboxRelay → KafkaEventStream → kafka-test-broker', () => {
         expect(received.filter((m) => m.key === agg).map((m) => m.id)).toEqual(ids);
       }
       // In Kafka: one record per event, each aggregate on a single partition (its key).
-      const log = logOf(topic);
-      expect(log).toHaveLength(12);
+      const records = await log.records(topic);
+      expect(records).toHaveLength(12);
       for (const agg of appended.keys()) {
-        const partitions = Array.from({ length: KAFKA_DEFAULTS.numPartitions }, (_, p) => p).filter((p) =>
-          broker.records(topic, p).some((r) => r.key?.toString() === agg),
-        );
-        expect(partitions).toHaveLength(1);
+        const partitions = new Set(records.filter((r) => r.key === agg).map((r) => r.partition));
+        expect(partitions.size).toBe(1);
       }
       const { rows } = await pool.query(
         `SELECT count(*)::int AS n FROM ${schema}.outbox WHERE sent_at IS NULL`,
@@ -114,24 +104,33 @@ describe('OutboxRelay → KafkaEventStream → kafka-test-broker', () => {
 
   it('writes each event once to Kafka when an acknowledgement is lost mid-relay (idempotent producer)', async () => {
     const schema = 'relay_kafka_lost_ack';
-    const topic = `ledger-${randomUUID().slice(0, 8)}`;
+    const topic = uniqueTopic('ledger');
     const store = new EventSourcingStore(pool, { schema, outbox: { topic: () => topic } });
     await store.migrate();
-    const stream = streamFor('relay-lost-ack');
+    // Every connection of this producer goes through the proxy (the broker advertises it).
+    await using proxy = await startKafkaFaultProxy();
+    const stream = streamFor('relay-lost-ack', proxy.brokers);
     try {
-      for (const agg of ['acct-x', 'acct-y']) await store.append([1, 2, 3].map((v) => newEvent(agg, v)));
+      // Warm up: topic created, producer id assigned, connections open; the next reply the
+      // proxy carries is the acknowledgement of the relay's first produce.
+      await store.append([newEvent('acct-w', 1)]);
       const relay = new OutboxRelay({ database: pool, transport: stream, schema, listen: false });
-      // The broker appends the first produce, then closes the connection instead of answering.
-      broker.faults.dropAfterHandling(ApiKey.Produce, 1);
+      expect(await relay.relayOnce()).toBe(1);
+      for (const agg of ['acct-x', 'acct-y']) await store.append([1, 2, 3].map((v) => newEvent(agg, v)));
+      // The broker appends the produce, then the connection drops before its acknowledgement.
+      const lost = proxy.loseNextReply();
       let relayed = 0;
       for (let n = await relay.relayOnce(); n > 0; n = await relay.relayOnce()) relayed += n;
+      await lost; // the lost acknowledgement did happen
       expect(relayed).toBe(6);
-      expect(broker.faults.describe()).toEqual([]); // the lost acknowledgement did happen
-      const ids = logOf(topic).map((r) => r.headers.find((h) => h.key === 'x-ig-id')?.value?.toString());
-      expect(ids).toHaveLength(6);
-      expect(new Set(ids).size).toBe(6);
+      const ids = (await log.records(topic)).map((r) => r.headers['x-ig-id']);
+      expect(ids).toHaveLength(7);
+      expect(new Set(ids).size).toBe(7);
+      const { rows } = await pool.query(
+        `SELECT count(*)::int AS n FROM ${schema}.outbox WHERE sent_at IS NULL`,
+      );
+      expect(rows[0].n).toBe(0);
     } finally {
-      broker.faults.clear();
       await stream.close();
     }
   });

@@ -1,25 +1,26 @@
-import { startTestBroker, type TestBroker } from '@intelgraph/kafka-test-broker';
 import { type RunningSubgraph, startSubgraph } from '@intelgraph/subgraph-runtime';
 import { graphqlRequest, testRuntimeConfig } from '@intelgraph/subgraph-runtime/testing';
+import { type KafkaLog, openKafkaLog, serviceUrls, waitFor } from '@intelgraph/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { entitiesSubgraph } from '../src/index.js';
 
-// No external service: embedded PGlite shards and the in-repo Kafka-protocol test broker.
+// Embedded PGlite shards, and the real Apache Kafka broker (TEST_KAFKA_BROKERS), read back with an
+// independent client.
 describe('entities with KAFKA_BROKERS: entity events reach Kafka through the outbox relay', () => {
-  let broker: TestBroker;
+  let log: KafkaLog;
   let running: RunningSubgraph;
   const analyst = { tenantId: 'kafkatenant', userId: 'kafkatenant:analyst' };
 
   beforeAll(async () => {
-    broker = await startTestBroker({ defaultPartitions: 3 });
+    log = await openKafkaLog();
     running = await startSubgraph(
       entitiesSubgraph,
-      testRuntimeConfig({ embeddedShards: 1, kafkaBrokers: broker.brokers.join(',') }),
+      testRuntimeConfig({ embeddedShards: 1, kafkaBrokers: serviceUrls().kafkaBrokers.join(',') }),
     );
   }, 120_000);
   afterAll(async () => {
     await running?.stop();
-    await broker?.stop();
+    await log?.close();
   });
 
   it('publishes EntityCreated and EntityUpdated on the entity topic, keyed by the entity id', async () => {
@@ -37,14 +38,11 @@ describe('entities with KAFKA_BROKERS: entity events reach Kafka through the out
         identity: analyst,
       },
     );
-    const types = (): string[] => {
-      const all = [0, 1, 2].flatMap((p) => broker.records('entity', p));
-      return all
-        .filter((r) => r.key?.toString() === id)
-        .map((r) => (JSON.parse(r.value!.toString()) as { eventType: string }).eventType);
-    };
-    const deadline = Date.now() + 20_000;
-    while (types().length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    expect(types()).toEqual(['EntityCreated', 'EntityUpdated']);
+    const types = async (): Promise<string[]> =>
+      (await log.records('entity'))
+        .filter((r) => r.key === id)
+        .map((r) => (JSON.parse(r.value!) as { eventType: string }).eventType);
+    await waitFor('both events on Kafka', async () => (await types()).length >= 2);
+    expect(await types()).toEqual(['EntityCreated', 'EntityUpdated']);
   }, 60_000);
 });
