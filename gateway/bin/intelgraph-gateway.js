@@ -1,6 +1,3 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx (the workspace ships TypeScript sources, not builds).
-import { register } from 'tsx/esm/api';
-
-register();
-await import('../src/cli.ts');
+// Runs the built CLI (gateway/dist, from `pnpm build`): plain JavaScript, no TypeScript loader.
+await import('../dist/cli.js');

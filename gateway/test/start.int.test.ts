@@ -26,18 +26,22 @@ async function graphql(url: string, token: string, query: string) {
 
 describe('pnpm start', () => {
   it('prints a working URL, token and example queries over seeded demo data; Ctrl-C exits 0', async () => {
-    const started = spawn(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'dev', 'start.ts')], {
-      cwd: root,
-      // With the response cache on: the subgraphs' events must reach it through the platform's bus.
-      env: {
-        ...process.env,
-        GATEWAY_PORT: '0',
-        LOG_LEVEL: 'warn',
-        NODE_ENV: 'production',
-        CACHE_RESPONSES: 'true',
+    const started = spawn(
+      process.execPath,
+      ['--conditions=development', '--import', 'tsx', join(root, 'scripts', 'dev', 'start.ts')],
+      {
+        cwd: root,
+        // With the response cache on: the subgraphs' events must reach it through the platform's bus.
+        env: {
+          ...process.env,
+          GATEWAY_PORT: '0',
+          LOG_LEVEL: 'warn',
+          NODE_ENV: 'production',
+          CACHE_RESPONSES: 'true',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    );
     child = started;
     let out = '';
     let err = '';

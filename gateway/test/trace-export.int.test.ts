@@ -133,23 +133,27 @@ describe('OTLP trace export', () => {
   it('one request through the gateway to a subgraph is one trace: gateway span → subgraph request span → SQL span', async () => {
     const port = await freePort();
     const jwtSecret = randomBytes(32).toString('hex');
-    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'gateway', 'src', 'main.ts')], {
-      cwd: root,
-      env: {
-        ...process.env,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'warn',
-        SUBGRAPHS: `accounts=${accounts.url}`,
-        SUPERGRAPH_PATH: '',
-        IDENTITY_SECRET: identitySecret,
-        JWT_SECRET: jwtSecret,
-        ALLOW_ANONYMOUS: 'false',
-        SUBGRAPH_RETRIES: '0',
-        OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+    const child = spawn(
+      process.execPath,
+      ['--conditions=development', '--import', 'tsx', join(root, 'gateway', 'src', 'main.ts')],
+      {
+        cwd: root,
+        env: {
+          ...process.env,
+          PORT: String(port),
+          HOST: '127.0.0.1',
+          LOG_LEVEL: 'warn',
+          SUBGRAPHS: `accounts=${accounts.url}`,
+          SUPERGRAPH_PATH: '',
+          IDENTITY_SECRET: identitySecret,
+          JWT_SECRET: jwtSecret,
+          ALLOW_ANONYMOUS: 'false',
+          SUBGRAPH_RETRIES: '0',
+          OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    );
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));

@@ -1,8 +1,8 @@
 /**
  * Renders every service's configuration variables (from each `configSpec`) as the README's
  * "Configuration" tables, so the docs cannot drift from the code.
- *   node --import tsx scripts/dev/config-docs.ts          print the tables
- *   node --import tsx scripts/dev/config-docs.ts --write  rewrite README.md between the markers
+ *   node --conditions=development --import tsx scripts/dev/config-docs.ts          print the tables
+ *   node --conditions=development --import tsx scripts/dev/config-docs.ts --write  rewrite README.md between the markers
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

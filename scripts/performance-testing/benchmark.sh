@@ -68,4 +68,4 @@ if [ "${BENCH_LOAD:-0}" = 1 ]; then
 fi
 
 echo
-"${PNPM[@]}" --filter @intelgraph/performance-testing exec tsx report/cli.ts "$OUT" "${SOURCES[@]}"
+"${PNPM[@]}" --filter @intelgraph/performance-testing exec tsx --conditions=development report/cli.ts "$OUT" "${SOURCES[@]}"

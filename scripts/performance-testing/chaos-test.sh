@@ -16,4 +16,4 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 if [ "${INTELGRAPH_SKIP_SERVICES:-0}" != 1 ]; then bash scripts/dev/services.sh; fi
 PNPM_VERSION=$(node -p "require('./package.json').packageManager.split('@')[1]")
-exec npx --yes "pnpm@${PNPM_VERSION}" --filter @intelgraph/performance-testing exec tsx chaos/chaos-runner.ts "$@"
+exec npx --yes "pnpm@${PNPM_VERSION}" --filter @intelgraph/performance-testing exec tsx --conditions=development chaos/chaos-runner.ts "$@"

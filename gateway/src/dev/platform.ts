@@ -10,6 +10,7 @@ import { SignJWT } from 'jose';
 import { buildGateway } from '../build-gateway.js';
 import { configSpec as gatewaySpec } from '../config.js';
 import type { Gateway } from '../gateway-server.js';
+import { subgraphEntry } from '../schema/subgraph-entry.js';
 
 /*
  * The development platform: every subgraph of subgraphs/ (embedded defaults unless the
@@ -74,7 +75,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   };
   try {
     for (const folder of readdirSync(join(root, 'subgraphs')).sort()) {
-      const entry = join(root, 'subgraphs', folder, 'src', 'index.ts');
+      const entry = subgraphEntry(root, folder);
       if (folder.startsWith('_') || !existsSync(entry)) continue;
       const mod = (await import(pathToFileURL(entry).href)) as Record<string, unknown>;
       const definition = Object.values(mod).find(isDefinition);

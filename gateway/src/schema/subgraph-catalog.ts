@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import type { DocumentNode } from 'graphql';
 import { graphqlJs } from '../graphql-js.js';
 import type { SubgraphSdl } from '../supergraph/compose.js';
+import { subgraphEntry } from './subgraph-entry.js';
 
 interface DefinitionLike {
   readonly name: string;
@@ -24,9 +25,9 @@ function isDefinition(value: unknown): value is DefinitionLike {
 }
 
 /**
- * Every subgraph of the repository: each `subgraphs/<name>/src/index.ts` (the template excepted)
- * exporting a SubgraphDefinition (`{ name, typeDefs }`) and its `configSpec`. The routing URL is
- * `urls[name]`, else loopback on the subgraph's default PORT.
+ * Every subgraph of the repository: each `subgraphs/<name>` whose entry module (`subgraphEntry`;
+ * the template excepted) exports a SubgraphDefinition (`{ name, typeDefs }`) and its `configSpec`.
+ * The routing URL is `urls[name]`, else loopback on the subgraph's default PORT.
  */
 export async function loadSubgraphs(
   root: string,
@@ -35,7 +36,7 @@ export async function loadSubgraphs(
   const dir = join(root, 'subgraphs');
   const out: SubgraphSdl[] = [];
   for (const folder of readdirSync(dir).sort()) {
-    const entry = join(dir, folder, 'src', 'index.ts');
+    const entry = subgraphEntry(root, folder);
     if (folder.startsWith('_') || !existsSync(entry)) continue;
     const mod = (await import(pathToFileURL(entry).href)) as Record<string, unknown>;
     const definition = Object.values(mod).find(isDefinition);

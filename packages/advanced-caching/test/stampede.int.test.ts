@@ -61,7 +61,7 @@ describe('stampede prevention across processes', () => {
       fork(child, [], {
         cwd: repoRoot,
         env,
-        execArgv: ['--import', 'tsx'],
+        execArgv: ['--conditions=development', '--import', 'tsx'],
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       }),
     );

@@ -6,7 +6,7 @@ const entry = join(import.meta.dirname, 'fixtures', 'service-entry.ts');
 const startEntry = join(import.meta.dirname, 'fixtures', 'start-entry.ts');
 
 function run(env: Record<string, string>, file = entry) {
-  return spawnSync(process.execPath, ['--import', 'tsx', file], {
+  return spawnSync(process.execPath, ['--conditions=development', '--import', 'tsx', file], {
     env: { PATH: process.env.PATH ?? '', ...env },
     encoding: 'utf8',
     timeout: 30_000,

@@ -193,7 +193,12 @@ describe('outbox relay process killed mid-batch', () => {
   function startRelay(env: Record<string, string>): { child: ChildProcess; published: string[] } {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'outbox-relay-process.ts')],
+      [
+        '--conditions=development',
+        '--import',
+        'tsx',
+        join(import.meta.dirname, 'fixtures', 'outbox-relay-process.ts'),
+      ],
       {
         cwd: repoRoot,
         env: { ...process.env, DB_URL: db.url, AMQP_URL: serviceUrls().amqp, NAMESPACE: namespace, ...env },

@@ -204,13 +204,13 @@ describe('RabbitMQQueue', () => {
 });
 
 describe('intelgraph-dlq command', () => {
-  const bin = join(import.meta.dirname, '..', 'bin', 'intelgraph-dlq.ts');
+  const cli = join(import.meta.dirname, '..', 'src', 'rabbitmq', 'dlq-cli.ts');
   const repoRoot = join(import.meta.dirname, '..', '..', '..');
   const dlq = async (...args: string[]) => {
     try {
       const { stdout } = await execFileAsync(
         process.execPath,
-        ['--import', 'tsx', bin, ...args, '--namespace', namespace],
+        ['--conditions=development', '--import', 'tsx', cli, ...args, '--namespace', namespace],
         {
           cwd: repoRoot,
           env: { ...process.env, AMQP_URL: serviceUrls().amqp },

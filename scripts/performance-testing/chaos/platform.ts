@@ -150,7 +150,7 @@ export async function startChaosPlatform(options: {
       const s: ServiceProcess = {
         name,
         port: p,
-        args: ['--import', 'tsx', path.join('subgraphs', name, 'src', 'main.ts')],
+        args: ['--conditions=development', '--import', 'tsx', path.join('subgraphs', name, 'src', 'main.ts')],
         env: {
           ...process.env,
           PORT: String(p),

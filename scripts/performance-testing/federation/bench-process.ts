@@ -20,7 +20,7 @@ export function startBenchProcess(
   execArgv: string[] = [],
 ): BenchProcess {
   const child = fork(join(import.meta.dirname, script), args, {
-    execArgv: ['--import', 'tsx', ...execArgv],
+    execArgv: ['--conditions=development', '--import', 'tsx', ...execArgv],
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

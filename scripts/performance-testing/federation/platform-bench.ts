@@ -42,7 +42,7 @@ interface Figures {
 
 async function measure(caching: Caching): Promise<Figures> {
   const child = fork(join(import.meta.dirname, 'platform-process.ts'), [], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--conditions=development', '--import', 'tsx'],
     env: { ...process.env, PLATFORM_CACHING: caching },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

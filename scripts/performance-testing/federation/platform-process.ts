@@ -47,10 +47,14 @@ function run(entry: string, env: Record<string, string>): void {
     ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`]
     : [];
   const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...profile, ...flags, '--import', 'tsx', join(root, entry)], {
-    env: { ...process.env, ...env, IDENTITY_SECRET: identitySecret, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...profile, ...flags, '--conditions=development', '--import', 'tsx', join(root, entry)],
+    {
+      env: { ...process.env, ...env, IDENTITY_SECRET: identitySecret, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   children.push(child);
   // A service that dies while the benchmark runs ends the run with its name, instead of leaving
   // the load generator measuring connection errors (or waiting on a half-dead platform).

@@ -10,7 +10,7 @@ function run(env: Record<string, string>): {
   exited: Promise<number | null>;
 } {
   let output = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', main], {
+  const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', main], {
     env: { ...process.env, LOG_LEVEL: 'info', PORT: '0', EMBEDDED_SHARDS: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,4 +1,3 @@
-#!/usr/bin/env -S node --import tsx
 /**
  * intelgraph-dlq — list, inspect and replay a RabbitMQ dead-letter queue.
  *
@@ -12,7 +11,7 @@
  */
 import { parseArgs } from 'node:util';
 import { IntelGraphError } from '@intelgraph/errors';
-import { runDlqCommand } from '../src/rabbitmq/dlq-command.js';
+import { runDlqCommand } from './dlq-command.js';
 
 try {
   const { values, positionals } = parseArgs({
