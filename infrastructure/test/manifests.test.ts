@@ -87,8 +87,8 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     const kinds = new Set(rs.map((r) => `${r.apiVersion}/${r.kind}`));
     for (const k of [
       'postgresql.cnpg.io/v1/Cluster',
-      'kafka.strimzi.io/v1beta2/Kafka',
-      'kafka.strimzi.io/v1beta2/KafkaNodePool',
+      'kafka.strimzi.io/v1/Kafka',
+      'kafka.strimzi.io/v1/KafkaNodePool',
       'rabbitmq.com/v1beta1/RabbitmqCluster',
       'redis.redis.opstreelabs.in/v1beta2/RedisCluster',
     ]) {

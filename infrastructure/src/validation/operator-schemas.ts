@@ -92,9 +92,9 @@ const kafkaConfig: Schema = {
   additionalProperties: { type: ['string', 'number', 'boolean'] },
 };
 
-/** kafka.strimzi.io/v1beta2 KafkaNodePool (Strimzi API reference, KafkaNodePoolSpec). */
+/** kafka.strimzi.io/v1 KafkaNodePool (Strimzi API reference, KafkaNodePoolSpec). */
 const kafkaNodePool = resource(
-  'kafka.strimzi.io/v1beta2',
+  'kafka.strimzi.io/v1',
   'KafkaNodePool',
   strict(
     {
@@ -126,9 +126,9 @@ const kafkaNodePool = resource(
   ),
 );
 
-/** kafka.strimzi.io/v1beta2 Kafka (Strimzi API reference, KafkaSpec / KafkaClusterSpec). */
+/** kafka.strimzi.io/v1 Kafka (Strimzi API reference, KafkaSpec / KafkaClusterSpec). */
 const kafka = resource(
-  'kafka.strimzi.io/v1beta2',
+  'kafka.strimzi.io/v1',
   'Kafka',
   strict(
     {
@@ -162,9 +162,9 @@ const kafka = resource(
   ),
 );
 
-/** kafka.strimzi.io/v1beta2 KafkaTopic (Strimzi API reference, KafkaTopicSpec). */
+/** kafka.strimzi.io/v1 KafkaTopic (Strimzi API reference, KafkaTopicSpec). */
 const kafkaTopic = resource(
-  'kafka.strimzi.io/v1beta2',
+  'kafka.strimzi.io/v1',
   'KafkaTopic',
   strict({
     topicName: { type: 'string' },
@@ -223,9 +223,9 @@ const redisCluster = resource(
 /** Schemas by `apiVersion/kind`. */
 export const OPERATOR_SCHEMAS: Readonly<Record<string, Schema>> = {
   'postgresql.cnpg.io/v1/Cluster': cnpgCluster,
-  'kafka.strimzi.io/v1beta2/KafkaNodePool': kafkaNodePool,
-  'kafka.strimzi.io/v1beta2/Kafka': kafka,
-  'kafka.strimzi.io/v1beta2/KafkaTopic': kafkaTopic,
+  'kafka.strimzi.io/v1/KafkaNodePool': kafkaNodePool,
+  'kafka.strimzi.io/v1/Kafka': kafka,
+  'kafka.strimzi.io/v1/KafkaTopic': kafkaTopic,
   'rabbitmq.com/v1beta1/RabbitmqCluster': rabbitmqCluster,
   'redis.redis.opstreelabs.in/v1beta2/RedisCluster': redisCluster,
 };
