@@ -1,4 +1,4 @@
-import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
+import type { Message, MessageToProduce } from '@platformatic/kafka';
 import type { PreparedMessage } from '../messages/envelope.js';
 import {
   type DeadLetter,
@@ -25,6 +25,18 @@ export const KH = {
 } as const;
 
 /**
+ * A record as the clients of this library send it: key and value as bytes, header names and values
+ * as text (the producers and consumers are built with string header serializers).
+ */
+export type OutgoingRecord = MessageToProduce<Buffer, Buffer, string, string>;
+
+/** A consumed record (what a consumer's messages stream hands out). */
+export type ConsumedRecord = Message<Buffer, Buffer, string, string>;
+
+/** What decoding a consumed record reads of it. */
+export type RecordContent = Pick<ConsumedRecord, 'key' | 'value' | 'headers' | 'offset' | 'timestamp'>;
+
+/**
  * The Kafka consumer group of a subscription: one per topic and group. A transport group is a set
  * of competing consumers of one topic (RabbitMQ: one queue per topic and group), while one Kafka
  * group spreads the partitions of every topic its members subscribe to over all of them: members
@@ -44,75 +56,83 @@ export function deadLetterTopicName(topic: string, group: string): string {
   return `${topic}.dlq.${group}`;
 }
 
-export function toKafkaMessage(message: PreparedMessage): Message {
-  const headers: IHeaders = {
-    ...message.headers,
-    [KH.id]: message.id,
-    [KH.topic]: message.topic,
-    [KH.type]: message.type,
-    [KH.priority]: message.priority,
-    [KH.attempt]: '1',
-    [KH.maxRetries]: String(message.maxRetries),
-    [KH.timestamp]: String(message.timestamp),
+/** The record of a prepared message, for its own topic. */
+export function toKafkaRecord(message: PreparedMessage): OutgoingRecord {
+  const headers = new Map<string, string>(Object.entries(message.headers));
+  headers.set(KH.id, message.id);
+  headers.set(KH.topic, message.topic);
+  headers.set(KH.type, message.type);
+  headers.set(KH.priority, message.priority);
+  headers.set(KH.attempt, '1');
+  headers.set(KH.maxRetries, String(message.maxRetries));
+  headers.set(KH.timestamp, String(message.timestamp));
+  return {
+    topic: message.topic,
+    key: message.key === undefined ? undefined : Buffer.from(message.key),
+    value: message.body,
+    headers,
+    timestamp: BigInt(message.timestamp),
   };
-  return { key: message.key ?? null, value: message.body, headers, timestamp: String(message.timestamp) };
 }
 
-export function headerText(headers: IHeaders | undefined, name: string): string | undefined {
-  const value = headers?.[name];
-  if (value === undefined) return undefined;
-  const first = Array.isArray(value) ? value[0] : value;
-  return first === undefined ? undefined : Buffer.isBuffer(first) ? first.toString('utf8') : String(first);
+export function headerText(
+  headers: ReadonlyMap<string, string> | undefined,
+  name: string,
+): string | undefined {
+  return headers?.get(name);
 }
 
-/** The same record again (retry topic, dead-letter topic, replay), with some headers replaced. */
-export function rewrite(message: KafkaMessage, replace: Record<string, string | undefined>): Message {
-  const headers: IHeaders = {};
-  for (const [name, value] of Object.entries(message.headers ?? {})) {
-    if (!(name in replace)) headers[name] = value;
-  }
-  for (const [name, value] of Object.entries(replace)) if (value !== undefined) headers[name] = value;
-  return { key: message.key, value: message.value, headers };
+/**
+ * The same record again, for `topic` (retry topic, dead-letter topic, replay), with some headers
+ * replaced (`undefined` removes one).
+ */
+export function rewrite(
+  record: Pick<RecordContent, 'key' | 'value' | 'headers'>,
+  topic: string,
+  replace: Readonly<Record<string, string | undefined>>,
+): OutgoingRecord {
+  const headers = new Map<string, string>();
+  for (const [name, value] of record.headers ?? []) if (!(name in replace)) headers.set(name, value);
+  for (const [name, value] of Object.entries(replace)) if (value !== undefined) headers.set(name, value);
+  return { topic, key: record.key ?? undefined, value: record.value ?? undefined, headers };
 }
 
 /** Decodes a record; throws when the value is not JSON (the caller dead-letters it). */
-export function toDelivered(message: KafkaMessage, sourceTopic: string, group: string): DeliveredMessage {
-  const h = message.headers;
+export function toDelivered(record: RecordContent, sourceTopic: string, group: string): DeliveredMessage {
+  const h = record.headers;
   const headers: Record<string, string> = {};
-  for (const name of Object.keys(h ?? {})) {
-    if (!name.startsWith('x-ig-')) headers[name] = headerText(h, name) ?? '';
-  }
+  for (const [name, value] of h ?? []) if (!name.startsWith('x-ig-')) headers[name] = value ?? '';
   const priority = headerText(h, KH.priority) as Priority | undefined;
   const topic = headerText(h, KH.topic) ?? sourceTopic;
   return {
-    id: headerText(h, KH.id) ?? `${sourceTopic}-${message.offset}`,
+    id: headerText(h, KH.id) ?? `${sourceTopic}-${record.offset}`,
     topic,
     type: headerText(h, KH.type) ?? topic,
-    payload: JSON.parse(message.value?.toString('utf8') ?? 'null') as unknown,
-    key: message.key === null || message.key === undefined ? undefined : message.key.toString('utf8'),
+    payload: JSON.parse(record.value?.toString('utf8') ?? 'null') as unknown,
+    key: record.key ? record.key.toString('utf8') : undefined,
     headers,
     priority: priority && PRIORITIES.includes(priority) ? priority : 'normal',
     attempt: Number(headerText(h, KH.attempt) ?? 1),
     maxRetries: Number(headerText(h, KH.maxRetries) ?? 0),
-    timestamp: Number(headerText(h, KH.timestamp) ?? message.timestamp),
+    timestamp: Number(headerText(h, KH.timestamp) ?? record.timestamp),
     group,
   };
 }
 
-export function toDeadLetter(message: KafkaMessage, topic: string, group: string): DeadLetter {
+export function toDeadLetter(record: RecordContent, topic: string, group: string): DeadLetter {
   let delivered: DeliveredMessage;
   try {
-    delivered = toDelivered(message, topic, group);
+    delivered = toDelivered(record, topic, group);
   } catch {
     delivered = {
-      ...toDelivered({ ...message, value: Buffer.from('null') }, topic, group),
-      payload: message.value?.toString('utf8'),
+      ...toDelivered({ ...record, value: Buffer.from('null') }, topic, group),
+      payload: record.value?.toString('utf8'),
     };
   }
   return {
     message: delivered,
-    reason: (headerText(message.headers, KH.reason) ?? 'max-retries-exceeded') as DeadLetterReason,
-    lastError: headerText(message.headers, KH.lastError) ?? '',
-    deadLetteredAt: Number(headerText(message.headers, KH.deadAt) ?? 0),
+    reason: (headerText(record.headers, KH.reason) ?? 'max-retries-exceeded') as DeadLetterReason,
+    lastError: headerText(record.headers, KH.lastError) ?? '',
+    deadLetteredAt: Number(headerText(record.headers, KH.deadAt) ?? 0),
   };
 }

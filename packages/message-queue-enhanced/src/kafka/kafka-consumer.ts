@@ -1,11 +1,19 @@
 import type { Gauge } from '@intelgraph/telemetry';
-import type { Consumer, EachMessagePayload, Kafka, Message, Producer } from 'kafkajs';
+import type { GroupAssignment } from '@platformatic/kafka';
 import type { MessageHandler } from '../messages/message.js';
 import { describeError, failureDisposition } from '../transport/failure-disposition.js';
 import { type RetryPolicy, retryDelay } from '../transport/retry-policy.js';
-import type { Subscription } from '../transport/transport.js';
 import type { TransportMetrics } from '../transport/transport-metrics.js';
+import { withDeadline } from '../transport/with-deadline.js';
 import {
+  createConsumer,
+  type KafkaConnection,
+  type KafkaConsumerClient,
+  type KafkaMessagesStream,
+  type KafkaProducer,
+} from './kafka-clients.js';
+import {
+  type ConsumedRecord,
   deadLetterTopicName,
   headerText,
   KH,
@@ -14,28 +22,41 @@ import {
   rewrite,
   toDelivered,
 } from './kafka-codec.js';
+import { PartitionLanes } from './partition-lanes.js';
 
 export interface KafkaConsumerDeps {
-  readonly kafka: Kafka;
-  readonly producer: () => Promise<Producer>;
+  readonly connection: KafkaConnection;
+  readonly producer: () => Promise<KafkaProducer>;
   readonly metrics: TransportMetrics;
   readonly lag: Gauge<'transport' | 'topic' | 'group'>;
   readonly retry: RetryPolicy;
   readonly fromBeginning: boolean;
   readonly sessionTimeoutMs: number;
   readonly joinTimeoutMs: number;
+  /** How often the consumer lag is sampled; 0 = never. */
+  readonly lagIntervalMs: number;
 }
 
+type State = 'idle' | 'running' | 'restarting' | 'closing';
+
+const RESTART_DELAYS_MS = [500, 1000, 2000, 5000, 10_000];
+
 /**
- * One subscription = one kafkajs consumer in the group, reading the topic and the group's retry
- * topic. Offsets are committed by hand, one record at a time, only after the record is done with:
- * handled, or copied to the retry or dead-letter topic (`acks: all`). A crash in between hands the
- * record again (at least once). A retry record waits for its due time in the handler — with
- * heartbeats — holding back only its own retry-topic partition.
+ * One subscription = one consumer in the Kafka group `<group>.<topic>`, reading the topic and the
+ * group's retry topic. Offsets are committed by hand, one record at a time, only after the record
+ * is done with: handled, or copied to the retry or dead-letter topic (`acks: all`). A crash in
+ * between hands the record again (at least once). A retry record waits for its due time before
+ * its handler, holding back only its own retry-topic partition.
+ *
+ * If the client gives up on the group (a failed re-join) or its stream fails, the consumer is
+ * replaced by a new one after a backoff; what was not committed is handed again.
  */
-export class KafkaConsumer implements Subscription {
-  private consumer: Consumer | undefined;
-  private closing = false;
+export class KafkaConsumer {
+  private state: State = 'idle';
+  private consumer: KafkaConsumerClient | undefined;
+  private stream: KafkaMessagesStream | undefined;
+  private lanes: PartitionLanes<ConsumedRecord> | undefined;
+  private closing: Promise<void> | undefined;
 
   constructor(
     readonly topic: string,
@@ -45,67 +66,111 @@ export class KafkaConsumer implements Subscription {
     private readonly deps: KafkaConsumerDeps,
   ) {}
 
+  /** Resolves once the consumer joined its group (or rejects after `joinTimeoutMs`). */
   async start(): Promise<void> {
-    const retryTopic = retryTopicName(this.topic, this.group);
-    const consumer = this.deps.kafka.consumer({
+    await this.connect();
+  }
+
+  /** Graceful: handlers in flight finish and commit, queued records are left, the member leaves the group. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.state = 'closing';
+      await this.disconnect();
+    })();
+    return this.closing;
+  }
+
+  private async connect(): Promise<void> {
+    const consumer = createConsumer(this.deps.connection, {
       groupId: kafkaGroupId(this.topic, this.group),
-      allowAutoTopicCreation: false,
-      sessionTimeout: this.deps.sessionTimeoutMs,
+      sessionTimeoutMs: this.deps.sessionTimeoutMs,
+      rebalanceTimeoutMs: this.deps.joinTimeoutMs,
+    });
+    const lanes = new PartitionLanes<ConsumedRecord>({
+      concurrency: this.concurrency,
+      handle: (record) => this.handle(record),
+      dueAt: (record) => Number(headerText(record.headers, KH.retryAt) ?? 0),
+      highWater: Math.max(500, this.concurrency * 50),
+      lowWater: Math.max(250, this.concurrency * 25),
+      onPressure: (pause) => (pause ? this.stream?.pause() : this.stream?.resume()),
+      retryDelayMs: 1000,
     });
     this.consumer = consumer;
-    consumer.on(consumer.events.END_BATCH_PROCESS, (event) => {
-      if (event.payload.topic === this.topic) {
-        this.deps.lag.set(
-          { transport: 'kafka', topic: this.topic, group: this.group },
-          Number(event.payload.offsetLag),
-        );
-      }
+    this.lanes = lanes;
+    consumer.on('error', (error) => this.restart(consumer, error));
+    consumer.on('consumer:group:join', ({ assignments }) => lanes.reassigned(owned(assignments)));
+    consumer.on('consumer:lag', (lag) => {
+      const total = (lag.get(this.topic) ?? []).reduce((sum, l) => (l >= 0n ? sum + l : sum), 0n);
+      this.deps.lag.set({ transport: 'kafka', topic: this.topic, group: this.group }, Number(total));
     });
-    const joined = new Promise<void>((resolve) => {
-      const off = consumer.on(consumer.events.GROUP_JOIN, () => {
-        off();
-        resolve();
-      });
-    });
-    await consumer.connect();
-    await consumer.subscribe({ topics: [this.topic, retryTopic], fromBeginning: this.deps.fromBeginning });
-    await consumer.run({
-      autoCommit: false,
-      partitionsConsumedConcurrently: this.concurrency,
-      eachMessage: (payload) => this.handle(payload),
-    });
-    await Promise.race([
-      joined,
-      new Promise((_, reject) =>
-        setTimeout(
-          () => reject(new Error(`no group join within ${this.deps.joinTimeoutMs} ms`)),
-          this.deps.joinTimeoutMs,
-        ).unref(),
-      ),
-    ]);
-  }
-
-  /** Graceful: kafkajs finishes the record in hand, commits nothing more, and leaves the group. */
-  async close(): Promise<void> {
-    if (this.closing) return;
-    this.closing = true;
-    await this.consumer?.disconnect();
-  }
-
-  private async handle({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
-    const labels = { transport: 'kafka', topic: this.topic, group: this.group };
-    const retryAt = Number(headerText(message.headers, KH.retryAt) ?? 0);
-    while (retryAt > Date.now()) {
-      if (this.closing) return; // not committed: handed again after a restart
-      await new Promise((resolve) => setTimeout(resolve, Math.min(1000, retryAt - Date.now())));
-      await heartbeat();
+    let stream: KafkaMessagesStream;
+    try {
+      // consume() joins the group first: resolving means joined.
+      stream = await withDeadline(
+        consumer.consume({
+          topics: [this.topic, retryTopicName(this.topic, this.group)],
+          mode: 'committed',
+          fallbackMode: this.deps.fromBeginning ? 'earliest' : 'latest',
+          autocommit: false,
+        }),
+        this.deps.joinTimeoutMs,
+        'consumer-group join',
+      );
+    } catch (error) {
+      await consumer.close(true).catch(() => {});
+      throw error;
     }
-    let attempt = Number(headerText(message.headers, KH.attempt) ?? 1);
+    if (this.state === 'closing') {
+      await stream.close().catch(() => {});
+      await consumer.close(true).catch(() => {});
+      return;
+    }
+    this.stream = stream;
+    this.state = 'running';
+    stream.on('data', (record: ConsumedRecord) => lanes.add(record));
+    stream.on('error', (error) => this.restart(consumer, error));
+    stream.on('close', () => this.restart(consumer, new Error('the messages stream closed')));
+    if (this.deps.lagIntervalMs > 0)
+      consumer.startLagMonitoring({ topics: [this.topic] }, this.deps.lagIntervalMs);
+  }
+
+  private async disconnect(): Promise<void> {
+    const { consumer, stream, lanes } = this;
+    stream?.pause();
+    await lanes?.stop();
+    consumer?.stopLagMonitoring();
+    await stream?.close().catch(() => {});
+    await consumer?.close().catch(() => consumer.close(true).catch(() => {}));
+  }
+
+  /** The client left the group for good or its stream failed: a new consumer, after a backoff. */
+  private restart(consumer: KafkaConsumerClient, _cause: unknown): void {
+    if (this.state !== 'running' || consumer !== this.consumer) return;
+    this.state = 'restarting';
+    void (async () => {
+      await this.disconnect();
+      for (let attempt = 0; this.state === 'restarting'; attempt++) {
+        await new Promise((r) =>
+          setTimeout(r, RESTART_DELAYS_MS[Math.min(attempt, RESTART_DELAYS_MS.length - 1)]),
+        );
+        if (this.state !== 'restarting') return;
+        try {
+          await this.connect();
+        } catch {
+          // Brokers still unreachable: try again.
+        }
+      }
+    })();
+  }
+
+  private async handle(record: ConsumedRecord): Promise<void> {
+    const labels = { transport: 'kafka', topic: this.topic, group: this.group };
+    let attempt = Number(headerText(record.headers, KH.attempt) ?? 1);
     let failure: unknown;
     let invalid: string | undefined;
     let delivered: ReturnType<typeof toDelivered> | undefined;
     try {
-      delivered = toDelivered(message, topic, this.group);
+      delivered = toDelivered(record, record.topic, this.group);
       attempt = delivered.attempt;
     } catch (error) {
       failure = error;
@@ -121,42 +186,45 @@ export class KafkaConsumer implements Subscription {
     if (failure === undefined) {
       this.deps.metrics.consumed.inc(labels);
     } else {
-      const maxRetries = Number(headerText(message.headers, KH.maxRetries) ?? 0);
+      const maxRetries = Number(headerText(record.headers, KH.maxRetries) ?? 0);
       const disposition = invalid
         ? ({ action: 'dead-letter', reason: 'invalid-message', error: invalid } as const)
         : failureDisposition(failure, attempt, maxRetries);
       const producer = await this.deps.producer();
       if (disposition.action === 'retry') {
         const due = Date.now() + retryDelay(this.deps.retry, disposition.retry);
-        await this.produce(
-          producer,
-          retryTopicName(this.topic, this.group),
-          rewrite(message, {
-            [KH.attempt]: String(attempt + 1),
-            [KH.retryAt]: String(due),
-          }),
-        );
+        await producer.send({
+          messages: [
+            rewrite(record, retryTopicName(this.topic, this.group), {
+              [KH.attempt]: String(attempt + 1),
+              [KH.retryAt]: String(due),
+            }),
+          ],
+        });
         this.deps.metrics.retried.inc(labels);
       } else {
-        await this.produce(
-          producer,
-          deadLetterTopicName(this.topic, this.group),
-          rewrite(message, {
-            [KH.retryAt]: undefined,
-            [KH.reason]: disposition.reason,
-            [KH.lastError]: disposition.error,
-            [KH.deadAt]: String(Date.now()),
-          }),
-        );
+        await producer.send({
+          messages: [
+            rewrite(record, deadLetterTopicName(this.topic, this.group), {
+              [KH.retryAt]: undefined,
+              [KH.reason]: disposition.reason,
+              [KH.lastError]: disposition.error,
+              [KH.deadAt]: String(Date.now()),
+            }),
+          ],
+        });
         this.deps.metrics.deadLettered.inc({ ...labels, reason: disposition.reason });
       }
     }
-    await this.consumer!.commitOffsets([
-      { topic, partition, offset: (BigInt(message.offset) + 1n).toString() },
-    ]);
+    try {
+      await record.commit();
+    } catch {
+      // Not committed (the group is re-forming, or this consumer is being replaced): the record
+      // is handed again from the last committed offset, to this member or another (at least once).
+    }
   }
+}
 
-  private async produce(producer: Producer, topic: string, message: Message): Promise<void> {
-    await producer.send({ topic, acks: -1, messages: [message] });
-  }
+function owned(assignments: readonly GroupAssignment[] | undefined): ReadonlySet<string> {
+  return new Set((assignments ?? []).flatMap((a) => a.partitions.map((p) => `${a.topic}:${p}`)));
 }

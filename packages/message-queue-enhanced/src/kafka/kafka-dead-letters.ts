@@ -1,13 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { IntelGraphError } from '@intelgraph/errors';
-import type { Admin, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Admin } from '@platformatic/kafka';
 import type { DeadLetter } from '../messages/message.js';
-import { deadLetterTopicName, headerText, KH, retryTopicName, rewrite, toDeadLetter } from './kafka-codec.js';
+import { withDeadline } from '../transport/with-deadline.js';
+import { createConsumer, type KafkaConnection, type KafkaProducer } from './kafka-clients.js';
+import {
+  type ConsumedRecord,
+  deadLetterTopicName,
+  headerText,
+  KH,
+  retryTopicName,
+  rewrite,
+  toDeadLetter,
+} from './kafka-codec.js';
 
 interface Entry {
   readonly id: string;
   readonly partition: number;
-  readonly message: KafkaMessage;
+  readonly record: ConsumedRecord;
 }
 
 /**
@@ -19,15 +29,15 @@ interface Entry {
  */
 export class KafkaDeadLetters {
   constructor(
-    private readonly kafka: Kafka,
+    private readonly connection: KafkaConnection,
     private readonly admin: () => Promise<Admin>,
-    private readonly producer: () => Promise<Producer>,
+    private readonly producer: () => Promise<KafkaProducer>,
     private readonly scanTimeoutMs: number,
   ) {}
 
   async list(topic: string, group: string, limit: number): Promise<DeadLetter[]> {
     const entries = await this.pending(topic, group);
-    return entries.slice(0, limit).map((e) => toDeadLetter(e.message, topic, group));
+    return entries.slice(0, limit).map((e) => toDeadLetter(e.record, topic, group));
   }
 
   async replay(topic: string, group: string, ids: readonly string[] | undefined): Promise<number> {
@@ -40,9 +50,7 @@ export class KafkaDeadLetters {
           throw new IntelGraphError(
             'DEAD_LETTER_NOT_FOUND',
             `no dead letter '${id}' in ${deadLetterTopicName(topic, group)}`,
-            {
-              input: id,
-            },
+            { input: id },
           );
         }
       }
@@ -51,10 +59,8 @@ export class KafkaDeadLetters {
     if (chosen.length === 0) return 0;
     const producer = await this.producer();
     await producer.send({
-      topic: retryTopicName(topic, group),
-      acks: -1,
       messages: chosen.map((e) =>
-        rewrite(e.message, {
+        rewrite(e.record, retryTopicName(topic, group), {
           [KH.attempt]: '1',
           [KH.retryAt]: undefined,
           [KH.reason]: undefined,
@@ -64,16 +70,14 @@ export class KafkaDeadLetters {
       ),
     });
     await producer.send({
-      topic: deadLetterTopicName(topic, group),
-      acks: -1,
       // The marker goes to its dead letter's own partition: only there does Kafka order the two,
       // so a reader always meets the dead letter before the marker that cancels it (a keyless
       // marker could land on another partition and be read first, leaving the letter listed).
       messages: chosen.map((e) => ({
-        key: e.message.key,
-        value: null,
+        topic: deadLetterTopicName(topic, group),
+        key: e.record.key ?? undefined,
         partition: e.partition,
-        headers: { [KH.replayed]: e.id },
+        headers: new Map([[KH.replayed, e.id]]),
       })),
     });
     return chosen.length;
@@ -85,57 +89,74 @@ export class KafkaDeadLetters {
     const admin = await this.admin();
     const existing = await admin.listTopics();
     if (!existing.includes(dlq)) return [];
-    const offsets = await admin.fetchTopicOffsets(dlq);
-    const remaining = new Map(
-      offsets.filter((o) => o.high !== o.low).map((o) => [o.partition, BigInt(o.high)]),
-    );
+    const remaining = await this.nonEmptyPartitions(admin, dlq);
     if (remaining.size === 0) return [];
-    const records: Array<{ partition: number; message: KafkaMessage }> = [];
+    const records: ConsumedRecord[] = [];
     const readerGroup = `${group}.dlq-reader.${randomUUID()}`;
-    const consumer = this.kafka.consumer({ groupId: readerGroup, allowAutoTopicCreation: false });
+    const consumer = createConsumer(this.connection, {
+      groupId: readerGroup,
+      sessionTimeoutMs: 10_000,
+      rebalanceTimeoutMs: this.scanTimeoutMs,
+    });
+    consumer.on('error', () => {});
     try {
-      await consumer.connect();
-      await consumer.subscribe({ topics: [dlq], fromBeginning: true });
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`reading ${dlq} took over ${this.scanTimeoutMs} ms`)),
-          this.scanTimeoutMs,
-        );
-        consumer
-          .run({
-            autoCommit: false,
-            eachMessage: async ({ partition, message }) => {
-              const high = remaining.get(partition);
+      const stream = await consumer.consume({ topics: [dlq], mode: 'earliest', autocommit: false });
+      try {
+        await withDeadline(
+          new Promise<void>((resolve, reject) => {
+            stream.on('error', reject);
+            stream.on('data', (record: ConsumedRecord) => {
+              const high = remaining.get(record.partition);
               if (high === undefined) return;
-              if (BigInt(message.offset) < high) records.push({ partition, message });
-              if (BigInt(message.offset) + 1n >= high) remaining.delete(partition);
-              if (remaining.size === 0) {
-                clearTimeout(timer);
-                resolve();
-              }
-            },
-          })
-          .catch(reject);
-      });
+              if (record.offset < high) records.push(record);
+              if (record.offset + 1n >= high) remaining.delete(record.partition);
+              if (remaining.size === 0) resolve();
+            });
+          }),
+          this.scanTimeoutMs,
+          `read of ${dlq} to its end`,
+        );
+      } finally {
+        await stream.close().catch(() => {});
+      }
     } finally {
-      await consumer.disconnect().catch(() => {});
-      await admin.deleteGroups([readerGroup]).catch(() => {});
+      await consumer.close().catch(() => consumer.close(true).catch(() => {}));
+      await admin.deleteGroups({ groups: [readerGroup] }).catch(() => {});
     }
     const entries: Entry[] = [];
-    for (const { partition, message } of records) {
-      const replayed = headerText(message.headers, KH.replayed);
+    for (const record of records) {
+      const replayed = headerText(record.headers, KH.replayed);
       if (replayed !== undefined) {
         // Records of one partition arrive in offset order, so the letter precedes its marker.
-        const at = entries.findIndex((e) => e.id === replayed && e.partition === partition);
+        const at = entries.findIndex((e) => e.id === replayed && e.partition === record.partition);
         if (at >= 0) entries.splice(at, 1);
         continue;
       }
       entries.push({
-        id: headerText(message.headers, KH.id) ?? `${dlq}-${partition}-${message.offset}`,
-        partition,
-        message,
+        id: headerText(record.headers, KH.id) ?? `${dlq}-${record.partition}-${record.offset}`,
+        partition: record.partition,
+        record,
       });
     }
-    return entries.sort((a, b) => Number(a.message.timestamp) - Number(b.message.timestamp));
+    return entries.sort((a, b) => Number(a.record.timestamp - b.record.timestamp));
+  }
+
+  /** High watermark of each partition that holds records (low < high). */
+  private async nonEmptyPartitions(admin: Admin, topic: string): Promise<Map<number, bigint>> {
+    const metadata = await admin.metadata({ topics: [topic], forceUpdate: true });
+    const count = metadata.topics.get(topic)?.partitionsCount ?? 0;
+    const at = async (timestamp: bigint) => {
+      const [listed] = await admin.listOffsets({
+        topics: [
+          {
+            name: topic,
+            partitions: Array.from({ length: count }, (_, p) => ({ partitionIndex: p, timestamp })),
+          },
+        ],
+      });
+      return new Map((listed?.partitions ?? []).map((p) => [p.partitionIndex, p.offset]));
+    };
+    const [low, high] = await Promise.all([at(-2n), at(-1n)]);
+    return new Map([...high].filter(([p, h]) => h > (low.get(p) ?? 0n)));
   }
 }

@@ -1,6 +1,6 @@
 import { IntelGraphError } from '@intelgraph/errors';
 import type { Gauge } from '@intelgraph/telemetry';
-import { type Admin, Kafka, type KafkaConfig, logLevel, type Producer } from 'kafkajs';
+import type { Admin } from '@platformatic/kafka';
 import { prepareMessage } from '../messages/envelope.js';
 import type { DeadLetter, MessageHandler, OutgoingMessage } from '../messages/message.js';
 import { resolveSubscribeOptions } from '../transport/resolve-subscribe-options.js';
@@ -25,7 +25,14 @@ import {
   type TransportOptions,
 } from '../transport/transport-options.js';
 import { withDeadline } from '../transport/with-deadline.js';
-import { deadLetterTopicName, retryTopicName, toKafkaMessage } from './kafka-codec.js';
+import {
+  createAdmin,
+  createProducer,
+  type KafkaClientSettings,
+  type KafkaConnection,
+  type KafkaProducer,
+} from './kafka-clients.js';
+import { deadLetterTopicName, retryTopicName, toKafkaRecord } from './kafka-codec.js';
 import { KafkaConsumer } from './kafka-consumer.js';
 import { KafkaDeadLetters } from './kafka-dead-letters.js';
 import { KafkaTransformer, type TransformFn } from './kafka-transformer.js';
@@ -48,10 +55,15 @@ export interface KafkaEventStreamOptions extends TransportOptions {
   readonly joinTimeoutMs?: number;
   /** Consumer session timeout. Default 30000 ms. */
   readonly sessionTimeoutMs?: number;
-  /** kafkajs connection timeout. Default 3000 ms. */
+  /** Connection timeout of every client. Default 3000 ms. */
   readonly connectionTimeoutMs?: number;
-  /** Extra kafkajs client settings (ssl, sasl, retry, logCreator). */
-  readonly kafka?: Partial<KafkaConfig>;
+  /** How often each subscription samples its consumer lag (`intelgraph_consumer_lag_messages`); 0 = never. Default 10000 ms. */
+  readonly lagIntervalMs?: number;
+  /**
+   * Extra @platformatic/kafka client settings, given to every producer, consumer and admin client
+   * of the transport: `tls`, `sasl`, `retries`, `retryDelay`, `timeout`, `requestTimeout`…
+   */
+  readonly kafka?: KafkaClientSettings;
 }
 
 export const KAFKA_DEFAULTS = {
@@ -62,18 +74,19 @@ export const KAFKA_DEFAULTS = {
   joinTimeoutMs: 60_000,
   sessionTimeoutMs: 30_000,
   connectionTimeoutMs: 3000,
+  lagIntervalMs: 10_000,
 } as const;
 
 /**
- * The Kafka transport (kafkajs): an idempotent producer sending with `acks: all`, message keys
- * for per-aggregate order, one consumer per subscription committing each offset only after the
- * record is handled (or parked on the retry / dead-letter topic), graceful shutdown, and
+ * The Kafka transport (@platformatic/kafka): an idempotent producer sending with `acks: all`,
+ * message keys for per-aggregate order, one consumer per subscription committing each offset only
+ * after the record is handled (or parked on the retry / dead-letter topic), graceful shutdown, and
  * `transform` for consume-transform-produce inside Kafka transactions.
  */
 export class KafkaEventStream implements Transport {
   readonly kind = 'kafka';
   readonly metrics: TransportMetrics;
-  private readonly kafka: Kafka;
+  private readonly connection: KafkaConnection;
   private readonly options: ResolvedTransportOptions;
   private readonly settings: Required<
     Pick<
@@ -84,11 +97,12 @@ export class KafkaEventStream implements Transport {
       | 'publishTimeoutMs'
       | 'joinTimeoutMs'
       | 'sessionTimeoutMs'
+      | 'lagIntervalMs'
     >
   >;
   private readonly lag: Gauge<'transport' | 'topic' | 'group'>;
-  private producerReady: Promise<Producer> | undefined;
-  private adminReady: Promise<Admin> | undefined;
+  private producerClient: KafkaProducer | undefined;
+  private adminClient: Admin | undefined;
   private readonly topicsReady = new Map<string, Promise<void>>();
   private readonly subscriptions = new Set<Subscription>();
   private closed = false;
@@ -115,16 +129,23 @@ export class KafkaEventStream implements Transport {
       publishTimeoutMs: options.publishTimeoutMs ?? KAFKA_DEFAULTS.publishTimeoutMs,
       joinTimeoutMs: options.joinTimeoutMs ?? KAFKA_DEFAULTS.joinTimeoutMs,
       sessionTimeoutMs: options.sessionTimeoutMs ?? KAFKA_DEFAULTS.sessionTimeoutMs,
+      lagIntervalMs: options.lagIntervalMs ?? KAFKA_DEFAULTS.lagIntervalMs,
     };
     positiveInteger('numPartitions', this.settings.numPartitions);
     positiveInteger('publishTimeoutMs', this.settings.publishTimeoutMs);
-    this.kafka = new Kafka({
+    positiveInteger('joinTimeoutMs', this.settings.joinTimeoutMs);
+    positiveInteger('sessionTimeoutMs', this.settings.sessionTimeoutMs);
+    if (!Number.isInteger(this.settings.lagIntervalMs) || this.settings.lagIntervalMs < 0) {
+      throw configInvalid('lagIntervalMs', this.settings.lagIntervalMs, 'an integer >= 0');
+    }
+    const connectTimeoutMs = options.connectionTimeoutMs ?? KAFKA_DEFAULTS.connectionTimeoutMs;
+    positiveInteger('connectionTimeoutMs', connectTimeoutMs);
+    this.connection = {
       clientId: options.clientId,
       brokers: [...options.brokers],
-      connectionTimeout: options.connectionTimeoutMs ?? KAFKA_DEFAULTS.connectionTimeoutMs,
-      logLevel: logLevel.WARN,
-      ...options.kafka,
-    });
+      connectTimeoutMs,
+      settings: { ...options.kafka },
+    };
     this.metrics = createTransportMetrics(options.metrics);
     this.lag = consumerLagGauge(this.metrics.registry);
   }
@@ -137,11 +158,12 @@ export class KafkaEventStream implements Transport {
     this.metrics.published.inc({ transport: this.kind, topic });
     try {
       await withDeadline(
-        producer.send({ topic, acks: -1, messages: [toKafkaMessage(prepared)] }),
+        producer.send({ messages: [toKafkaRecord(prepared)] }),
         this.settings.publishTimeoutMs,
         'acknowledgement',
       );
     } catch (cause) {
+      this.discardProducer(producer);
       throw new IntelGraphError(
         'PUBLISH_NOT_CONFIRMED',
         `Kafka did not acknowledge the publish to '${topic}'`,
@@ -163,7 +185,7 @@ export class KafkaEventStream implements Transport {
     const { group, prefetch: concurrency } = resolveSubscribeOptions(topic, options, this.options);
     await this.ensureTopics([topic, retryTopicName(topic, group), deadLetterTopicName(topic, group)]);
     const consumer = new KafkaConsumer(topic, group, handler, concurrency, {
-      kafka: this.kafka,
+      connection: this.connection,
       producer: () => this.producer(),
       metrics: this.metrics,
       lag: this.lag,
@@ -171,6 +193,7 @@ export class KafkaEventStream implements Transport {
       fromBeginning: this.settings.fromBeginning,
       sessionTimeoutMs: this.settings.sessionTimeoutMs,
       joinTimeoutMs: this.settings.joinTimeoutMs,
+      lagIntervalMs: this.settings.lagIntervalMs,
     });
     try {
       await consumer.start();
@@ -208,15 +231,28 @@ export class KafkaEventStream implements Transport {
     assertName('group', group);
     await this.ensureTopics([input, output]);
     const transformer = new KafkaTransformer(
-      this.kafka,
-      input,
-      output,
-      group,
-      options.transactionalId,
+      {
+        connection: this.connection,
+        input,
+        output,
+        group,
+        transactionalId: options.transactionalId,
+        sessionTimeoutMs: this.settings.sessionTimeoutMs,
+        joinTimeoutMs: this.settings.joinTimeoutMs,
+        producerRetries: this.producerRetries(),
+      },
       fn,
       this.options,
     );
-    await transformer.start();
+    try {
+      await withDeadline(transformer.start(), this.settings.joinTimeoutMs, 'consumer-group join');
+    } catch (cause) {
+      await transformer.close().catch(() => {});
+      throw new IntelGraphError('TRANSPORT_UNAVAILABLE', `could not start the transform of '${input}'`, {
+        input: { input, output, group },
+        cause,
+      });
+    }
     const subscription: Subscription = {
       topic: input,
       group,
@@ -245,63 +281,72 @@ export class KafkaEventStream implements Transport {
     this.closed = true;
     await Promise.all([...this.subscriptions].map((s) => s.close().catch(() => {})));
     this.subscriptions.clear();
-    const producer = await this.producerReady?.catch(() => undefined);
-    await producer?.disconnect().catch(() => {});
-    const admin = await this.adminReady?.catch(() => undefined);
-    await admin?.disconnect().catch(() => {});
+    const producer = this.producerClient;
+    await producer?.close().catch(() => producer.close(true).catch(() => {}));
+    await this.adminClient?.close().catch(() => {});
   }
 
   private deadLetters(): KafkaDeadLetters {
     return new KafkaDeadLetters(
-      this.kafka,
+      this.connection,
       () => this.admin(),
       () => this.producer(),
       this.settings.joinTimeoutMs,
     );
   }
 
-  private producer(): Promise<Producer> {
-    this.producerReady ??= (async () => {
-      const producer = this.kafka.producer({
-        idempotent: true,
-        maxInFlightRequests: 1,
-        allowAutoTopicCreation: false,
-      });
-      await producer.connect();
-      return producer;
-    })().catch((cause: unknown) => {
-      this.producerReady = undefined;
-      throw unavailable(cause);
-    });
-    return this.producerReady;
+  /**
+   * The client retries a failed send forever unless told otherwise; about one retry a second for
+   * the publish deadline is enough (after it the publish has failed anyway).
+   */
+  private producerRetries(): number {
+    return Math.max(3, Math.ceil(this.settings.publishTimeoutMs / 1000));
   }
 
-  private admin(): Promise<Admin> {
-    this.adminReady ??= (async () => {
-      const admin = this.kafka.admin();
-      await admin.connect();
-      return admin;
-    })().catch((cause: unknown) => {
-      this.adminReady = undefined;
-      throw unavailable(cause);
-    });
-    return this.adminReady;
+  /** The clients connect on first use: a broker that cannot be reached fails the request itself. */
+  private async producer(): Promise<KafkaProducer> {
+    this.producerClient ??= createProducer(this.connection, { retries: this.producerRetries() });
+    return this.producerClient;
   }
 
-  /** Creates missing topics (idempotent: `createTopics` ignores the ones that exist). */
+  /**
+   * After a publish failed (no acknowledgement by its deadline), the producer is closed, which
+   * cancels the client's pending retries of that send, and the next publish gets a new one. Left
+   * alone, the client would keep resending in the background and could store the message after
+   * the publish was reported failed — and after the caller (the outbox relay) sent it again.
+   * Retries within the deadline stay on one producer, where the broker's idempotence drops copies.
+   */
+  private discardProducer(producer: KafkaProducer): void {
+    if (this.producerClient !== producer) return;
+    this.producerClient = undefined;
+    void producer.close(true).catch(() => {});
+  }
+
+  private async admin(): Promise<Admin> {
+    this.adminClient ??= createAdmin(this.connection);
+    return this.adminClient;
+  }
+
+  /**
+   * Creates missing topics. `createTopics` fails as a whole when one of them exists (another
+   * process created it, or it predates this instance) though it created the others: then the
+   * topic list decides.
+   */
   private async ensureTopics(topics: readonly string[]): Promise<void> {
     const missing = topics.filter((t) => !this.topicsReady.has(t));
     if (missing.length > 0) {
       const pending = (async () => {
         const admin = await this.admin();
-        await admin.createTopics({
-          waitForLeaders: true,
-          topics: missing.map((topic) => ({
-            topic,
-            numPartitions: this.settings.numPartitions,
-            replicationFactor: this.settings.replicationFactor,
-          })),
-        });
+        try {
+          await admin.createTopics({
+            topics: missing,
+            partitions: this.settings.numPartitions,
+            replicas: this.settings.replicationFactor,
+          });
+        } catch (cause) {
+          const existing = new Set(await admin.listTopics().catch(() => [] as string[]));
+          if (!missing.every((t) => existing.has(t))) throw unavailable(cause);
+        }
       })();
       for (const t of missing) {
         this.topicsReady.set(

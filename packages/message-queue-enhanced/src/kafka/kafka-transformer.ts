@@ -1,77 +1,113 @@
-import type { Consumer, Kafka, Producer } from 'kafkajs';
 import { prepareMessage } from '../messages/envelope.js';
 import type { DeliveredMessage, OutgoingMessage } from '../messages/message.js';
+import { retryDelay } from '../transport/retry-policy.js';
 import type { ResolvedTransportOptions } from '../transport/transport-options.js';
-import { kafkaGroupId, toDelivered, toKafkaMessage } from './kafka-codec.js';
+import {
+  createConsumer,
+  createProducer,
+  type KafkaConnection,
+  type KafkaConsumerClient,
+  type KafkaMessagesStream,
+  type KafkaProducer,
+} from './kafka-clients.js';
+import { type ConsumedRecord, kafkaGroupId, toDelivered, toKafkaRecord } from './kafka-codec.js';
 
 /** Maps one input message to the messages to produce (possibly none). */
 export type TransformFn = (
   message: DeliveredMessage,
 ) => Promise<readonly OutgoingMessage[]> | readonly OutgoingMessage[];
 
+export interface KafkaTransformerSettings {
+  readonly connection: KafkaConnection;
+  readonly input: string;
+  readonly output: string;
+  readonly group: string;
+  readonly transactionalId: string;
+  readonly sessionTimeoutMs: number;
+  readonly joinTimeoutMs: number;
+  readonly producerRetries: number;
+}
+
 /**
  * Consume-transform-produce in Kafka transactions: for each input record, the outputs and the
- * input offset are sent in one transaction (`sendOffsets`), so the outputs become visible to
- * `read_committed` consumers exactly when the input is marked consumed. A failure aborts the
- * transaction and kafkajs hands the record again.
+ * input offset (`addOffset`, the transactional offset commit) are sent in one transaction, so the
+ * outputs become visible to `read_committed` consumers exactly when the input is marked consumed.
+ * Records are transformed one at a time, in order. A failure aborts the transaction and the same
+ * record is transformed again after a backoff (the transport's retry policy), until it succeeds.
  */
 export class KafkaTransformer {
-  private consumer: Consumer | undefined;
-  private producer: Producer | undefined;
+  private consumer: KafkaConsumerClient | undefined;
+  private producer: KafkaProducer | undefined;
+  private stream: KafkaMessagesStream | undefined;
+  private loop: Promise<void> | undefined;
+  private closing = false;
 
   constructor(
-    private readonly kafka: Kafka,
-    private readonly input: string,
-    private readonly output: string,
-    private readonly group: string,
-    private readonly transactionalId: string,
+    private readonly settings: KafkaTransformerSettings,
     private readonly fn: TransformFn,
     private readonly options: ResolvedTransportOptions,
   ) {}
 
   async start(): Promise<void> {
-    this.producer = this.kafka.producer({
-      transactionalId: this.transactionalId,
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
+    const { connection, input, group } = this.settings;
+    this.producer = createProducer(connection, {
+      retries: this.settings.producerRetries,
+      transactionalId: this.settings.transactionalId,
     });
-    await this.producer.connect();
-    this.consumer = this.kafka.consumer({
-      groupId: kafkaGroupId(this.input, this.group),
-      readUncommitted: false,
-      allowAutoTopicCreation: false,
+    const consumer = createConsumer(connection, {
+      groupId: kafkaGroupId(input, group),
+      sessionTimeoutMs: this.settings.sessionTimeoutMs,
+      rebalanceTimeoutMs: this.settings.joinTimeoutMs,
     });
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topics: [this.input], fromBeginning: true });
-    const producer = this.producer;
-    await this.consumer.run({
-      autoCommit: false,
-      eachMessage: async ({ topic, partition, message }) => {
-        const outputs = await this.fn(toDelivered(message, topic, this.group));
-        const records = outputs.map((o) =>
-          toKafkaMessage(prepareMessage(this.output, o, this.options.envelope)),
-        );
-        const tx = await producer.transaction();
-        try {
-          if (records.length > 0) await tx.send({ topic: this.output, acks: -1, messages: records });
-          await tx.sendOffsets({
-            consumerGroupId: kafkaGroupId(this.input, this.group),
-            topics: [
-              { topic, partitions: [{ partition, offset: (BigInt(message.offset) + 1n).toString() }] },
-            ],
-          });
-          await tx.commit();
-        } catch (error) {
-          await tx.abort().catch(() => {});
-          throw error;
+    this.consumer = consumer;
+    consumer.on('error', () => {}); // a failed re-join: the records are handed again when the group re-forms
+    // The consumer reads committed data only (the default isolation level): it never sees the
+    // outputs of an aborted transaction of another transformer upstream.
+    this.stream = await consumer.consume({
+      topics: [input],
+      mode: 'committed',
+      fallbackMode: 'earliest',
+      autocommit: false,
+    });
+    const stream = this.stream;
+    this.loop = (async () => {
+      for await (const record of stream as AsyncIterable<ConsumedRecord>) {
+        for (let attempt = 1; !this.closing; attempt++) {
+          try {
+            await this.transform(record);
+            break;
+          } catch {
+            await new Promise((r) => setTimeout(r, retryDelay(this.options.retry, Math.min(attempt, 10))));
+          }
         }
-      },
-    });
+        if (this.closing) break;
+      }
+    })().catch(() => {});
   }
 
   async close(): Promise<void> {
-    await this.consumer?.disconnect().catch(() => {});
-    await this.producer?.disconnect().catch(() => {});
+    this.closing = true;
+    await this.stream?.close().catch(() => {});
+    await this.loop;
+    await this.consumer?.close().catch(() => this.consumer?.close(true).catch(() => {}));
+    await this.producer?.close().catch(() => {});
+  }
+
+  private async transform(record: ConsumedRecord): Promise<void> {
+    const producer = this.producer!;
+    const outputs = await this.fn(toDelivered(record, record.topic, this.settings.group));
+    const records = outputs.map((o) =>
+      toKafkaRecord(prepareMessage(this.settings.output, o, this.options.envelope)),
+    );
+    const tx = await producer.beginTransaction();
+    try {
+      if (records.length > 0) await tx.send({ messages: records });
+      await tx.addConsumer(this.consumer!);
+      await tx.addOffset(record);
+      await tx.commit();
+    } catch (error) {
+      await tx.abort().catch(() => {});
+      throw error;
+    }
   }
 }

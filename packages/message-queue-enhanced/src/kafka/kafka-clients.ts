@@ -1,0 +1,93 @@
+import {
+  Admin,
+  type BaseOptions,
+  Consumer,
+  type MessagesStream,
+  Producer,
+  stringDeserializer,
+  stringSerializer,
+} from '@platformatic/kafka';
+
+/**
+ * Settings passed on to every @platformatic/kafka client of a transport: `tls`/`ssl`, `sasl`,
+ * `retries`, `retryDelay`, `timeout`, `requestTimeout`, `metadataMaxAge`, `clientRack`… The
+ * transport sets client id, brokers, the connect timeout and topic auto-creation (off) itself.
+ */
+export type KafkaClientSettings = Partial<
+  Omit<BaseOptions, 'clientId' | 'bootstrapBrokers' | 'connectTimeout' | 'autocreateTopics' | 'context'>
+>;
+
+/** Key and value as bytes, header names and values as text. */
+export type KafkaProducer = Producer<Buffer, Buffer, string, string>;
+export type KafkaConsumerClient = Consumer<Buffer, Buffer, string, string>;
+export type KafkaMessagesStream = MessagesStream<Buffer, Buffer, string, string>;
+
+/** What every client of one transport shares. */
+export interface KafkaConnection {
+  readonly clientId: string;
+  readonly brokers: readonly string[];
+  readonly connectTimeoutMs: number;
+  readonly settings: KafkaClientSettings;
+}
+
+export interface ConsumerGroupSettings {
+  readonly groupId: string;
+  readonly sessionTimeoutMs: number;
+  /** How long the coordinator waits for members to re-join during a rebalance. */
+  readonly rebalanceTimeoutMs: number;
+}
+
+function baseOptions(connection: KafkaConnection): BaseOptions {
+  return {
+    ...connection.settings,
+    clientId: connection.clientId,
+    bootstrapBrokers: [...connection.brokers],
+    connectTimeout: connection.connectTimeoutMs,
+    autocreateTopics: false,
+  };
+}
+
+/**
+ * An idempotent producer (`acks: all`, one request in flight per broker, sequence numbers) or,
+ * with a `transactionalId`, a transactional one. The client retries a failed send forever when
+ * `retries` is unset; `retries` bounds that, so a send that cannot succeed gives up.
+ */
+export function createProducer(
+  connection: KafkaConnection,
+  options: { readonly retries: number; readonly transactionalId?: string },
+): KafkaProducer {
+  return new Producer<Buffer, Buffer, string, string>({
+    ...baseOptions(connection),
+    retries: connection.settings.retries ?? options.retries,
+    idempotent: true,
+    acks: -1,
+    ...(options.transactionalId ? { transactionalId: options.transactionalId } : {}),
+    serializers: { headerKey: stringSerializer, headerValue: stringSerializer },
+  });
+}
+
+/**
+ * A consumer of one group with manual commits. Heartbeats run in the background (a slow handler
+ * never makes the member miss one); the interval is a third of the session timeout, at most 3 s.
+ * Fetches are capped like kafkajs's defaults (10 MB a fetch, 1 MB a partition).
+ */
+export function createConsumer(
+  connection: KafkaConnection,
+  group: ConsumerGroupSettings,
+): KafkaConsumerClient {
+  return new Consumer<Buffer, Buffer, string, string>({
+    ...baseOptions(connection),
+    groupId: group.groupId,
+    sessionTimeout: group.sessionTimeoutMs,
+    rebalanceTimeout: group.rebalanceTimeoutMs,
+    heartbeatInterval: Math.min(3000, Math.floor(group.sessionTimeoutMs / 3)),
+    autocommit: false,
+    maxBytes: 10 * 1024 * 1024,
+    maxBytesPerPartition: 1024 * 1024,
+    deserializers: { headerKey: stringDeserializer, headerValue: stringDeserializer },
+  });
+}
+
+export function createAdmin(connection: KafkaConnection): Admin {
+  return new Admin(baseOptions(connection));
+}
