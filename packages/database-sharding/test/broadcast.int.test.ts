@@ -165,6 +165,124 @@ describe('broadcast merges equal a single-database oracle', () => {
     expect((await cluster.distributor.broadcast(q)).rows).toEqual(expected.rows);
   });
 
+  it('SUM(DISTINCT …) is refused: summing per-shard distinct sums would answer more than PostgreSQL', async () => {
+    const sql = 'SELECT SUM(DISTINCT score) AS s FROM entities';
+    const [want] = (await oracle.query<{ s: string }>(sql)).rows;
+    const perShard = await cluster.distributor.broadcast<{ s: string | null }>({ sql, merge: {} });
+    const naive = perShard.rows.reduce((sum, r) => sum + BigInt(r.s ?? 0), 0n);
+    expect(naive).not.toBe(BigInt(want!.s)); // the values repeat across shards
+    for (const merge of [undefined, { aggregates: { s: 'sum' as const } }]) {
+      await expect(cluster.distributor.broadcast({ sql, ...(merge ? { merge } : {}) })).rejects.toMatchObject(
+        {
+          code: 'SHARD_MERGE_UNSUPPORTED',
+          details: { reason: 'distinct-aggregate', explicitMerge: merge !== undefined },
+        },
+      );
+    }
+  });
+
+  it('any generated query is either merged to the oracle answer or refused with SHARD_MERGE_UNSUPPORTED', async () => {
+    const aggregateArb = fc
+      .record({
+        fn: fc.constantFrom('count', 'sum', 'min', 'max', 'avg'),
+        distinct: fc.boolean(),
+        arg: fc.constantFrom('*', 'score', 'kind', 'name', 'tenant_id'),
+      })
+      .filter(
+        ({ fn, distinct, arg }) =>
+          (arg === '*' ? fn === 'count' && !distinct : true) &&
+          ((fn !== 'sum' && fn !== 'avg') || arg === 'score'),
+      );
+    const sources = {
+      table: 'entities',
+      plainSubquery: '(SELECT tenant_id, kind, score, name FROM entities) d',
+      distinctSubquery: '(SELECT DISTINCT tenant_id, kind, score, name FROM entities) d',
+      distinctScores: '(SELECT DISTINCT score, kind FROM entities) d',
+    } as const;
+    const wheres = {
+      none: '',
+      kind: " WHERE kind = 'org'",
+      score: ' WHERE score > 0',
+      notDistinctFrom: ' WHERE score IS NOT DISTINCT FROM 3',
+      distinctIn: ' WHERE score IN (SELECT DISTINCT score FROM entities WHERE kind = $q$org$q$)',
+      plainIn: " WHERE tenant_id IN (SELECT tenant_id FROM entities WHERE kind = 'place')",
+    } as const;
+    // Weighted towards the provable shapes, so both outcomes are exercised often.
+    const sourceArb = fc.oneof(
+      { arbitrary: fc.constant('table' as const), weight: 3 },
+      fc.constantFrom('plainSubquery' as const, 'distinctSubquery' as const, 'distinctScores' as const),
+    );
+    const whereArb = fc.oneof(
+      {
+        arbitrary: fc.constantFrom(
+          'none' as const,
+          'kind' as const,
+          'score' as const,
+          'notDistinctFrom' as const,
+        ),
+        weight: 3,
+      },
+      fc.constantFrom('distinctIn' as const, 'plainIn' as const),
+    );
+    const queryArb = fc.oneof(
+      fc.record({
+        kind: fc.constant('aggregate' as const),
+        items: fc.array(aggregateArb, { minLength: 1, maxLength: 3 }),
+        alias: fc.boolean(),
+        groupBy: fc.boolean(),
+        source: sourceArb,
+        where: whereArb,
+      }),
+      fc.record({
+        kind: fc.constant('rows' as const),
+        distinct: fc.boolean(),
+        columns: fc.subarray(['kind', 'score', 'name'], { minLength: 1 }),
+        source: sourceArb,
+        where: whereArb,
+      }),
+    );
+    const multiset = (rows: readonly Record<string, unknown>[]): string[] =>
+      rows.map((r) => JSON.stringify(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : 1)))).sort();
+    const outcomes = { merged: 0, refused: 0 };
+    await fc.assert(
+      fc.asyncProperty(queryArb, async (q) => {
+        const from = sources[q.source];
+        const where = wheres[q.where];
+        let sql: string;
+        let provable: boolean;
+        const plainSource =
+          q.source === 'table' &&
+          (q.where === 'none' || q.where === 'kind' || q.where === 'score' || q.where === 'notDistinctFrom');
+        if (q.kind === 'aggregate') {
+          const items = q.items.map((a, i) => {
+            const call = `${a.fn.toUpperCase()}(${a.distinct ? 'DISTINCT ' : ''}${a.arg})`;
+            return q.alias || q.items.length > 1 ? `${call} AS a${i}` : call;
+          });
+          sql = `SELECT ${q.groupBy ? 'kind, ' : ''}${items.join(', ')} FROM ${from}${where}${q.groupBy ? ' GROUP BY kind' : ''}`;
+          provable = plainSource && !q.groupBy && q.items.every((a) => !a.distinct && a.fn !== 'avg');
+        } else {
+          sql = `SELECT ${q.distinct ? 'DISTINCT ' : ''}${q.columns.join(', ')} FROM ${from}${where}`;
+          provable = plainSource && !q.distinct;
+        }
+        let got: Record<string, unknown>[];
+        try {
+          got = (await cluster.distributor.broadcast({ sql })).rows;
+        } catch (error) {
+          expect((error as { code?: string }).code, sql).toBe('SHARD_MERGE_UNSUPPORTED');
+          expect(provable, `a provable shape was refused: ${sql}`).toBe(false);
+          outcomes.refused++;
+          return;
+        }
+        outcomes.merged++;
+        const expected = await oracle.query(sql);
+        expect(multiset(got), sql).toEqual(multiset(expected.rows));
+      }),
+      { numRuns: 150, seed: 17 },
+    );
+    expect(outcomes.merged).toBeGreaterThan(10);
+    expect(outcomes.refused).toBeGreaterThan(10);
+  });
+
   it('fails the call when a shard fails, or returns partial rows plus the per-shard errors when asked', async () => {
     const c = await cluster.direct(1);
     await c.query('ALTER TABLE entities RENAME TO entities_gone');
@@ -197,6 +315,7 @@ describe('broadcast merges equal a single-database oracle', () => {
     const started = performance.now();
     const result = await cluster.distributor.broadcast({
       sql: "SELECT CASE WHEN current_database() LIKE '%shard_bc_1%' THEN pg_sleep(5) END AS slept",
+      merge: {}, // one row per shard, on purpose
       timeoutMs: 300,
       onShardError: 'partial',
     });

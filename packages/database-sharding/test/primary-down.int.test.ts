@@ -174,11 +174,11 @@ describe('one shard primary unreachable', () => {
         10_000,
         'shard-1 down',
       );
-      await expect(d.broadcast({ sql: 'SELECT 1 AS one' })).rejects.toMatchObject({
+      await expect(d.broadcast({ sql: 'SELECT 1 AS one', merge: {} })).rejects.toMatchObject({
         code: 'SHARD_BROADCAST_FAILED',
         details: { failedShards: [{ shardId: 'shard-1', code: 'SHARD_UNAVAILABLE' }] },
       });
-      const partial = await d.broadcast({ sql: 'SELECT 1 AS one', onShardError: 'partial' });
+      const partial = await d.broadcast({ sql: 'SELECT 1 AS one', merge: {}, onShardError: 'partial' });
       expect(partial.rows).toEqual([{ one: 1 }, { one: 1 }]);
       expect(partial.shards).toEqual(['shard-0', 'shard-2']);
       expect(partial.errors.map((e) => [e.shardId, e.error.code])).toEqual([

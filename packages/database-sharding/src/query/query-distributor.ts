@@ -3,7 +3,7 @@ import type { ShardRouter } from '../routing/shard-router.js';
 import type { ShardManager } from '../shard-manager.js';
 import type { RouteHint, ShardKey } from '../strategies/sharding-strategy.js';
 import { keyString } from '../strategies/sharding-strategy.js';
-import { inferMerge } from './infer-merge.js';
+import { planMerge } from './merge-plan.js';
 import { mergeResults, shardSql } from './merge-results.js';
 import type { MergeSpec } from './merge-spec.js';
 import { mustDiscard, NodeExecutor, type StatementResult } from './node-executor.js';
@@ -168,10 +168,11 @@ export class QueryDistributor {
         },
       );
     }
+    // Refused before anything runs: a merge that could differ from one database's answer.
+    const merge = planMerge(query.sql, query.merge);
     const release = await this.router.fence.enter(undefined, false, true);
     try {
       const shardIds = [...this.router.shardIds];
-      const merge = query.merge ?? inferMerge(query.sql);
       const { sql, params } = shardSql(query.sql, query.params ?? [], merge);
       const timeoutMs = query.timeoutMs ?? DEFAULT_BROADCAST_TIMEOUT_MS;
       const session = query.context?.session ?? query.context;

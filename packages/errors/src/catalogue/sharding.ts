@@ -47,6 +47,12 @@ export const shardingErrors = {
     summary: 'A broadcast query failed on one or more shards and partial results were not requested.',
     retryable: true,
   },
+  SHARD_MERGE_UNSUPPORTED: {
+    httpStatus: 400,
+    summary:
+      'A broadcast query has a shape whose cross-shard merge could differ from one database (DISTINCT aggregate, DISTINCT subquery, join, …); refused before it runs.',
+    retryable: false,
+  },
   SHARD_REBALANCE_FAILED: {
     httpStatus: 500,
     summary: 'A rebalancing step failed; routing was not switched and the source rows are intact.',
