@@ -1,16 +1,28 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { renderKustomization } from '../src/kustomize/render-kustomization.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  renderKustomization,
+  renderKustomizationWithOrigins,
+} from '../src/kustomize/render-kustomization.js';
 import { loadYamlDocuments } from '../src/manifests/load-yaml-documents.js';
 import { isResource, type Resource, resourceId } from '../src/manifests/resource.js';
-import { validateResource } from '../src/validation/validate-resource.js';
+import type { LoadedManifestValidator } from '../src/validation/load-manifest-validator.js';
+import { loadTestValidator } from './manifest-validator.js';
 import { INFRA_DIR, OVERLAYS, overlayDir } from './paths.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: manifests are free-form YAML; each assertion names the field it reads
 type Any = any;
 
-const rendered = Object.fromEntries(OVERLAYS.map((o) => [o, renderKustomization(overlayDir(o))])) as Record<
+let validator: LoadedManifestValidator;
+beforeAll(() => {
+  validator = loadTestValidator();
+}, 120_000);
+
+const withOrigins = Object.fromEntries(
+  OVERLAYS.map((o) => [o, renderKustomizationWithOrigins(overlayDir(o))]),
+) as Record<(typeof OVERLAYS)[number], ReturnType<typeof renderKustomizationWithOrigins>>;
+const rendered = Object.fromEntries(OVERLAYS.map((o) => [o, withOrigins[o].resources])) as Record<
   (typeof OVERLAYS)[number],
   Resource[]
 >;
@@ -24,9 +36,10 @@ const APPS = ['gateway', 'accounts', 'entities', 'investigations'];
 describe.each(OVERLAYS)('overlay %s', (overlay) => {
   const rs = rendered[overlay];
 
-  it('renders, and every object validates against its Kubernetes, Istio or operator schema', () => {
+  it('renders, and every object validates against its Kubernetes, Istio or operator CRD schema', () => {
     expect(rs.length).toBeGreaterThan(40);
-    expect(rs.flatMap(validateResource)).toEqual([]);
+    const { originOf } = withOrigins[overlay];
+    expect(rs.flatMap((r) => validator.validate(r, originOf(r)))).toEqual([]);
   });
 
   it('deploys every service with probes, resources, a non-root read-only security context and graceful termination', () => {
@@ -177,7 +190,7 @@ describe('chaos manifests', () => {
     const docs = loadYamlDocuments(path.join(dir, file)).filter(isResource) as Any[];
     expect(docs).toHaveLength(1);
     const vs = docs[0];
-    expect(validateResource(vs)).toEqual([]);
+    expect(validator.validate(vs)).toEqual([]);
     const original = find(base, 'VirtualService', vs.metadata.name);
     expect(vs.spec.hosts).toEqual(original.spec.hosts);
     expect(vs.spec.http[0].fault, resourceId(vs)).toBeDefined();

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { loadYamlDocuments } from '../manifests/load-yaml-documents.js';
 import { isResource, type Resource, resourceId } from '../manifests/resource.js';
+import type { ResourceOrigin } from '../manifests/resource-origin.js';
 import { configMapHash, generateConfigMap, renameConfigMapReferences } from './config-map-generator.js';
 import { applyJsonPatch, isJsonPatch } from './json-patch.js';
 import { matchesTarget, type PatchTarget, parseTarget } from './select-target.js';
@@ -50,14 +51,30 @@ function readKustomization(dir: string): Record<string, unknown> {
   return k;
 }
 
-function loadResourceFile(file: string): Resource[] {
+/** Each rendered object's origin, carried along as patches replace the objects. */
+type Origins = Map<Resource, ResourceOrigin>;
+
+function loadResourceFile(file: string, origins: Origins): Resource[] {
   return loadYamlDocuments(file).map((doc, i) => {
     if (!isResource(doc)) throw new Error(`${file}: document ${i + 1} is not a Kubernetes object`);
+    origins.set(doc, { file, document: i + 1, patchedBy: [] });
     return doc;
   });
 }
 
-function applyPatch(resources: Resource[], entry: PatchEntry, dir: string, where: string): Resource[] {
+function carryOrigin(origins: Origins, from: Resource, to: Resource, where: string): Resource {
+  const o = origins.get(from);
+  if (o) origins.set(to, { ...o, patchedBy: [...o.patchedBy, where] });
+  return to;
+}
+
+function applyPatch(
+  resources: Resource[],
+  entry: PatchEntry,
+  dir: string,
+  where: string,
+  origins: Origins,
+): Resource[] {
   if ((entry.path === undefined) === (entry.patch === undefined)) {
     throw new Error(`${where}: a patch needs exactly one of 'path' or 'patch'`);
   }
@@ -76,7 +93,7 @@ function applyPatch(resources: Resource[], entry: PatchEntry, dir: string, where
         if (!matchesTarget(r, target)) return r;
         hits++;
         try {
-          return applyJsonPatch(r, doc);
+          return carryOrigin(origins, r, applyJsonPatch(r, doc), where);
         } catch (error) {
           throw new Error(`${where}: on ${resourceId(r)}: ${(error as Error).message}`);
         }
@@ -95,7 +112,7 @@ function applyPatch(resources: Resource[], entry: PatchEntry, dir: string, where
     out = out.map((r) => {
       if (!matchesTarget(r, selector) || (target === undefined && r.apiVersion !== doc.apiVersion)) return r;
       hits++;
-      return strategicMerge(r, doc);
+      return carryOrigin(origins, r, strategicMerge(r, doc), where);
     });
     if (hits === 0)
       throw new Error(`${where}: strategic merge patch for ${resourceId(doc)} matches no resource`);
@@ -105,16 +122,37 @@ function applyPatch(resources: Resource[], entry: PatchEntry, dir: string, where
 
 /** Renders the kustomization in `dir` (a directory holding kustomization.yaml). */
 export function renderKustomization(dir: string): Resource[] {
+  return renderKustomizationWithOrigins(dir).resources;
+}
+
+export interface RenderedKustomization {
+  readonly resources: Resource[];
+  /** Where an object of `resources` comes from (file, document, patches). */
+  originOf(r: Resource): ResourceOrigin | undefined;
+}
+
+/** As renderKustomization, and where each object comes from, for error messages. */
+export function renderKustomizationWithOrigins(dir: string): RenderedKustomization {
+  const origins: Origins = new Map();
+  const resources = render(dir, origins);
+  return { resources, originOf: (r) => origins.get(r) };
+}
+
+function render(dir: string, origins: Origins): Resource[] {
   const k = readKustomization(dir);
   const file = path.join(dir, 'kustomization.yaml');
   let resources: Resource[] = [];
   for (const entry of (k.resources as string[] | undefined) ?? []) {
     const p = path.resolve(dir, entry);
     if (!existsSync(p)) throw new Error(`${file}: resource '${entry}' does not exist`);
-    resources.push(...(statSync(p).isDirectory() ? renderKustomization(p) : loadResourceFile(p)));
+    resources.push(...(statSync(p).isDirectory() ? render(p, origins) : loadResourceFile(p, origins)));
   }
-  const generated = ((k.configMapGenerator as Record<string, unknown>[] | undefined) ?? []).map((entry, i) =>
-    generateConfigMap(entry, dir, `${file}: configMapGenerator[${i}]`),
+  const generated = ((k.configMapGenerator as Record<string, unknown>[] | undefined) ?? []).map(
+    (entry, i) => {
+      const g = generateConfigMap(entry, dir, `${file}: configMapGenerator[${i}]`);
+      origins.set(g.configMap, { file, document: 1, patchedBy: [] });
+      return g;
+    },
   );
   // Unsuffixed until the end, so that patches of this kustomization can name them.
   resources.push(...generated.map((g) => g.configMap));
@@ -125,7 +163,7 @@ export function renderKustomization(dir: string): Resource[] {
     seen.add(id);
   }
   ((k.patches as PatchEntry[] | undefined) ?? []).forEach((entry, i) => {
-    resources = applyPatch(resources, entry, dir, `${file}: patches[${i}]`);
+    resources = applyPatch(resources, entry, dir, `${file}: patches[${i}]`, origins);
   });
   for (const image of (k.images as ImageOverride[] | undefined) ?? []) {
     if (setImages(resources, image) === 0)

@@ -1,3 +1,4 @@
+import type { IObjectMeta } from '@kubernetes-models/apimachinery/apis/meta/v1/ObjectMeta';
 import type { IDestinationRule } from '@kubernetes-models/istio/networking.istio.io/v1/DestinationRule';
 import type { IGateway } from '@kubernetes-models/istio/networking.istio.io/v1/Gateway';
 import type { IVirtualService } from '@kubernetes-models/istio/networking.istio.io/v1/VirtualService';
@@ -36,4 +37,9 @@ export interface ModelTypes {
   'security.istio.io/v1/AuthorizationPolicy': IAuthorizationPolicy;
   'monitoring.coreos.com/v1/ServiceMonitor': IServiceMonitor;
   'monitoring.coreos.com/v1/PrometheusRule': IPrometheusRule;
+}
+
+/** Types checked on their own: the metadata of custom resources, whose CRD schemas leave it out. */
+export interface SharedTypes {
+  ObjectMeta: IObjectMeta;
 }

@@ -15,8 +15,10 @@ const MODEL_TYPES_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)),
 export interface StrictFieldChecker {
   /** The `apiVersion/kind`s it knows. */
   readonly kinds: readonly string[];
-  /** Unknown fields of `r`, as `<id>: <path> is not a field of <kind>`; empty when none. */
+  /** Unknown fields of `r`, as `<id>: <path>: unknown field '<name>'`; empty when none. */
   check(r: Resource): string[];
+  /** Unknown fields of `value`, of the type `name` of SharedTypes, as `<at>/<path>: unknown field '<name>'`. */
+  checkShared(name: 'ObjectMeta', value: unknown, at: string): string[];
 }
 
 function stripNullish(t: ts.Type): ts.Type[] {
@@ -41,15 +43,23 @@ export function createStrictFieldChecker(): StrictFieldChecker {
     (s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === 'ModelTypes',
   );
   if (!decl) throw new Error('ModelTypes not found');
-  const modelTypes = checker.getTypeAtLocation(decl);
-  const byKind = new Map<string, ts.Type>();
-  for (const prop of checker.getPropertiesOfType(modelTypes)) {
-    const t = checker.getTypeOfSymbol(prop);
-    if (checker.getPropertiesOfType(t).length === 0) {
-      throw new Error(`model type for ${prop.name} did not resolve (is its package installed?)`);
+  const sharedDecl = source.statements.find(
+    (s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === 'SharedTypes',
+  );
+  if (!sharedDecl) throw new Error('SharedTypes not found');
+  const typesOf = (d: ts.InterfaceDeclaration): Map<string, ts.Type> => {
+    const out = new Map<string, ts.Type>();
+    for (const prop of checker.getPropertiesOfType(checker.getTypeAtLocation(d))) {
+      const t = checker.getTypeOfSymbol(prop);
+      if (checker.getPropertiesOfType(t).length === 0) {
+        throw new Error(`model type for ${prop.name} did not resolve (is its package installed?)`);
+      }
+      out.set(prop.name, t);
     }
-    byKind.set(prop.name, t);
-  }
+    return out;
+  };
+  const byKind = typesOf(decl);
+  const shared = typesOf(sharedDecl);
 
   const walk = (value: unknown, type: ts.Type, at: string, out: string[]): void => {
     if (value === null || typeof value !== 'object') return;
@@ -101,6 +111,11 @@ export function createStrictFieldChecker(): StrictFieldChecker {
       const problems: string[] = [];
       walk(r, type, '', problems);
       return problems.map((p) => `${resourceId(r)}: ${p}`);
+    },
+    checkShared(name, value, at) {
+      const problems: string[] = [];
+      walk(value, shared.get(name)!, at, problems);
+      return problems;
     },
   };
 }
