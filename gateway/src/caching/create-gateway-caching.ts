@@ -80,6 +80,10 @@ function eventTransport(config: GatewayCachingConfig): Transport | undefined {
       clientId: 'intelgraph-gateway',
       brokers: [...brokers],
       defaultGroup: config.cacheEventsGroup,
+      // A new invalidation group starts at the end of the log: events older than it purge
+      // nothing this deployment cached, and replaying the history would purge fresh entries (as
+      // a RabbitMQ group queue, which holds only what arrives after it is declared).
+      fromBeginning: false,
     });
   if (config.cacheEventsAmqpUrl)
     return new RabbitMQQueue({

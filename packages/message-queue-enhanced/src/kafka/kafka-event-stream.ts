@@ -328,24 +328,26 @@ export class KafkaEventStream implements Transport {
   }
 
   /**
-   * Creates missing topics. `createTopics` fails as a whole when one of them exists (another
-   * process created it, or it predates this instance) though it created the others: then the
-   * topic list decides.
+   * Creates the topics that do not exist yet. `createTopics` fails as a whole when one of them
+   * exists (created meanwhile by another process) though it created the others: an error made
+   * only of "already exists" answers is success.
    */
   private async ensureTopics(topics: readonly string[]): Promise<void> {
     const missing = topics.filter((t) => !this.topicsReady.has(t));
     if (missing.length > 0) {
       const pending = (async () => {
         const admin = await this.admin();
+        const existing = new Set(await admin.listTopics());
+        const create = missing.filter((t) => !existing.has(t));
+        if (create.length === 0) return;
         try {
           await admin.createTopics({
-            topics: missing,
+            topics: create,
             partitions: this.settings.numPartitions,
             replicas: this.settings.replicationFactor,
           });
         } catch (cause) {
-          const existing = new Set(await admin.listTopics().catch(() => [] as string[]));
-          if (!missing.every((t) => existing.has(t))) throw unavailable(cause);
+          if (!onlyTopicsAlreadyExist(cause)) throw cause;
         }
       })();
       for (const t of missing) {
@@ -368,4 +370,16 @@ export class KafkaEventStream implements Transport {
 
 function unavailable(cause: unknown): IntelGraphError {
   return new IntelGraphError('TRANSPORT_UNAVAILABLE', 'cannot reach the Kafka brokers', { cause });
+}
+
+/** True when every broker answer inside a (nested) client error is TOPIC_ALREADY_EXISTS. */
+function onlyTopicsAlreadyExist(error: unknown): boolean {
+  const leaves: unknown[] = [];
+  const collect = (e: unknown) => {
+    const nested = (e as { errors?: unknown[] } | undefined)?.errors;
+    if (Array.isArray(nested) && nested.length > 0) nested.forEach(collect);
+    else leaves.push(e);
+  };
+  collect(error);
+  return leaves.every((e) => (e as { apiId?: string } | undefined)?.apiId === 'TOPIC_ALREADY_EXISTS');
 }
