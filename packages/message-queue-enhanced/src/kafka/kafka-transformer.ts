@@ -12,6 +12,8 @@ import {
 } from './kafka-clients.js';
 import { type ConsumedRecord, kafkaGroupId, toDelivered, toKafkaRecord } from './kafka-codec.js';
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /** Maps one input message to the messages to produce (possibly none). */
 export type TransformFn = (
   message: DeliveredMessage,
@@ -49,48 +51,79 @@ export class KafkaTransformer {
   ) {}
 
   async start(): Promise<void> {
-    const { connection, input, group } = this.settings;
-    this.producer = createProducer(connection, {
+    this.producer = createProducer(this.settings.connection, {
       retries: this.settings.producerRetries,
       transactionalId: this.settings.transactionalId,
     });
+    await this.connect();
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    await this.stream?.close().catch(() => {});
+    for (let loop: Promise<void> | undefined; loop !== this.loop; ) {
+      loop = this.loop;
+      await loop;
+    }
+    await this.consumer?.close().catch(() => this.consumer?.close(true).catch(() => {}));
+    await this.producer?.close().catch(() => {});
+  }
+
+  private async connect(): Promise<void> {
+    const { connection, input, group } = this.settings;
     const consumer = createConsumer(connection, {
       groupId: kafkaGroupId(input, group),
       sessionTimeoutMs: this.settings.sessionTimeoutMs,
       rebalanceTimeoutMs: this.settings.joinTimeoutMs,
     });
     this.consumer = consumer;
-    consumer.on('error', () => {}); // a failed re-join: the records are handed again when the group re-forms
+    consumer.on('error', () => {}); // a failed re-join ends the stream: see consume()
     // The consumer reads committed data only (the default isolation level): it never sees the
     // outputs of an aborted transaction of another transformer upstream.
-    this.stream = await consumer.consume({
+    const stream = await consumer.consume({
       topics: [input],
       mode: 'committed',
       fallbackMode: 'earliest',
       autocommit: false,
     });
-    const stream = this.stream;
-    this.loop = (async () => {
+    this.stream = stream;
+    if (this.closing) return; // close() closes this consumer and its stream
+    this.loop = this.consume(stream).then(() => this.reconnect(consumer));
+  }
+
+  /** Records one at a time; a failed transform is retried (same record) until it succeeds. */
+  private async consume(stream: KafkaMessagesStream): Promise<void> {
+    try {
       for await (const record of stream as AsyncIterable<ConsumedRecord>) {
         for (let attempt = 1; !this.closing; attempt++) {
           try {
             await this.transform(record);
             break;
           } catch {
-            await new Promise((r) => setTimeout(r, retryDelay(this.options.retry, Math.min(attempt, 10))));
+            await sleep(retryDelay(this.options.retry, Math.min(attempt, 10)));
           }
         }
-        if (this.closing) break;
+        if (this.closing) return;
       }
-    })().catch(() => {});
+    } catch {
+      // The stream failed (the client left the group, the brokers went away): see reconnect().
+    }
   }
 
-  async close(): Promise<void> {
-    this.closing = true;
+  /** The stream ended without close(): a new consumer, after a pause, until one starts. */
+  private async reconnect(consumer: KafkaConsumerClient): Promise<void> {
     await this.stream?.close().catch(() => {});
-    await this.loop;
-    await this.consumer?.close().catch(() => this.consumer?.close(true).catch(() => {}));
-    await this.producer?.close().catch(() => {});
+    await consumer.close().catch(() => consumer.close(true).catch(() => {}));
+    for (let attempt = 1; !this.closing; attempt++) {
+      await sleep(Math.min(10_000, 500 * attempt));
+      if (this.closing) return;
+      try {
+        await this.connect();
+        return;
+      } catch {
+        // Brokers still unreachable: try again.
+      }
+    }
   }
 
   private async transform(record: ConsumedRecord): Promise<void> {
