@@ -30,6 +30,7 @@ export type { ShardTransaction } from './query/shard-transaction.js';
 export { planAddShard, type RebalancePlan } from './rebalance/rebalance-plan.js';
 export { type RebalanceReport, Rebalancer, type RebalancerOptions } from './rebalance/rebalancer.js';
 export type { ShardedTable } from './rebalance/table-spec.js';
+export { type ShardAvailability, shardAvailability } from './replicas/shard-availability.js';
 export type { NodeHealth, NodeRole, NodeStatus, ShardNode } from './replicas/shard-node.js';
 export { OperationFence } from './routing/operation-fence.js';
 export { ShardRouter, type ShardRouterConfig } from './routing/shard-router.js';

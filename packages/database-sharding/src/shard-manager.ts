@@ -12,6 +12,7 @@ import { ShardMetrics } from './metrics/shard-metrics.js';
 import type { WriteMark } from './query/read-your-writes.js';
 import { HealthProbe } from './replicas/health-probe.js';
 import { ReplicaLagTracker } from './replicas/replica-lag.js';
+import { type ShardAvailability, shardAvailability } from './replicas/shard-availability.js';
 import { type NodeHealth, ShardNode } from './replicas/shard-node.js';
 
 /** One logical shard: its primary and its replicas. */
@@ -278,6 +279,17 @@ export class ShardManager extends EventEmitter<ShardManagerEvents> {
     );
     if (stale) return stale;
     throw unavailable(shard.id, `no node of shard '${shard.id}' can serve reads`, primary.health.lastError);
+  }
+
+  /**
+   * What each shard can do now (`ok`: writable; `degraded`: reads only, from a replica;
+   * `unavailable`: nothing), from the last health round: what a service's `/ready` reports.
+   */
+  availability(shardIds: readonly string[] = this.shardIds): ShardAvailability[] {
+    return shardIds.map((id) => {
+      const shard = this.shard(id);
+      return shardAvailability(id, shard.primary, shard.replicas, this.options.health.maxReplicaLagMs);
+    });
   }
 
   /** A snapshot of every node's health, for `/ready` and diagnostics. */

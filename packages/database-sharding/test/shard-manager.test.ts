@@ -98,3 +98,44 @@ describe('ShardManager node selection', () => {
     expect(m.shardIds).toEqual(['s0', 's1']);
   });
 });
+
+describe('ShardManager availability (what /ready reports)', () => {
+  it('is ok with the primary up, degraded when only a replica can read, unavailable with nothing', () => {
+    const m = manager(2);
+    healthy(m, [0, 3000]);
+    expect(m.availability()).toEqual([
+      {
+        shardId: 's0',
+        status: 'ok',
+        writable: true,
+        readable: true,
+        primary: 'up',
+        replicas: { total: 2, up: 2, fresh: 1 },
+        maxReplicaLagMs: 3000,
+      },
+    ]);
+    const shard = m.shard('s0');
+    shard.primary.update({ status: 'down' });
+    expect(m.availability()[0]).toMatchObject({
+      status: 'degraded',
+      writable: false,
+      readable: true,
+      primary: 'down',
+    });
+    expect(m.reader('s0').role).toBe('replica'); // what /ready says is what a read gets
+    expect(() => m.writer('s0')).toThrow(expect.objectContaining({ code: 'SHARD_UNAVAILABLE' }));
+    shard.replicas[0]!.update({ status: 'down' });
+    shard.replicas[1]!.update({ status: 'up', inRecovery: false }); // promoted: not a replica any more
+    expect(m.availability()[0]).toMatchObject({
+      status: 'unavailable',
+      readable: false,
+      replicas: { up: 0 },
+    });
+    shard.primary.update({ status: 'up', inRecovery: true });
+    expect(m.availability()[0]).toMatchObject({
+      status: 'degraded',
+      writable: false,
+      primary: 'in-recovery',
+    });
+  });
+});

@@ -24,6 +24,7 @@ export {
   toConnection,
 } from './graphql/relay-pagination.js';
 export { isOwnId, notFound, requireOwnId, tenantOfId } from './graphql/tenant-ids.js';
+export type { Readiness } from './http/readiness.js';
 export { type ServerState, SubgraphServer, type SubgraphServerOptions } from './http/subgraph-server.js';
 export {
   DEV_SCOPES_HEADER,
@@ -49,3 +50,4 @@ export { EmbeddedShards, type EmbeddedShardsOptions } from './storage/embedded-s
 export { type Migration, runMigrations } from './storage/migrations.js';
 export { replicaSettleMs } from './storage/replica-settle.js';
 export { openStorage, type Storage, type StorageOptions } from './storage/storage.js';
+export { storageReadiness } from './storage/storage-readiness.js';

@@ -2,7 +2,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
-import { createRedisClient, MultiTierCache } from '@intelgraph/advanced-caching';
+import { createRedisClient, MultiTierCache, registerCacheMetrics } from '@intelgraph/advanced-caching';
 import type { ShardConfig } from '@intelgraph/database-sharding';
 import { IntelGraphError } from '@intelgraph/errors';
 import { DataLoaderRegistry, type LoaderFactories, LoaderStats } from '@intelgraph/graphql-dataloader';
@@ -33,6 +33,7 @@ import { IdentityGuard } from './identity/identity-guard.js';
 import type { RuntimeServices } from './runtime-services.js';
 import type { Migration } from './storage/migrations.js';
 import { openStorage } from './storage/storage.js';
+import { storageReadiness } from './storage/storage-readiness.js';
 import { traceGraphQLRequests, traceStatements } from './tracing/subgraph-tracing.js';
 
 /** What a subgraph's setup returns, once the shared services exist. */
@@ -183,6 +184,9 @@ export async function startSubgraph<F extends LoaderFactories<RequestContext>>(
     prefix: `ig:${definition.name}`,
     ...(redis ? { l2: { redis } } : {}),
   });
+  // intelgraph_cache_* (hits, misses, L2 availability…) on /metrics: the CacheHitRateLow and
+  // CacheL2Unavailable alerts and the Caches dashboard read them, labelled cache=<service>.
+  registerCacheMetrics(registry, cache);
   const transport = overrides.transport ?? transportFor(config, definition.name, { registry });
   const closeTransport = () => (overrides.transport ? Promise.resolve() : transport.close());
   const services: RuntimeServices = {
@@ -238,7 +242,7 @@ export async function startSubgraph<F extends LoaderFactories<RequestContext>>(
     identity,
     registry,
     logger,
-    isHealthy: () => storage.manager.shards.every((s) => s.primary.health.status !== 'down'),
+    readiness: () => storageReadiness(storage.manager, storage.router.shardIds),
     context: ({ identity: who, requestId, logger: requestLogger }) => {
       const base: RequestContext = {
         requestId,

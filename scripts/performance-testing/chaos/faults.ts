@@ -49,7 +49,7 @@ export function faults(real: boolean): Fault[] {
       name: 'primary-blackholed',
       description: 'the shard primary is partitioned away (packets dropped: connections hang)',
       expectation:
-        'writes fail fast with a located error (no hang past the timeouts); reads go on from the replica; no acknowledged write lost',
+        'writes fail fast with a located error (no hang past the timeouts); reads go on from the replica; the subgraphs stay ready (shard reported degraded in /ready); no acknowledged write lost',
       inject: (p) => p.proxies.pgPrimary.setMode('blackhole'),
       heal: (p) => p.proxies.pgPrimary.setMode('pass'),
     },

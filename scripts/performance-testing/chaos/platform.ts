@@ -42,6 +42,15 @@ interface ServiceProcess {
   child: ChildProcess | undefined;
 }
 
+function withoutDevelopmentCondition(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const options = (env.NODE_OPTIONS ?? '')
+    .split(/\s+/)
+    .filter((o) => o !== '' && o !== '--conditions=development' && o !== '-C=development')
+    .join(' ');
+  const { NODE_OPTIONS: _, ...rest } = env;
+  return options ? { ...rest, NODE_OPTIONS: options } : rest;
+}
+
 function spawnService(root: string, logDir: string, s: ServiceProcess): void {
   const log = createWriteStream(path.join(logDir, `${s.name}.log`), { flags: 'a' });
   const child = spawn(process.execPath, s.args, { cwd: root, env: s.env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -176,7 +185,10 @@ export async function startChaosPlatform(options: {
       port: gatewayPort,
       args: [path.join('gateway', 'bin', 'intelgraph-gateway.js')],
       env: {
-        ...process.env,
+        // The bin runs the build (dist/); under Vitest NODE_OPTIONS carries
+        // --conditions=development, which would resolve the workspace packages to their
+        // TypeScript sources, which plain node cannot load.
+        ...withoutDevelopmentCondition(process.env),
         PORT: String(gatewayPort),
         HOST: '127.0.0.1',
         LOG_LEVEL: 'warn',

@@ -15,6 +15,7 @@ import {
 import type { IdentityGuard } from '../identity/identity-guard.js';
 import { sendGraphQLError, sendJson } from './http-responses.js';
 import { parseJsonBody, readBody } from './read-body.js';
+import type { Readiness } from './readiness.js';
 
 export type ServerState = 'starting' | 'ready' | 'draining' | 'stopped';
 
@@ -26,8 +27,8 @@ export interface SubgraphServerOptions<C extends BaseContext> {
   readonly logger: Logger;
   /** Builds the GraphQL context of one verified request. */
   readonly context: (request: { identity: Identity; requestId: string; logger: Logger }) => C;
-  /** Extra readiness condition (e.g. every shard primary up). */
-  readonly isHealthy?: () => boolean;
+  /** What the storage (or other parts) allow: serving at all, degraded, and details for the body. */
+  readonly readiness?: () => Readiness;
   /** Largest accepted body. Default 1 MiB. */
   readonly maxBodyBytes?: number;
 }
@@ -35,7 +36,7 @@ export interface SubgraphServerOptions<C extends BaseContext> {
 /**
  * The HTTP face of a subgraph, on `node:http` with Apollo Server's integration API
  * (`executeHTTPGraphQLRequest`): no web framework. Routes `/graphql` (also `/`), `/health`
- * (alive), `/ready` (serving: started, not draining, storage healthy) and `/metrics`. Identity is
+ * (alive), `/ready` (serving: started, not draining, storage able to serve) and `/metrics`. Identity is
  * verified before any GraphQL work; a request without a valid identity gets 401 and a coded body.
  */
 export class SubgraphServer<C extends BaseContext> {
@@ -135,11 +136,24 @@ export class SubgraphServer<C extends BaseContext> {
         this.#metrics.requests.inc({ route: 'health', status: '200' });
         return sendJson(res, 200, { status: 'ok', service: this.#options.service });
       case '/ready': {
-        const ready = this.#state === 'ready' && (this.#options.isHealthy?.() ?? true);
+        // 200 while the service can serve part of its traffic: a degraded shard is reported in
+        // the body, not by leaving the Service (see storageReadiness).
+        const readiness = this.#options.readiness?.();
+        const serving = readiness?.serving ?? true;
+        const ready = this.#state === 'ready' && serving;
         this.#metrics.requests.inc({ route: 'ready', status: ready ? '200' : '503' });
+        const status =
+          this.#state !== 'ready'
+            ? this.#state
+            : !serving
+              ? 'unavailable'
+              : readiness?.degraded
+                ? 'degraded'
+                : 'ready';
         return sendJson(res, ready ? 200 : 503, {
-          status: ready ? 'ready' : this.#state,
+          status,
           service: this.#options.service,
+          ...readiness?.details,
         });
       }
       case '/metrics': {

@@ -12,7 +12,9 @@ import { type ChaosPlatform, startChaosPlatform } from '../platform.js';
 /*
  * One chaos run end to end, short: the real accounts subgraph and gateway behind fault proxies,
  * the shard primary blackholed for three seconds during eight seconds of load. What must hold
- * whatever the timing: writes were acknowledged, and every acknowledged write is found after.
+ * whatever the timing: writes were acknowledged, and every acknowledged write is found after;
+ * no read failed (the replica is current); and the subgraph's /ready — what Kubernetes' readiness
+ * probe asks — stayed 200 throughout, reporting the shard degraded, so the pod stays in service.
  */
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..', '..', '..');
@@ -39,6 +41,28 @@ describe('chaos platform', () => {
     expect(setup.status).toBe(200);
     let injected = false;
     let healed = false;
+    const readyUrl = `http://127.0.0.1:${platform.proxies.subgraphs.get('accounts')!.port}/ready`;
+    const readiness: Array<{ faulted: boolean; http: number; status: string; shard: string | undefined }> =
+      [];
+    let polling = true;
+    const poller = (async () => {
+      while (polling) {
+        const faulted = injected && !healed;
+        try {
+          const response = await fetch(readyUrl, { signal: AbortSignal.timeout(2000) });
+          const body = (await response.json()) as { status: string; shards?: Array<{ status: string }> };
+          readiness.push({
+            faulted,
+            http: response.status,
+            status: body.status,
+            shard: body.shards?.[0]?.status,
+          });
+        } catch (error) {
+          readiness.push({ faulted, http: 0, status: String(error), shard: undefined });
+        }
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    })();
     const result = await runLoad({
       url: platform.url,
       stages: [{ duration: '8s', target: 3 }],
@@ -56,7 +80,18 @@ describe('chaos platform', () => {
       },
     });
     platform.proxies.pgPrimary.setMode('pass');
+    polling = false;
+    await poller;
     expect(injected && healed).toBe(true);
+    const duringFault = readiness.filter((r) => r.faulted);
+    expect(duringFault.length).toBeGreaterThan(0);
+    expect(duringFault.filter((r) => r.http !== 200)).toEqual([]);
+    expect(duringFault.some((r) => r.status === 'degraded' && r.shard === 'degraded')).toBe(true);
+    const failedReads = config.operations
+      .filter((op) => op.kind === 'read')
+      .map((op) => [op.name, result.perOperation[op.name]?.errors ?? 0] as const)
+      .filter(([, errors]) => errors > 0);
+    expect(failedReads, JSON.stringify(result.errorCodes)).toEqual([]);
     expect(result.requests).toBeGreaterThan(0);
     expect(result.acknowledged.length).toBeGreaterThan(0);
     const verification = await verifyAcknowledged({
