@@ -1,5 +1,7 @@
+import { Partitioners } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { keyPartitioner } from '../src/kafka/kafka-clients.js';
 import {
   deadLetterTopicName,
   KH,
@@ -97,6 +99,26 @@ describe('Kafka record encoding', () => {
   it('refuses a record whose value is not JSON at decode (the consumer dead-letters it)', () => {
     const record = asRecord(toKafkaRecord(prepareMessage('t', { payload: 1 }, rules)));
     expect(() => toDelivered({ ...record, value: Buffer.from('{nope') }, 't', 'g')).toThrow(SyntaxError);
+  });
+});
+
+describe('Kafka partitioning', () => {
+  it('puts a key on the partition kafkajs (and the Java client) chose for it', () => {
+    const kafkajs = Partitioners.DefaultPartitioner();
+    for (const count of [1, 3, 7, 12]) {
+      const partitionMetadata = Array.from({ length: count }, (_, partitionId) => ({
+        partitionId,
+        leader: 1,
+        partitionErrorCode: 0,
+        replicas: [1],
+        isr: [1],
+      }));
+      for (let i = 0; i < 500; i++) {
+        const key = `aggregate-${i}`;
+        const ours = keyPartitioner({ topic: 't', key: Buffer.from(key) }, Buffer.from(key));
+        expect(ours % count).toBe(kafkajs({ topic: 't', partitionMetadata, message: { key, value: null } }));
+      }
+    }
   });
 });
 

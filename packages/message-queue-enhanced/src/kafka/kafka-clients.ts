@@ -2,6 +2,7 @@ import {
   Admin,
   type BaseOptions,
   Consumer,
+  compatibilityPartitioner,
   type MessagesStream,
   Producer,
   stringDeserializer,
@@ -48,6 +49,14 @@ function baseOptions(connection: KafkaConnection): BaseOptions {
 }
 
 /**
+ * The partition of a keyed record: murmur2 of the key, made positive by masking the sign bit,
+ * modulo the partition count — what the Java client and kafkajs do, so a key keeps the partition
+ * (and its order) it had when kafkajs or any other client wrote it. @platformatic/kafka's default
+ * partitioner takes the hash unsigned instead and sends half the keys elsewhere.
+ */
+export const keyPartitioner = compatibilityPartitioner;
+
+/**
  * An idempotent producer (`acks: all`, one request in flight per broker, sequence numbers) or,
  * with a `transactionalId`, a transactional one. The client retries a failed send forever when
  * `retries` is unset; `retries` bounds that, so a send that cannot succeed gives up.
@@ -61,6 +70,7 @@ export function createProducer(
     retries: connection.settings.retries ?? options.retries,
     idempotent: true,
     acks: -1,
+    partitioner: keyPartitioner,
     ...(options.transactionalId ? { transactionalId: options.transactionalId } : {}),
     serializers: { headerKey: stringSerializer, headerValue: stringSerializer },
   });
