@@ -3,24 +3,14 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { renderKustomization } from '../src/kustomize/render-kustomization.js';
-import { loadDashboards, ruleExpressions, withVariablesExpanded } from '../src/observability/dashboards.js';
-import { metricNamesInCode } from '../src/observability/metrics-in-code.js';
+import { loadDashboards } from '../src/observability/dashboards.js';
 import { RULES_FILE } from '../src/observability/prometheus-rule-manifest.js';
 import { metricNamesIn } from '../src/observability/promql-metric-names.js';
+import { readPromtoolTests } from '../src/observability/promtool-test-series.js';
 import { INFRA_DIR, overlayDir, REPO_ROOT } from './paths.js';
 
 const dashboards = loadDashboards(INFRA_DIR);
 const rules = parse(readFileSync(path.join(INFRA_DIR, RULES_FILE), 'utf8'));
-
-/** Metrics that come from exporters outside this repository. */
-const EXTERNAL = [/^up$/, /^cnpg_/, /^rabbitmq_/, /^redis_/];
-/**
- * Metrics the rules and dashboards expect that no package exports yet, each with its owner.
- * Remove an entry once the owner exports it (the test below then requires it in the code).
- */
-const EXPECTED_FROM_OWNERS: Readonly<Record<string, string>> = {
-  intelgraph_outbox_oldest_pending_age_seconds: 'message-queue-enhanced (outbox relay)',
-};
 
 describe('metricNamesIn', () => {
   it('finds metric names, not functions, labels, strings or recording rules', () => {
@@ -73,43 +63,15 @@ describe('Grafana dashboards', () => {
   );
 });
 
-describe('metrics agree with the code', () => {
-  const inCode = metricNamesInCode(REPO_ROOT);
-  const exprs = [
-    ...ruleExpressions(rules),
-    ...[...dashboards.values()].flatMap((d) =>
-      d.panels.flatMap((p) => p.targets.map((t) => withVariablesExpanded(t.expr))),
-    ),
-  ];
-  const used = [...new Set(exprs.flatMap(metricNamesIn))].sort();
-
-  it('every metric a rule or dashboard reads is exported by our code, an external exporter, or owed by a named owner', () => {
-    const base = (n: string) => n.replace(/_(bucket|count|sum)$/, '');
-    const unexplained = used.filter(
-      (n) =>
-        !inCode.has(n) &&
-        !inCode.has(base(n)) &&
-        !EXTERNAL.some((re) => re.test(n)) &&
-        !(n in EXPECTED_FROM_OWNERS),
+describe('metrics', () => {
+  // Whether the services register the metrics the rules and panels read is checked against
+  // their live /metrics (metrics-registered.int.test.ts); here, what needs no running service.
+  it('every alert is evaluated by a promtool unit test', () => {
+    const alerts = rules.groups.flatMap((g: { rules: { alert?: string }[] }) =>
+      g.rules.flatMap((r) => (r.alert ? [r.alert] : [])),
     );
-    expect(unexplained).toEqual([]);
-  });
-
-  it('no metric is listed as owed once the code exports it', () => {
-    expect(Object.keys(EXPECTED_FROM_OWNERS).filter((n) => inCode.has(n))).toEqual([]);
-  });
-
-  it('the code exports the gateway, cache, shard and messaging metrics the alerts are built on', () => {
-    for (const n of [
-      'gateway_requests_total',
-      'gateway_request_duration_seconds',
-      'intelgraph_cache_hits_total',
-      'intelgraph_shard_replica_lag_seconds',
-      'intelgraph_consumer_lag_messages',
-      'intelgraph_messages_dead_lettered_total',
-    ]) {
-      expect(inCode.has(n), n).toBe(true);
-    }
+    const { alertsTested } = readPromtoolTests(path.join(INFRA_DIR, 'observability', 'prometheus', 'tests'));
+    expect(alerts.filter((a: string) => !alertsTested.has(a))).toEqual([]);
   });
 
   it('every HPA custom metric is served by a prometheus-adapter rule over a recording rule that exists', () => {

@@ -187,6 +187,9 @@ export async function startSubgraph<F extends LoaderFactories<RequestContext>>(
   // intelgraph_cache_* (hits, misses, L2 availability…) on /metrics: the CacheHitRateLow and
   // CacheL2Unavailable alerts and the Caches dashboard read them, labelled cache=<service>.
   registerCacheMetrics(registry, cache);
+  // intelgraph_cache_* (hits, misses, L2 availability…) on /metrics: the CacheHitRateLow and
+  // CacheL2Unavailable alerts and the Caches dashboard read them, labelled cache=<service>.
+  registerCacheMetrics(registry, cache);
   const transport = overrides.transport ?? transportFor(config, definition.name, { registry });
   const closeTransport = () => (overrides.transport ? Promise.resolve() : transport.close());
   const services: RuntimeServices = {

@@ -28,6 +28,12 @@ export interface OutboxRelayOptions {
   /** Wait after a failed publish before trying again, ms. Default 1000. */
   readonly retryDelayMs?: number;
   readonly metrics?: Registry;
+  /**
+   * The `shard` label of the lag gauges. Several relays (one per shard) share a service's
+   * registry: without it the last relay to sample would overwrite the others' lag, and a stuck
+   * shard would read 0 whenever a healthy one sampled after it. Default `default`.
+   */
+  readonly shard?: string;
   readonly onError?: (error: unknown) => void;
 }
 
@@ -67,8 +73,8 @@ export class OutboxRelay {
   private readonly listen: boolean;
   private readonly relayed: Counter<'topic'>;
   private readonly failed: Counter<'topic'>;
-  private readonly lagSeconds: Gauge;
-  private readonly unsent: Gauge;
+  private readonly lagSeconds: Gauge<'shard'>;
+  private readonly unsent: Gauge<'shard'>;
   readonly registry: Registry;
   private readonly wait = new PollWait();
   private readonly listener: NotificationListener;
@@ -97,11 +103,13 @@ export class OutboxRelay {
     });
     this.lagSeconds = gauge(this.registry, {
       name: 'intelgraph_outbox_lag_seconds',
-      help: 'Age of the oldest unsent outbox row (0 when none)',
+      help: 'Age of the oldest unsent outbox row (0 when none), per shard',
+      labelNames: ['shard'],
     });
     this.unsent = gauge(this.registry, {
       name: 'intelgraph_outbox_unsent',
-      help: 'Outbox rows not yet sent',
+      help: 'Outbox rows not yet sent, per shard',
+      labelNames: ['shard'],
     });
   }
 
@@ -226,8 +234,9 @@ export class OutboxRelay {
        FROM "${this.schema}".outbox WHERE sent_at IS NULL`,
     );
     const row = rows[0] as { n: number; lag: number };
-    this.unsent.set(row.n);
-    this.lagSeconds.set(row.lag);
+    const labels = { shard: this.options.shard ?? 'default' };
+    this.unsent.set(labels, row.n);
+    this.lagSeconds.set(labels, row.lag);
   }
 
   private poke(): void {

@@ -110,6 +110,7 @@ export class ShardedEventStore {
         transport,
         schema: this.#schema,
         metrics: registry,
+        shard: shard.id,
         onError: (error) => logger.warn({ err: error, shardId: shard.id }, 'outbox relay round failed'),
       });
       await relay.start();
