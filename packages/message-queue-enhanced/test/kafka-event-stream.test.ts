@@ -105,6 +105,7 @@ describe('Kafka record encoding', () => {
 describe('Kafka partitioning', () => {
   it('puts a key on the partition kafkajs (and the Java client) chose for it', () => {
     const kafkajs = Partitioners.DefaultPartitioner();
+    const partitioner = keyPartitioner();
     for (const count of [1, 3, 7, 12]) {
       const partitionMetadata = Array.from({ length: count }, (_, partitionId) => ({
         partitionId,
@@ -115,10 +116,21 @@ describe('Kafka partitioning', () => {
       }));
       for (let i = 0; i < 500; i++) {
         const key = `aggregate-${i}`;
-        const ours = keyPartitioner({ topic: 't', key: Buffer.from(key) }, Buffer.from(key));
+        const ours = partitioner({ topic: 't', key: Buffer.from(key) }, Buffer.from(key), {
+          metadata: undefined,
+        });
         expect(ours % count).toBe(kafkajs({ topic: 't', partitionMetadata, message: { key, value: null } }));
       }
     }
+  });
+
+  it('spreads records without a key over the partitions', () => {
+    const partitioner = keyPartitioner();
+    const chosen = Array.from(
+      { length: 6 },
+      () => partitioner({ topic: 't' }, undefined, { metadata: undefined }) % 3,
+    );
+    expect(new Set(chosen)).toEqual(new Set([0, 1, 2]));
   });
 });
 

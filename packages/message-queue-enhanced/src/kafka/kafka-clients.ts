@@ -4,6 +4,7 @@ import {
   Consumer,
   compatibilityPartitioner,
   type MessagesStream,
+  type Partitioner,
   Producer,
   stringDeserializer,
   stringSerializer,
@@ -49,12 +50,17 @@ function baseOptions(connection: KafkaConnection): BaseOptions {
 }
 
 /**
- * The partition of a keyed record: murmur2 of the key, made positive by masking the sign bit,
- * modulo the partition count — what the Java client and kafkajs do, so a key keeps the partition
- * (and its order) it had when kafkajs or any other client wrote it. @platformatic/kafka's default
- * partitioner takes the hash unsigned instead and sends half the keys elsewhere.
+ * The partition of a record: with a key, murmur2 of the key, made positive by masking the sign
+ * bit, modulo the partition count — what the Java client and kafkajs do, so a key keeps the
+ * partition (and its order) it had when kafkajs or any other client wrote it (@platformatic/kafka's
+ * default partitioner takes the hash unsigned and sends half the keys elsewhere). Without a key,
+ * round robin (the client reduces the number modulo the partition count).
  */
-export const keyPartitioner = compatibilityPartitioner;
+export function keyPartitioner(): Partitioner<Buffer, Buffer, string, string> {
+  let next = 0;
+  return (message, key) =>
+    key ? compatibilityPartitioner(message, key) : (next = (next + 1) % Number.MAX_SAFE_INTEGER);
+}
 
 /**
  * An idempotent producer (`acks: all`, one request in flight per broker, sequence numbers) or,
@@ -70,11 +76,20 @@ export function createProducer(
     retries: connection.settings.retries ?? options.retries,
     idempotent: true,
     acks: -1,
-    partitioner: keyPartitioner,
+    partitioner: keyPartitioner(),
     ...(options.transactionalId ? { transactionalId: options.transactionalId } : {}),
     serializers: { headerKey: stringSerializer, headerValue: stringSerializer },
   });
 }
+
+/**
+ * The assignment protocol consumers announce when they join a group. Round robin, under the name
+ * kafkajs gives its round-robin assigner: members of both clients then share one group (the
+ * broker refuses a member whose protocol names none of the others'), so instances still running
+ * the kafkajs version keep consuming next to upgraded ones during a rolling upgrade. (Tested:
+ * a kafkajs and a @platformatic/kafka member split four partitions two and two.)
+ */
+const GROUP_PROTOCOLS = [{ name: 'RoundRobinAssigner', version: 1 }];
 
 /**
  * A consumer of one group with manual commits. Heartbeats run in the background (a slow handler
@@ -91,6 +106,7 @@ export function createConsumer(
     sessionTimeout: group.sessionTimeoutMs,
     rebalanceTimeout: group.rebalanceTimeoutMs,
     heartbeatInterval: Math.min(3000, Math.floor(group.sessionTimeoutMs / 3)),
+    protocols: GROUP_PROTOCOLS,
     autocommit: false,
     maxBytes: 10 * 1024 * 1024,
     maxBytesPerPartition: 1024 * 1024,
