@@ -31,7 +31,7 @@ const event = (aggregateId: string, i: number): NewEvent => ({
  * Event store figures against raw `pg` doing the naive thing (plain INSERT / SELECT on a table of
  * the same shape, no version check, no outbox, no idempotency), and the outbox relay against raw
  * amqplib confirmed publishes of the same messages (same body and properties, exchange → durable
- * priority queue, 50 in flight) with no database work.
+ * quorum queue, 50 in flight) with no database work.
  */
 export async function eventStoreBench(): Promise<Row[]> {
   const db = await createTestDatabase('mqe_bench');
@@ -181,10 +181,10 @@ async function relayBench(pool: pg.Pool, store: EventSourcingStore): Promise<Row
   const transport = new RabbitMQQueue({ url, namespace, lagIntervalMs: 0 });
   const connection = await amqp.connect(url);
   const channel = await connection.createConfirmChannel();
-  // The same broker work as ours: a direct exchange routing to a durable priority queue.
+  // The same broker work as ours: a direct exchange routing to a quorum queue (a lane).
   const rawQueue = `${namespace}.raw`;
   const rawExchange = `${namespace}.raw-exchange`;
-  await channel.assertQueue(rawQueue, { durable: true, arguments: { 'x-max-priority': 10 } });
+  await channel.assertQueue(rawQueue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
   await channel.assertExchange(rawExchange, 'direct', { durable: true });
   await channel.bindQueue(rawQueue, rawExchange, 'raw');
   try {

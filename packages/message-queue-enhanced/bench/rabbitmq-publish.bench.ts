@@ -36,8 +36,8 @@ function rawProperties(i: number, envelope: boolean): amqp.Options.Publish {
 
 /**
  * Confirmed publish throughput, ours (RabbitMQQueue.publish: validate, encode, exchange → durable
- * priority queue, confirm) against raw amqplib (confirm channel, persistent, exchange → durable
- * priority queue), the same number of messages with the same number in flight; then publish →
+ * quorum queue, confirm) against raw amqplib (confirm channel, persistent, exchange → durable
+ * quorum queue), the same number of messages with the same number in flight; then publish →
  * consume latency.
  *
  * The baseline publishes the same message ours does: besides id and priority, ours carries its
@@ -58,11 +58,11 @@ export async function rabbitmqPublishBench(): Promise<Row[]> {
   // p99 measured that stall rather than the library.
   const latencyConnection = await amqp.connect(url, { noDelay: true });
   const latencyChannel = await latencyConnection.createConfirmChannel();
-  // The baseline gets the same broker work as ours: a direct exchange routing to a durable
-  // priority queue, persistent messages; only the library differs.
+  // The baseline gets the same broker work as ours: a direct exchange routing to a quorum queue
+  // (the library's lanes), persistent messages; only the library differs.
   const rawQueue = `${namespace}.raw`;
   const rawExchange = `${namespace}.raw-exchange`;
-  await channel.assertQueue(rawQueue, { durable: true, arguments: { 'x-max-priority': 10 } });
+  await channel.assertQueue(rawQueue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
   await channel.assertExchange(rawExchange, 'direct', { durable: true });
   await channel.bindQueue(rawQueue, rawExchange, 'raw');
   try {
@@ -110,7 +110,7 @@ export async function rabbitmqPublishBench(): Promise<Row[]> {
     const rawRounds = published.baseline;
     // Verify: every confirmed message is in the queues (1 + 4 rounds × MESSAGES in ours; raw
     // sent 2 messages a round).
-    const oursDepth = (await channel.checkQueue(`${namespace}.${topic}.default`)).messageCount;
+    const oursDepth = (await channel.checkQueue(`${namespace}.${topic}.default.normal`)).messageCount;
     const rawDepth = (await channel.checkQueue(rawQueue)).messageCount;
     if (oursDepth !== 1 + 4 * MESSAGES || rawDepth !== 8 * MESSAGES) {
       throw new Error(`publish bench lost messages: ours ${oursDepth}, raw ${rawDepth}`);
@@ -131,13 +131,13 @@ export async function rabbitmqPublishBench(): Promise<Row[]> {
       await ours.publish(latencyTopic, { payload: { t: performance.now() } });
     await finished;
 
-    // The same path for raw: exchange → durable priority queue, the same properties, a consumer
+    // The same path for raw: exchange → quorum queue, the same properties, a consumer
     // with the same prefetch acking each message.
     const rawLatencies: number[] = [];
     const latencyQueue = `${namespace}.raw-latency`;
     await latencyChannel.assertQueue(latencyQueue, {
       durable: true,
-      arguments: { 'x-max-priority': 10 },
+      arguments: { 'x-queue-type': 'quorum' },
     });
     await latencyChannel.bindQueue(latencyQueue, rawExchange, 'raw-latency');
     const consumeChannel = await latencyConnection.createChannel();

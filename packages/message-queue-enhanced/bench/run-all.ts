@@ -36,7 +36,7 @@ console.log(
     metrics,
     ratios,
     baseline:
-      'raw amqplib confirm channel sending the same message to an exchange → durable priority queue (publish, latency, relay without database work; publish also against a bare message); raw pg INSERT/SELECT on a same-shape table (append, replay); ratio > 1 = ours better',
+      'raw amqplib confirm channel sending the same message to an exchange → quorum queue (publish, latency, relay without database work; publish also against a bare message); raw pg INSERT/SELECT on a same-shape table (append, replay); ratio > 1 = ours better',
   })}`,
 );
 process.exit(0);

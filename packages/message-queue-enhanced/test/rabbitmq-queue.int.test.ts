@@ -30,7 +30,7 @@ afterAll(async () => {
 runTransportContract('rabbitmq', (options) => rabbit(options), { timeoutMs: 15_000 });
 
 describe('RabbitMQQueue', () => {
-  it('delivers waiting messages by priority (x-max-priority)', async () => {
+  it('delivers waiting messages by priority (one quorum queue per priority)', async () => {
     const queue = rabbit();
     const topic = `prio-${randomUUID().slice(0, 8)}`;
     await queue.publish(topic, { id: 'low', payload: {}, priority: 'low' });
@@ -42,6 +42,69 @@ describe('RabbitMQQueue', () => {
     const deadline = Date.now() + 10_000;
     while (order.length < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(order).toEqual(['critical', 'high', 'normal', 'low']);
+    await sub.close();
+  });
+
+  it('hands a critical message to the handler before a backlog of low ones drains, prefetch still bounding concurrency', async () => {
+    const queue = rabbit();
+    const topic = `backlog-${randomUUID().slice(0, 8)}`;
+    for (let i = 0; i < 30; i++) await queue.publish(topic, { id: `low-${i}`, payload: {}, priority: 'low' });
+    const order: string[] = [];
+    let running = 0;
+    let maxRunning = 0;
+    const sub = await queue.subscribe(
+      topic,
+      async (m) => {
+        running++;
+        maxRunning = Math.max(maxRunning, running);
+        order.push(m.id);
+        await new Promise((r) => setTimeout(r, 20));
+        running--;
+      },
+      { prefetch: 2 },
+    );
+    while (order.length < 3) await new Promise((r) => setTimeout(r, 10));
+    await queue.publish(topic, { id: 'urgent', payload: {}, priority: 'critical' });
+    const deadline = Date.now() + 20_000;
+    while (order.length < 31 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(order).toHaveLength(31);
+    // Behind at most what had already started or was handed over (2 running + 2 held per lane).
+    expect(order.indexOf('urgent')).toBeLessThan(10);
+    expect(maxRunning).toBe(2);
+    await sub.close();
+  });
+
+  it('declares every queue as a quorum queue, as production runs them (default_queue_type = quorum)', async () => {
+    const queue = rabbit();
+    const topic = `quorum-${randomUUID().slice(0, 8)}`;
+    const sub = await queue.subscribe(topic, () => {}, { group: 'typed' });
+    await sub.close();
+    const { stdout } = await execFileAsync('rabbitmqctl', ['-s', 'list_queues', 'name', 'type']);
+    const ours = stdout
+      .split('\n')
+      .map((line) => line.split('\t'))
+      .filter(([name]) => name?.startsWith(`${namespace}.${topic}.typed.`));
+    expect(ours.map(([name]) => name!.slice(`${namespace}.${topic}.typed.`.length)).sort()).toEqual(
+      expect.arrayContaining(['critical', 'dlq', 'high', 'low', 'normal', 'retry.1']),
+    );
+    expect(new Set(ours.map(([, type]) => type))).toEqual(new Set(['quorum']));
+  });
+
+  it('brings a retried message back to its lane through the lanes exchange', async () => {
+    const queue = rabbit({ retry: { baseDelayMs: 50, maxDelayMs: 200, factor: 2, jitter: 0 } });
+    const topic = `lane-${randomUUID().slice(0, 8)}`;
+    const seen: { priority: string; attempt: number }[] = [];
+    const sub = await queue.subscribe(topic, (m) => {
+      seen.push({ priority: m.priority, attempt: m.attempt });
+      if (m.attempt === 1) throw new Error('once');
+    });
+    await queue.publish(topic, { id: 'h', payload: {}, priority: 'high', maxRetries: 2 });
+    const deadline = Date.now() + 10_000;
+    while (seen.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(seen).toEqual([
+      { priority: 'high', attempt: 1 },
+      { priority: 'high', attempt: 2 },
+    ]);
     await sub.close();
   });
 
@@ -153,7 +216,8 @@ describe('RabbitMQQueue', () => {
           () => false,
         );
       };
-      expect(await exists((c) => c.checkQueue(`${namespace}.${topic}.listener`))).toBe(false);
+      for (const p of ['critical', 'high', 'normal', 'low'])
+        expect(await exists((c) => c.checkQueue(`${namespace}.${topic}.listener.${p}`))).toBe(false);
       expect(await exists((c) => c.checkQueue(`${namespace}.${topic}.listener.dlq`))).toBe(false);
       expect(await exists((c) => c.checkExchange(`${namespace}.events`))).toBe(true);
     } finally {

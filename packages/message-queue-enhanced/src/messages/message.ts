@@ -1,16 +1,15 @@
-/** How urgent a message is. RabbitMQ maps it onto `x-max-priority`; Kafka and the in-process transport keep it as a header (in-process also orders by it). */
+/** How urgent a message is. RabbitMQ routes it to the group's queue of that priority (a lane, see rabbitmq-topology.ts); Kafka and the in-process transport keep it as a header (in-process also orders by it). */
 export type Priority = 'low' | 'normal' | 'high' | 'critical';
 
 export const PRIORITIES: readonly Priority[] = ['low', 'normal', 'high', 'critical'];
 
-/** AMQP priority for each level (queues are declared with `x-max-priority` = MAX_PRIORITY). */
+/** AMQP `priority` property for each level (carried on the message; RabbitMQ orders by lane, not by it). */
 export const PRIORITY_VALUES: Readonly<Record<Priority, number>> = {
   low: 1,
   normal: 4,
   high: 7,
   critical: 10,
 };
-export const MAX_PRIORITY = 10;
 
 export function priorityFromValue(value: number | undefined): Priority {
   if (value === undefined) return 'normal';

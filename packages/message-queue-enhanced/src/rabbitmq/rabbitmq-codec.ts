@@ -5,6 +5,7 @@ import {
   type DeadLetterReason,
   type DeliveredMessage,
   PRIORITY_VALUES,
+  type Priority,
   priorityFromValue,
 } from '../messages/message.js';
 
@@ -19,7 +20,27 @@ export const H = {
   lastError: 'x-ig-last-error',
   deadAt: 'x-ig-dead-lettered-at',
   group: 'x-ig-group',
+  /**
+   * The lane (work queue) a retried message returns to, matched by the headers exchange
+   * `<ns>.lanes` — without the `x-` prefix, which headers exchanges ignore when matching.
+   */
+  lane: 'ig-lane',
 } as const;
+
+/**
+ * The routing key of a topic's lane on `<ns>.events`: the topic itself for `normal` (what a
+ * publisher unaware of lanes sends), `<topic>/<priority>` otherwise — `/` is not allowed in a
+ * topic name, so no topic's key can be another's lane.
+ */
+export function laneRoutingKey(topic: string, priority: Priority): string {
+  return priority === 'normal' ? topic : `${topic}/${priority}`;
+}
+
+/** The topic of a routing key on `<ns>.events` (laneRoutingKey's inverse). */
+export function topicOfRoutingKey(routingKey: string): string {
+  const slash = routingKey.indexOf('/');
+  return slash === -1 ? routingKey : routingKey.slice(0, slash);
+}
 
 /**
  * Properties of a first publish. Kept lean, it is the hot path (amqplib encodes every header
@@ -52,7 +73,11 @@ export function republishOptions(source: Message, extraHeaders: Record<string, u
     type: p.type as string,
     contentType: 'application/json',
     // A republish goes to another queue under another routing key: pin the topic now.
-    headers: { [H.topic]: source.fields.routingKey, ...(p.headers ?? {}), ...extraHeaders },
+    headers: {
+      [H.topic]: topicOfRoutingKey(source.fields.routingKey),
+      ...(p.headers ?? {}),
+      ...extraHeaders,
+    },
   };
   if (p.priority !== undefined) options.priority = p.priority as number;
   if (p.timestamp !== undefined) options.timestamp = p.timestamp as number;
@@ -65,6 +90,7 @@ export function toDelivered(message: Message, group: string): DeliveredMessage {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(raw)) {
     if (
+      name !== H.lane &&
       !name.startsWith('x-ig-') &&
       !name.startsWith('x-death') &&
       !name.startsWith('x-first-death') &&
@@ -73,7 +99,7 @@ export function toDelivered(message: Message, group: string): DeliveredMessage {
       headers[name] = String(value);
     }
   }
-  const topic = String(raw[H.topic] ?? message.fields.routingKey);
+  const topic = String(raw[H.topic] ?? topicOfRoutingKey(message.fields.routingKey));
   return {
     id: String(message.properties.messageId ?? ''),
     topic,

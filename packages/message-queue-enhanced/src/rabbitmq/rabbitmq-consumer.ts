@@ -6,22 +6,29 @@ import type { Subscription } from '../transport/transport.js';
 import type { TransportMetrics } from '../transport/transport-metrics.js';
 import { H, republishOptions, toDelivered } from './rabbitmq-codec.js';
 import type { RabbitMQPublisher } from './rabbitmq-publisher.js';
-import { type GroupTopology, retryQueueFor } from './rabbitmq-topology.js';
+import { type GroupTopology, type Lane, retryQueueFor } from './rabbitmq-topology.js';
 
 export interface RabbitMQConsumerDeps {
   readonly connection: RecoveringChannelModel;
   readonly publisher: RabbitMQPublisher;
   readonly metrics: TransportMetrics;
   readonly retry: RetryPolicy;
-  /** Sets the consumer-lag gauge (messages ready in the work queue). */
+  /** Sets the consumer-lag gauge (messages ready in the group's lanes). */
   readonly reportLag: (messages: number) => void;
   readonly lagIntervalMs: number;
 }
 
 /**
- * One subscription: its own channel (so `prefetch` is per subscription) consuming the group's work
- * queue with manual acks. When the channel or connection dies it comes back by itself, with
- * backoff, and consumes again; the broker has requeued whatever was unacknowledged.
+ * One subscription: its own channel consuming each of the group's lanes (one quorum queue per
+ * priority, rabbitmq-topology.ts) with manual acks. When the channel or connection dies it comes
+ * back by itself, with backoff, and consumes again; the broker has requeued whatever was
+ * unacknowledged.
+ *
+ * Priorities: each lane's consumer may hold `prefetch` deliveries, but at most `prefetch`
+ * handlers run at once across lanes, and a freed slot always goes to the most urgent lane with a
+ * message waiting. So a critical message never waits behind a backlog of lower ones (its lane has
+ * its own credit), and the handler concurrency is what `prefetch` says, as with one queue. The
+ * messages held but not started are unacknowledged: a crash gives them back to the broker.
  *
  * A failed delivery is first copied, with its next attempt number, to the retry queue (or, when
  * its retries are spent, to the dead-letter queue with the reason and last error) under a publisher
@@ -29,7 +36,9 @@ export interface RabbitMQConsumerDeps {
  */
 export class RabbitMQConsumer implements Subscription {
   private channel: Channel | undefined;
-  private consumerTag: string | undefined;
+  private consumerTags: string[] = [];
+  /** Deliveries received but not started, per lane, most urgent lane first. */
+  private readonly waiting: { lane: Lane; messages: ConsumeMessage[] }[];
   private closed = false;
   private inFlight = 0;
   private readonly idle = new Set<() => void>();
@@ -44,7 +53,9 @@ export class RabbitMQConsumer implements Subscription {
     private readonly handler: MessageHandler,
     private readonly prefetch: number,
     private readonly deps: RabbitMQConsumerDeps,
-  ) {}
+  ) {
+    this.waiting = topology.lanes.map((lane) => ({ lane, messages: [] }));
+  }
 
   async start(): Promise<void> {
     const channel = await this.deps.connection.createChannel();
@@ -57,19 +68,27 @@ export class RabbitMQConsumer implements Subscription {
     channel.on('close', () => {
       if (this.channel === channel) {
         this.channel = undefined;
+        // The broker requeues what this channel held; drop our copies.
+        for (const w of this.waiting) w.messages.length = 0;
         this.scheduleRestart();
       }
     });
+    // Per consumer (quorum queues have no channel-wide prefetch): each lane's own credit.
     await channel.prefetch(this.prefetch);
-    const reply = await channel.consume(this.topology.workQueue, (message) => {
-      if (message === null) {
-        // Cancelled by the broker (queue deleted or failed over): start over.
-        if (this.channel === channel) void channel.close().catch(() => {});
-        return;
-      }
-      void this.handle(channel, message);
-    });
-    this.consumerTag = reply.consumerTag;
+    const tags: string[] = [];
+    for (const waiting of this.waiting) {
+      const reply = await channel.consume(waiting.lane.queue, (message) => {
+        if (message === null) {
+          // Cancelled by the broker (queue deleted or failed over): start over.
+          if (this.channel === channel) void channel.close().catch(() => {});
+          return;
+        }
+        waiting.messages.push(message);
+        this.pump(channel);
+      });
+      tags.push(reply.consumerTag);
+    }
+    this.consumerTags = tags;
     this.restarts = 0;
     if (!this.lagTimer && this.deps.lagIntervalMs > 0) {
       this.lagTimer = setInterval(() => void this.sampleLag(), this.deps.lagIntervalMs);
@@ -83,7 +102,7 @@ export class RabbitMQConsumer implements Subscription {
     clearTimeout(this.restartTimer);
     clearInterval(this.lagTimer);
     const channel = this.channel;
-    if (channel && this.consumerTag) await channel.cancel(this.consumerTag).catch(() => {});
+    if (channel) for (const tag of this.consumerTags) await channel.cancel(tag).catch(() => {});
     if (this.inFlight > 0) await new Promise<void>((resolve) => this.idle.add(resolve));
     this.channel = undefined;
     if (channel) await channel.close().catch(() => {});
@@ -98,18 +117,28 @@ export class RabbitMQConsumer implements Subscription {
     }, delay);
   }
 
+  /** Starts waiting deliveries, most urgent lane first, while fewer than `prefetch` run. */
+  private pump(channel: Channel): void {
+    while (!this.closed && this.channel === channel && this.inFlight < this.prefetch) {
+      const next = this.waiting.find((w) => w.messages.length > 0);
+      if (!next) return;
+      void this.handle(channel, next.messages.shift()!, next.lane);
+    }
+  }
+
   private async sampleLag(): Promise<void> {
     const channel = this.channel;
     if (!channel) return;
     try {
-      const { messageCount } = await channel.checkQueue(this.topology.workQueue);
-      this.deps.reportLag(messageCount);
+      let ready = 0;
+      for (const lane of this.topology.lanes) ready += (await channel.checkQueue(lane.queue)).messageCount;
+      this.deps.reportLag(ready);
     } catch {
       // the channel died; the restart path handles it
     }
   }
 
-  private async handle(channel: Channel, message: ConsumeMessage): Promise<void> {
+  private async handle(channel: Channel, message: ConsumeMessage, lane: Lane): Promise<void> {
     this.inFlight++;
     const labels = { transport: 'rabbitmq', topic: this.topic, group: this.group };
     try {
@@ -136,7 +165,8 @@ export class RabbitMQConsumer implements Subscription {
       const disposition = failureDisposition(failure, attempt, maxRetries);
       if (disposition.action === 'retry') {
         const queue = retryQueueFor(this.topology, disposition.retry);
-        const options = republishOptions(message, { [H.attempt]: String(attempt + 1) });
+        // Back to this lane once the retry queue's TTL expires (headers exchange `<ns>.lanes`).
+        const options = republishOptions(message, { [H.attempt]: String(attempt + 1), [H.lane]: lane.queue });
         options.expiration = String(Math.min(queue.ttlMs, retryDelay(this.deps.retry, disposition.retry)));
         await this.deps.publisher.publish('', queue.name, message.content, options);
         this.deps.metrics.retried.inc(labels);
@@ -154,6 +184,7 @@ export class RabbitMQConsumer implements Subscription {
         for (const resolve of this.idle) resolve();
         this.idle.clear();
       }
+      this.pump(channel);
     }
   }
 

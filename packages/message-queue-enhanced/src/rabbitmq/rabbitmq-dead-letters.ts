@@ -1,9 +1,9 @@
 import { IntelGraphError } from '@intelgraph/errors';
 import type { Channel, GetMessage, RecoveringChannelModel } from 'amqplib';
-import type { DeadLetter } from '../messages/message.js';
+import { type DeadLetter, priorityFromValue } from '../messages/message.js';
 import { H, republishOptions, toDeadLetter } from './rabbitmq-codec.js';
 import type { RabbitMQPublisher } from './rabbitmq-publisher.js';
-import type { GroupTopology } from './rabbitmq-topology.js';
+import { type GroupTopology, laneFor } from './rabbitmq-topology.js';
 
 /** Largest number of dead letters one replay or inspect scans. */
 const SCAN_LIMIT = 10_000;
@@ -11,7 +11,7 @@ const SCAN_LIMIT = 10_000;
 /**
  * Reads the dead-letter queue without consuming it: messages are fetched unacknowledged with
  * `basic.get` and given back when the short-lived channel closes (RabbitMQ requeues them at their
- * original position). A replay republishes the chosen ones to the work queue, attempt reset to 1,
+ * original position). A replay republishes the chosen ones to the lane of their priority, attempt reset to 1,
  * under a confirm, and only then acknowledges them in the dead-letter queue.
  */
 export class RabbitMQDeadLetters {
@@ -46,8 +46,9 @@ export class RabbitMQDeadLetters {
         if (wanted && !wanted.has(String(message.properties.messageId))) continue;
         const options = republishOptions(message, { [H.attempt]: '1' });
         const headers = options.headers as Record<string, unknown>;
-        for (const name of [H.reason, H.lastError, H.deadAt, H.group]) delete headers[name];
-        await this.publisher.publish('', topology.workQueue, message.content, options);
+        for (const name of [H.reason, H.lastError, H.deadAt, H.group, H.lane]) delete headers[name];
+        const lane = laneFor(topology, priorityFromValue(message.properties.priority as number | undefined));
+        await this.publisher.publish('', lane.queue, message.content, options);
         channel.ack(message);
         replayed++;
       }

@@ -26,7 +26,7 @@ import {
 } from '../transport/transport-options.js';
 import { withDeadline } from '../transport/with-deadline.js';
 import { coalesceSocketWrites } from './coalesce-socket-writes.js';
-import { publishOptions } from './rabbitmq-codec.js';
+import { laneRoutingKey, publishOptions } from './rabbitmq-codec.js';
 import { RabbitMQConsumer } from './rabbitmq-consumer.js';
 import { RabbitMQDeadLetters } from './rabbitmq-dead-letters.js';
 import { RabbitMQPublisher } from './rabbitmq-publisher.js';
@@ -36,6 +36,7 @@ import {
   exchangeName,
   type GroupTopology,
   groupTopology,
+  laneExchangeName,
 } from './rabbitmq-topology.js';
 
 export interface RabbitMQQueueOptions extends TransportOptions {
@@ -66,8 +67,8 @@ export const RABBITMQ_DEFAULTS = {
 type State = { kind: 'idle' } | { kind: 'open'; connection: RecoveringChannelModel } | { kind: 'closed' };
 
 /**
- * The RabbitMQ transport (amqplib): durable topology declared by the library, publisher confirms
- * on every publish, priorities, prefetch with manual acks, retries through TTL queues with
+ * The RabbitMQ transport (amqplib): durable topology of quorum queues declared by the library,
+ * publisher confirms on every publish, priorities as one queue per level, prefetch with manual acks, retries through TTL queues with
  * exponential backoff and jitter, a dead-letter queue per group, and reconnection after a broker
  * restart (see README: "RabbitMQ").
  */
@@ -129,7 +130,12 @@ export class RabbitMQQueue implements Transport {
     }
     const publisher = this.publisher ?? (await this.publisherFor());
     this.metrics.published.inc({ transport: this.kind, topic });
-    await publisher.publish(this.exchange, topic, prepared.body, publishOptions(prepared));
+    await publisher.publish(
+      this.exchange,
+      laneRoutingKey(topic, prepared.priority),
+      prepared.body,
+      publishOptions(prepared),
+    );
     this.metrics.confirmed.inc({ transport: this.kind, topic });
   }
 
@@ -196,7 +202,10 @@ export class RabbitMQQueue implements Transport {
         const topology = await pending.catch(() => undefined);
         if (topology) await deleteGroupTopology(channel, topology);
       }
-      if (!options.keepExchange) await channel.deleteExchange(exchangeName(this.namespace));
+      if (!options.keepExchange) {
+        await channel.deleteExchange(exchangeName(this.namespace));
+        await channel.deleteExchange(laneExchangeName(this.namespace));
+      }
       this.declared.clear();
       this.readyTopics.clear();
       this.exchangeReady = undefined;
@@ -253,7 +262,7 @@ export class RabbitMQQueue implements Transport {
           const channel = await connection.createChannel();
           channel.on('error', () => {});
           try {
-            await declareGroupTopology(channel, topic, topology);
+            await declareGroupTopology(channel, topology);
           } finally {
             await channel.close().catch(() => {});
           }
