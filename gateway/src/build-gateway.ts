@@ -29,6 +29,7 @@ import { useIdentity } from './security/use-identity.js';
 import { createUndiciTransport } from './subgraph-fetch/undici-transport.js';
 import { useCircuitBreaker } from './subgraph-fetch/use-circuit-breaker.js';
 import { useDedup } from './subgraph-fetch/use-dedup.js';
+import { useRequestDeadline } from './subgraph-fetch/use-request-deadline.js';
 import { useRetry } from './subgraph-fetch/use-retry.js';
 import { ComposedSupergraphSource } from './supergraph/composed-supergraph-source.js';
 import { FileSupergraphSource } from './supergraph/file-supergraph-source.js';
@@ -89,7 +90,9 @@ export function supergraphSourceFrom(config: GatewayConfig, signer?: IdentitySig
  * The gateway the config describes, as a composition of plugins. Order matters: request hooks
  * run top to bottom (identity stripping, auth, rate limit, persisted queries, then the limits
  * and authorization once the operation is parsed); subgraph fetch wrappers nest top to bottom
- * (metrics outermost, then breaker, dedup, retry, and the keep-alive transport innermost).
+ * (metrics outermost, the request deadline, dedup, the entity cache, retry, the breaker, and the
+ * keep-alive transport innermost): the breaker counts upstream calls — a call dedup shares is
+ * one event, each retry attempt one — and an open breaker stops the retries.
  */
 export async function buildGateway(config: GatewayConfig, deps: BuildGatewayDeps): Promise<Gateway> {
   const metrics = new GatewayMetrics(createMetricsRegistry({ defaultLabels: { service: 'gateway' } }));
@@ -160,6 +163,7 @@ export async function buildGateway(config: GatewayConfig, deps: BuildGatewayDeps
       tenantPerSecond: config.rateLimitTenantPerSec,
       clientPerSecond: config.rateLimitClientPerSec,
       burst: config.rateLimitBurst,
+      trustedProxies: config.trustedProxies,
     }),
     usePersistedQueries({
       store: config.apq ? (deps.apqStore ?? ownApqStore) : undefined,
@@ -177,7 +181,7 @@ export async function buildGateway(config: GatewayConfig, deps: BuildGatewayDeps
     useAuthorizationDirectives(),
     ...(deps.plugins ?? []),
     ...caching.plugins,
-    breakers,
+    useRequestDeadline({ timeoutMs: config.requestTimeoutMs }),
     ...(config.dedup
       ? [useDedup({ onShared: (subgraph) => metrics.subgraphDeduplicated.inc({ subgraph }) })]
       : []),
@@ -185,8 +189,10 @@ export async function buildGateway(config: GatewayConfig, deps: BuildGatewayDeps
     ...caching.fetchPlugins,
     useRetry({
       retries: config.subgraphRetries,
+      retryOn: config.subgraphRetryOn,
       onRetry: (subgraph) => metrics.subgraphRetries.inc({ subgraph }),
     }),
+    breakers,
     ...(config.graphiql ? [useGraphiQL()] : []),
     { name: 'apq-store', stop: () => ownApqStore?.close() },
   ];

@@ -1,6 +1,8 @@
 import { type ConfigOf, variables } from '@intelgraph/config';
 import { tracingVariables } from '@intelgraph/telemetry';
 import { z } from 'zod';
+import { isCidr } from './rate-limit/client-address.js';
+import { RETRY_ON } from './subgraph-fetch/use-retry.js';
 
 const nameEqualsUrl = z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*=https?:\/\/\S+$/);
 const nameEqualsMs = z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*=\d+$/);
@@ -50,13 +52,31 @@ export const configSpec = {
     nameEqualsMs,
     'name=milliseconds',
   ),
+  requestTimeoutMs: variables.integer({
+    env: 'REQUEST_TIMEOUT_MS',
+    default: '30000',
+    min: 1,
+    description:
+      'Deadline of a whole request from its arrival: bounds all its subgraph fetches and retries (then GATEWAY_TIMEOUT).',
+  }),
   subgraphRetries: variables.integer({
     env: 'SUBGRAPH_RETRIES',
     default: '2',
     min: 0,
     max: 10,
-    description: 'Retries of a failed query fetch (never a mutation), with exponential backoff.',
+    description:
+      'Retries of a failed query fetch (never a mutation) on the failures SUBGRAPH_RETRY_ON names, with exponential backoff.',
   }),
+  subgraphRetryOn: variables.list(
+    {
+      env: 'SUBGRAPH_RETRY_ON',
+      default: 'connect',
+      description:
+        'Failures retried: connect (refused/reset before any response), timeout (SUBGRAPH_TIMEOUT_MS), 5xx.',
+    },
+    z.enum(RETRY_ON),
+    `failure kinds (${RETRY_ON.join(', ')})`,
+  ),
   subgraphConnections: variables.integer({
     env: 'SUBGRAPH_CONNECTIONS',
     default: '64',
@@ -78,7 +98,8 @@ export const configSpec = {
   dedup: variables.boolean({
     env: 'SUBGRAPH_DEDUP',
     default: 'true',
-    description: 'Share identical in-flight subgraph query fetches (same identity, same body).',
+    description:
+      'Share identical in-flight subgraph query fetches (same URL, headers, identity and body); each request gets its own copy.',
   }),
   maxBodyBytes: variables.integer({
     env: 'MAX_BODY_BYTES',
@@ -187,7 +208,8 @@ export const configSpec = {
     env: 'RATE_LIMIT_CLIENT_PER_SEC',
     default: '0',
     min: 0,
-    description: 'Requests per second per client (user, else IP) (0: no limit).',
+    description:
+      'Requests per second per client (user, else client address), checked before the tenant limit (0: no limit).',
   }),
   rateLimitBurst: variables.integer({
     env: 'RATE_LIMIT_BURST',
@@ -195,6 +217,15 @@ export const configSpec = {
     min: 1,
     description: 'Requests allowed at once above the steady rate.',
   }),
+  trustedProxies: variables.list(
+    {
+      env: 'TRUSTED_PROXIES',
+      description:
+        'Proxies whose X-Forwarded-For names the client address of anonymous requests; unset: the socket peer address.',
+    },
+    z.string().refine(isCidr),
+    'IP addresses or CIDRs',
+  ),
   persistedOperationsPath: variables.string({
     env: 'PERSISTED_OPERATIONS_PATH',
     description: 'Persisted-operation manifest (Apollo format) for safelist mode.',

@@ -25,7 +25,13 @@ export type {
   SubgraphRequest,
   SubgraphResponse,
 } from './plugin.js';
-export { createMemoryRateLimiter, type RateDecision, type RateLimiter } from './rate-limit/rate-limiter.js';
+export { ClientAddressResolver } from './rate-limit/client-address.js';
+export {
+  createMemoryRateLimiter,
+  type RateDecision,
+  type RateLimit,
+  type RateLimiter,
+} from './rate-limit/rate-limiter.js';
 export { createRedisRateLimiter } from './rate-limit/redis-rate-limiter.js';
 export { type RateLimitOptions, useRateLimit } from './rate-limit/use-rate-limit.js';
 export { acceptSecurityFeatures } from './security/accept-security-features.js';
@@ -37,12 +43,14 @@ export { CircuitBreaker, type CircuitBreakerOptions } from './subgraph-fetch/cir
 export { buildSubgraphFetch, PipelineDataSource } from './subgraph-fetch/pipeline-data-source.js';
 export {
   createUndiciTransport,
+  type SubgraphFailure,
   type SubgraphTransport,
   type UndiciTransportOptions,
 } from './subgraph-fetch/undici-transport.js';
 export { useCircuitBreaker } from './subgraph-fetch/use-circuit-breaker.js';
-export { useDedup } from './subgraph-fetch/use-dedup.js';
-export { type RetryOptions, useRetry } from './subgraph-fetch/use-retry.js';
+export { type DedupOptions, useDedup } from './subgraph-fetch/use-dedup.js';
+export { type RequestDeadlineOptions, useRequestDeadline } from './subgraph-fetch/use-request-deadline.js';
+export { RETRY_ON, type RetryOn, type RetryOptions, useRetry } from './subgraph-fetch/use-retry.js';
 export { composeSupergraph, type SubgraphSdl } from './supergraph/compose.js';
 export { ComposedSupergraphSource, fetchSubgraphSdl } from './supergraph/composed-supergraph-source.js';
 export { FileSupergraphSource } from './supergraph/file-supergraph-source.js';

@@ -52,6 +52,16 @@ export interface SubgraphRequest {
   readonly idempotent: boolean;
   /** The request this fetch serves; undefined for health checks. */
   readonly state: RequestState | undefined;
+  /**
+   * When the fetch must have settled, on the `performance.now()` clock: the request's overall
+   * deadline (REQUEST_TIMEOUT_MS). Retries are not started past it. Undefined: no deadline.
+   */
+  readonly deadline?: number | undefined;
+  /**
+   * Aborted when nobody waits for this fetch any more: the request's deadline passed, or every
+   * request sharing the fetch gave up. The reason is the error to report (GATEWAY_TIMEOUT).
+   */
+  readonly signal?: AbortSignal | undefined;
 }
 
 export interface SubgraphResponse {
@@ -96,7 +106,7 @@ export interface GatewayPlugin {
   onOperation?(state: RequestState, analysis: OperationAnalysis): Promise<void> | void;
   /** Called when a GraphQL response is about to be written (also for refused requests). */
   onResponse?(state: RequestState, status: number, errorCode: string | undefined): void;
-  /** Wraps the subgraph fetch of one subgraph (timeouts, retries, breaker, dedup, metrics). */
+  /** Wraps the subgraph fetch of one subgraph (deadline, dedup, retries, breaker, metrics). */
   wrapSubgraphFetch?(next: SubgraphFetch, subgraph: string): SubgraphFetch;
   /** Headers added to every subgraph request (identity, trace). */
   subgraphHeaders?(state: RequestState | undefined, headers: Record<string, string>): void;

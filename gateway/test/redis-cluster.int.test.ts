@@ -48,7 +48,7 @@ describe('gateway on a Redis Cluster (REDIS_CLUSTER=true)', () => {
     // A tenant whose rate key lives on another master than the one REDIS_URL names.
     let tenant = '';
     for (let i = 0; !tenant; i++) {
-      if (!(await seedOwns(`intelgraph:gateway:rl:tenant:t${i}`))) tenant = `t${i}`;
+      if (!(await seedOwns(`intelgraph:gateway:rl:tenant:{t${i}}`))) tenant = `t${i}`;
     }
     const env = { RATE_LIMIT_TENANT_PER_SEC: '1', RATE_LIMIT_BURST: '1', ANONYMOUS_TENANT: tenant };
     await using a = await clusterGateway(env);
@@ -67,12 +67,21 @@ describe('gateway on a Redis Cluster (REDIS_CLUSTER=true)', () => {
     try {
       const keys = Array.from({ length: 12 }, (_, i) => `k${i}`);
       for (const key of keys) {
-        expect((await a.take(key, 1, 1)).allowed).toBe(true);
-        expect((await b.take(key, 1, 1)).allowed).toBe(false);
+        expect((await a.take([{ key, perSecond: 1, burst: 1 }])).allowed).toBe(true);
+        expect((await b.take([{ key, perSecond: 1, burst: 1 }])).allowed).toBe(false);
+      }
+      // Client and tenant keys of one take share the tenant's hash tag, so one script can hold both.
+      for (let i = 0; i < 6; i++) {
+        const limits = [
+          { key: `client:{t${i}}:user:u`, perSecond: 1, burst: 1 },
+          { key: `tenant:{t${i}}`, perSecond: 1, burst: 5 },
+        ];
+        expect((await a.take(limits)).allowed).toBe(true);
+        expect(await b.take(limits)).toMatchObject({ allowed: false, refusedBy: 0 });
       }
       expect(await a.readiness?.()).toBeUndefined();
       const started = Date.now();
-      expect((await down.take('k', 1, 1)).allowed).toBe(true);
+      expect((await down.take([{ key: 'k', perSecond: 1, burst: 1 }])).allowed).toBe(true);
       expect(Date.now() - started).toBeLessThan(3000);
       expect(await down.readiness?.()).toMatch(/^redis is /);
     } finally {

@@ -1,26 +1,33 @@
 import { createRedisClient, type RedisClient } from '@intelgraph/advanced-caching';
-import type { RateDecision, RateLimiter } from './rate-limiter.js';
+import { ALLOWED, type RateDecision, type RateLimit, type RateLimiter } from './rate-limiter.js';
 
 /*
- * GCRA as one Lua script: read TAT, decide, write TAT with a TTL, atomically. The clock is
- * Redis's own TIME, so gateway instances with skewed clocks share one view of time.
+ * GCRA over several keys as one Lua script: read every TAT, decide in order, and only if every
+ * limit allows write them all with a TTL — atomically, so a request refused by one limit consumes
+ * none of the others. The clock is Redis's own TIME, so gateway instances with skewed clocks
+ * share one view of time. ARGV holds interval and burst per key.
  */
 const GCRA = `
-local interval = tonumber(ARGV[1])
-local burst = tonumber(ARGV[2])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
-if tat < now then tat = now end
-local allow_at = tat + interval - burst * interval
-if now < allow_at then return {0, math.ceil(allow_at - now)} end
-local new_tat = tat + interval
-redis.call('SET', KEYS[1], tostring(new_tat), 'PX', math.max(1, math.ceil(new_tat - now)))
-return {1, 0}
+local tats = {}
+for i = 1, #KEYS do
+  local interval = tonumber(ARGV[2 * i - 1])
+  local burst = tonumber(ARGV[2 * i])
+  local tat = tonumber(redis.call('GET', KEYS[i]) or '0')
+  if tat < now then tat = now end
+  local allow_at = tat + interval - burst * interval
+  if now < allow_at then return {0, math.ceil(allow_at - now), i} end
+  tats[i] = tat + interval
+end
+for i = 1, #KEYS do
+  redis.call('SET', KEYS[i], tostring(tats[i]), 'PX', math.max(1, math.ceil(tats[i] - now)))
+end
+return {1, 0, 0}
 `;
 
 type GcraRedis = RedisClient & {
-  gcra(key: string, interval: string, burst: string): Promise<[number, number]>;
+  gcra(keyCount: number, ...keysThenArgs: string[]): Promise<[number, number, number]>;
 };
 
 /** Longest a request waits for its rate decision before the limiter fails open. */
@@ -29,8 +36,8 @@ const TAKE_DEADLINE_MS = 1000;
 export interface RedisRateLimiterOptions {
   readonly url: string;
   /**
-   * `url` names one node of a Redis Cluster (`REDIS_CLUSTER`). The script touches one key, so each
-   * rate key lives in one slot and any master can own it. Default false.
+   * `url` names one node of a Redis Cluster (`REDIS_CLUSTER`). The keys of one `take` are used by
+   * one script, so they must share a hash tag (`{tenant}`, as `useRateLimit` names them). Default false.
    */
   readonly cluster?: boolean;
   /** Key prefix (default `intelgraph:gateway:rl:`). */
@@ -52,19 +59,22 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
     { maxRetriesPerRequest: 1, commandTimeout: 500, connectTimeout: 2000 },
   ) as GcraRedis;
   redis.on('error', () => {});
-  redis.defineCommand('gcra', { numberOfKeys: 1, lua: GCRA });
+  redis.defineCommand('gcra', { lua: GCRA });
   const prefix = options.prefix ?? 'intelgraph:gateway:rl:';
   return {
-    async take(key, perSecond, burst): Promise<RateDecision> {
+    async take(limits: readonly RateLimit[]): Promise<RateDecision> {
+      if (limits.length === 0) return ALLOWED;
+      const args: string[] = limits.map((l) => prefix + l.key);
+      for (const l of limits) args.push(String(1000 / l.perSecond), String(l.burst));
       try {
-        const [allowed, retryAfterMs] = await withDeadline(
-          redis.gcra(prefix + key, String(1000 / perSecond), String(burst)),
+        const [allowed, retryAfterMs, refused] = await withDeadline(
+          redis.gcra(limits.length, ...args),
           TAKE_DEADLINE_MS,
         );
-        return { allowed: allowed === 1, retryAfterMs };
+        return allowed === 1 ? ALLOWED : { allowed: false, retryAfterMs, refusedBy: refused - 1 };
       } catch (error) {
         options.onError?.(error);
-        return { allowed: true, retryAfterMs: 0 };
+        return ALLOWED;
       }
     },
     async readiness() {

@@ -7,6 +7,11 @@ export interface CircuitBreakerOptions {
   readonly resetTimeoutMs?: number;
   /** Clock, for tests. */
   readonly now?: () => number;
+  /**
+   * Whether an error is the subgraph's failure. Others (a call abandoned by its callers) count
+   * neither as a failure nor as a success. Default: every error is a failure.
+   */
+  readonly isFailure?: (error: unknown) => boolean;
 }
 
 export type BreakerState =
@@ -15,7 +20,8 @@ export type BreakerState =
   | { readonly phase: 'half-open' };
 
 /**
- * One subgraph's breaker. Closed: calls pass, consecutive failures are counted. Open: calls fail
+ * One subgraph's breaker, counting upstream calls (it sits inside dedup: a call shared by many
+ * requests is one event). Closed: calls pass, consecutive failures are counted. Open: calls fail
  * at once with SUBGRAPH_UNAVAILABLE until `resetTimeoutMs` has passed. Half-open: one trial call
  * passes (others still fail fast); its success closes the breaker, its failure reopens it.
  */
@@ -25,6 +31,7 @@ export class CircuitBreaker {
   readonly #threshold: number;
   readonly #resetMs: number;
   readonly #now: () => number;
+  readonly #isFailure: (error: unknown) => boolean;
   readonly #onChange: ((state: BreakerState['phase']) => void) | undefined;
 
   constructor(
@@ -36,6 +43,7 @@ export class CircuitBreaker {
     this.#threshold = options.failureThreshold ?? 5;
     this.#resetMs = options.resetTimeoutMs ?? 5000;
     this.#now = options.now ?? Date.now;
+    this.#isFailure = options.isFailure ?? (() => true);
     this.#onChange = onChange;
     if (!Number.isInteger(this.#threshold) || this.#threshold < 1) {
       throw new IntelGraphError(
@@ -67,7 +75,9 @@ export class CircuitBreaker {
         this.#set({ phase: 'closed', failures: 0 });
       return result;
     } catch (error) {
-      this.#recordFailure();
+      if (this.#isFailure(error)) this.#recordFailure();
+      // An abandoned trial proved nothing: the next call may try again.
+      else if (this.#state.phase === 'half-open') this.#set({ phase: 'open', until: this.#now() });
       throw error;
     }
   }

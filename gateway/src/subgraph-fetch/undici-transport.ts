@@ -13,6 +13,13 @@ export interface UndiciTransportOptions {
   readonly keepAliveTimeoutMs?: number;
 }
 
+/**
+ * Why a subgraph fetch failed, in `details.failure` of its error: `connect` (refused, reset or
+ * closed before any response), `timeout` (SUBGRAPH_TIMEOUT_MS), `5xx` (an error status without
+ * GraphQL data), `body` (the answer broke off, or is not GraphQL JSON).
+ */
+export type SubgraphFailure = 'connect' | 'timeout' | '5xx' | 'body';
+
 export interface SubgraphTransport {
   readonly fetch: SubgraphFetch;
   close(): Promise<void>;
@@ -22,7 +29,8 @@ export interface SubgraphTransport {
  * The subgraph HTTP client: one undici Agent (a keep-alive pool per origin). It replaces the
  * gateway's default make-fetch-happen fetcher, which builds WHATWG Request/Response objects and
  * runs an HTTP cache layer on every call. Timeouts use undici's own coarse timers rather than
- * an AbortSignal per request, which would cost a timer and a listener each.
+ * an AbortSignal per fetch, which would cost a timer and a listener each; the request's overall
+ * deadline arrives as `request.signal` (one timer per request, see `useRequestDeadline`).
  */
 export function createUndiciTransport(options: UndiciTransportOptions = {}): SubgraphTransport {
   const timeoutMs = options.timeoutMs ?? 10_000;
@@ -45,9 +53,11 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Sub
   };
 
   const fetch = async (request: SubgraphRequest): Promise<SubgraphResponse> => {
+    const { signal } = request;
+    if (signal?.aborted) throw signal.reason;
     const { origin, path } = split(request.url);
     const timeout = timeoutOf(request.subgraph);
-    let status: number;
+    let status = 0;
     let text: string;
     let cacheControl: string | string[] | undefined;
     try {
@@ -59,11 +69,14 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Sub
         body: request.body,
         headersTimeout: timeout,
         bodyTimeout: timeout,
+        signal,
       });
       status = res.statusCode;
       cacheControl = res.headers['cache-control'];
       text = await res.body.text();
     } catch (error) {
+      // Abandoned by every caller (the request deadline, or all sharing requests gone).
+      if (signal?.aborted) throw signal.reason;
       if (
         error instanceof undiciErrors.HeadersTimeoutError ||
         error instanceof undiciErrors.BodyTimeoutError
@@ -73,16 +86,26 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Sub
           `Subgraph "${request.subgraph}" timed out after ${timeout} ms`,
           {
             cause: error,
-            details: { serviceName: request.subgraph, timeoutMs: timeout },
+            details: { serviceName: request.subgraph, timeoutMs: timeout, failure: 'timeout' },
           },
         );
       }
+      // Before the status line nothing of an answer arrived: refused, reset, closed. Only this
+      // kind is retried by default (SUBGRAPH_RETRY_ON).
+      const failure: SubgraphFailure = status === 0 ? 'connect' : 'body';
       throw new IntelGraphError(
         'SUBGRAPH_REQUEST_FAILED',
-        `Subgraph "${request.subgraph}" could not be reached`,
+        failure === 'connect'
+          ? `Subgraph "${request.subgraph}" could not be reached`
+          : `Subgraph "${request.subgraph}" broke off its answer`,
         {
           cause: error,
-          details: { serviceName: request.subgraph, reason: (error as Error).message },
+          details: {
+            serviceName: request.subgraph,
+            reason: (error as Error).message,
+            failure,
+            ...(status === 0 ? {} : { status }),
+          },
         },
       );
     }
@@ -95,7 +118,7 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Sub
         `Subgraph "${request.subgraph}" answered ${status} without JSON`,
         {
           cause: error,
-          details: { serviceName: request.subgraph, status },
+          details: { serviceName: request.subgraph, status, failure: status >= 500 ? '5xx' : 'body' },
         },
       );
     }
@@ -104,7 +127,7 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Sub
         'SUBGRAPH_REQUEST_FAILED',
         `Subgraph "${request.subgraph}" answered ${status}`,
         {
-          details: { serviceName: request.subgraph, status },
+          details: { serviceName: request.subgraph, status, failure: status >= 500 ? '5xx' : 'body' },
         },
       );
     }

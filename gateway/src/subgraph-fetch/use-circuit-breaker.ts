@@ -1,3 +1,4 @@
+import { IntelGraphError } from '@intelgraph/errors';
 import type { GatewayPlugin } from '../plugin.js';
 import { type BreakerState, CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
 
@@ -8,7 +9,10 @@ export interface CircuitBreakerPlugin extends GatewayPlugin {
 
 /**
  * One circuit breaker per subgraph name. Breakers outlive supergraph reloads (the gateway asks
- * for a new fetch pipeline on each reload; the breaker state carries over).
+ * for a new fetch pipeline on each reload; the breaker state carries over). Placed inside dedup
+ * and retries, it counts upstream calls: one call shared by N requests is one event, each retry
+ * attempt is one, and an open breaker stops the retries. A call abandoned because every request
+ * waiting for it ran out of time (GATEWAY_TIMEOUT) says nothing about the subgraph: not counted.
  */
 export function useCircuitBreaker(
   options: CircuitBreakerOptions & {
@@ -19,7 +23,11 @@ export function useCircuitBreaker(
   const breaker = (subgraph: string): CircuitBreaker => {
     let b = breakers.get(subgraph);
     if (!b) {
-      b = new CircuitBreaker(subgraph, options, (phase) => options.onChange?.(subgraph, phase));
+      b = new CircuitBreaker(
+        subgraph,
+        { isFailure: (error) => !IntelGraphError.is(error, 'GATEWAY_TIMEOUT'), ...options },
+        (phase) => options.onChange?.(subgraph, phase),
+      );
       breakers.set(subgraph, b);
     }
     return b;

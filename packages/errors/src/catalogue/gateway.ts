@@ -119,6 +119,12 @@ export const gatewayErrors = {
     summary: 'A subgraph did not answer within its timeout.',
     retryable: true,
   },
+  GATEWAY_TIMEOUT: {
+    httpStatus: 504,
+    summary:
+      'The request used up its overall deadline (REQUEST_TIMEOUT_MS); the fetches still pending were abandoned.',
+    retryable: true,
+  },
   SUBGRAPH_REQUEST_FAILED: {
     httpStatus: 502,
     summary: 'A subgraph could not be reached or answered with a non-GraphQL response.',
