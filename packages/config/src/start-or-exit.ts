@@ -21,11 +21,16 @@ export function loadConfigOrExit<S extends ConfigSpec>(
   }
 }
 
+/** Start failures that are the configuration's fault: exit 78 (EX_CONFIG) with the code named. */
+const CONFIG_CODES = new Set(['SHARD_MAP_MISMATCH']);
+
 /**
  * For a service's entry point, around its start: a setting found wrong only while starting (a
  * rule across variables, a required secret) stops it like a malformed one — one line naming it on
- * stderr, exit 78 — and any other start failure exits 1 with its message and stack, never an
- * unhandled rejection.
+ * stderr, exit 78; a configuration that contradicts the platform's state (`SHARD_MAP_MISMATCH`:
+ * DATABASE_SHARDS against the stored shard map) also exits 78, its code leading the message —
+ * and any other start failure exits 1 with its code (when it has one), message and stack, never
+ * an unhandled rejection.
  */
 export async function startOrExit<T>(service: string, start: () => Promise<T>): Promise<T> {
   try {
@@ -35,8 +40,13 @@ export async function startOrExit<T>(service: string, start: () => Promise<T>): 
       process.stderr.write(`${service}: ${error.message}\n`);
       process.exit(78);
     }
+    if (IntelGraphError.is(error) && CONFIG_CODES.has(error.code)) {
+      process.stderr.write(`${service}: ${error.code}: ${error.message}\n`);
+      process.exit(78);
+    }
     const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    process.stderr.write(`${service}: failed to start: ${detail}\n`);
+    const code = IntelGraphError.is(error) ? `${error.code}: ` : '';
+    process.stderr.write(`${service}: failed to start: ${code}${detail}\n`);
     process.exit(1);
   }
 }

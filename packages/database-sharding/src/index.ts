@@ -41,3 +41,30 @@ export { HashStrategy } from './strategies/hash-strategy.js';
 export { hash32 } from './strategies/hash32.js';
 export { RangeStrategy } from './strategies/range-strategy.js';
 export type { RouteHint, ShardingStrategy, ShardKey } from './strategies/sharding-strategy.js';
+export {
+  type PlacementState,
+  ShardMap,
+  type ShardMapSnapshot,
+  type StoredShard,
+  type StoredShardState,
+  type TenantPlacement,
+} from './topology/shard-map.js';
+export {
+  type AgreementOptions,
+  assertShardMapAgreement,
+  comparableUrl,
+  shardMapDisagreements,
+} from './topology/shard-map-agreement.js';
+export {
+  ShardMapFollower,
+  type ShardMapFollowerEvents,
+  type ShardMapFollowerOptions,
+} from './topology/shard-map-follower.js';
+export { SHARD_MAP_SCHEMA } from './topology/shard-map-schema.js';
+export {
+  type FootprintTable,
+  type MapInstance,
+  type ShardMapChange,
+  ShardMapStore,
+  type ShardMapStoreOptions,
+} from './topology/shard-map-store.js';

@@ -61,6 +61,8 @@ export interface SubgraphRuntimeConfig extends Partial<TracingConfig> {
   readonly host: string;
   readonly logLevel: string;
   readonly databaseShards: readonly ShardConfig[] | undefined;
+  /** The stored shard map's database (`SHARD_MAP_URL`). Unset: see `StorageOptions.shardMapUrl`. */
+  readonly shardMapUrl?: string | undefined;
   readonly embeddedShards: number;
   readonly embeddedDataDir: string;
   readonly redisUrl: string | undefined;
@@ -168,6 +170,7 @@ export async function startSubgraph<F extends LoaderFactories<RequestContext>>(
   const storage = await openStorage({
     service: definition.name,
     ...(config.databaseShards ? { shards: config.databaseShards } : {}),
+    ...(config.shardMapUrl ? { shardMapUrl: config.shardMapUrl } : {}),
     embedded: { count: config.embeddedShards, dataDir: config.embeddedDataDir },
     migrations: definition.migrations,
     registry,
@@ -184,9 +187,6 @@ export async function startSubgraph<F extends LoaderFactories<RequestContext>>(
     prefix: `ig:${definition.name}`,
     ...(redis ? { l2: { redis } } : {}),
   });
-  // intelgraph_cache_* (hits, misses, L2 availability…) on /metrics: the CacheHitRateLow and
-  // CacheL2Unavailable alerts and the Caches dashboard read them, labelled cache=<service>.
-  registerCacheMetrics(registry, cache);
   // intelgraph_cache_* (hits, misses, L2 availability…) on /metrics: the CacheHitRateLow and
   // CacheL2Unavailable alerts and the Caches dashboard read them, labelled cache=<service>.
   registerCacheMetrics(registry, cache);

@@ -10,6 +10,7 @@ import {
   type ShardingStrategy,
   type ShardKey,
 } from '../strategies/sharding-strategy.js';
+import type { ShardMap, TenantPlacement } from '../topology/shard-map.js';
 import { OperationFence } from './operation-fence.js';
 
 export interface ShardRouterConfig extends GeoStrategyOptions {}
@@ -26,6 +27,7 @@ export class ShardRouter {
   #strategy: ShardingStrategy;
   #shardIds: readonly string[];
   #epoch = 0;
+  #map: ShardMap | undefined;
 
   constructor(manager: ShardManager, config: ShardRouterConfig = {}) {
     this.manager = manager;
@@ -113,6 +115,26 @@ export class ShardRouter {
     if (typeof key === 'string' ? key === '' : typeof key !== 'number' && !(key instanceof Date))
       throw keyRequired(key, this.manager.shardKeyField);
     return key as ShardKey;
+  }
+
+  /** The stored shard map routing follows, when there is one (see `ShardMapFollower`). */
+  get map(): ShardMap | undefined {
+    return this.#map;
+  }
+
+  /** The stored map's placement of `key` (a pinned, moving or fenced tenant), if any. */
+  placement(key: ShardKey): TenantPlacement | undefined {
+    return this.#map?.placement(key);
+  }
+
+  /**
+   * Routes by a version of the stored shard map: its ring and placements, over every shard it
+   * lists (the manager must have them all). Versions only go forward.
+   */
+  applyMap(map: ShardMap): void {
+    if (this.#map && map.version <= this.#map.version) return;
+    this.switchTo(map, map.shardIds);
+    this.#map = map;
   }
 
   /** Replaces the routing (rebalancer only: call it with the fence closed over the moved keys). */

@@ -53,6 +53,23 @@ export const shardingErrors = {
       'A broadcast query has a shape whose cross-shard merge could differ from one database (DISTINCT aggregate, DISTINCT subquery, join, …); refused before it runs.',
     retryable: false,
   },
+  SHARD_MAP_MISMATCH: {
+    httpStatus: 500,
+    summary:
+      "A service's DATABASE_SHARDS (or embedded shard count) disagrees with the stored shard map; it refuses to start, having written nothing.",
+    retryable: false,
+  },
+  SHARD_MAP_UNAVAILABLE: {
+    httpStatus: 503,
+    summary: 'The shard map database is unreachable, or holds no map and nothing was given to initialise it.',
+    retryable: true,
+  },
+  SHARD_MAP_CONFLICT: {
+    httpStatus: 409,
+    summary:
+      'A change of the shard map was refused: the map changed meanwhile, or the change contradicts its state.',
+    retryable: true,
+  },
   SHARD_REBALANCE_FAILED: {
     httpStatus: 500,
     summary: 'A rebalancing step failed; routing was not switched and the source rows are intact.',

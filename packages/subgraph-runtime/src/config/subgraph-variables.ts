@@ -35,6 +35,13 @@ export function subgraphVariables(defaultPort: number) {
       'silent',
     ] as const),
     databaseShards,
+    shardMapUrl: v.url({
+      env: 'SHARD_MAP_URL',
+      description:
+        'PostgreSQL database holding the stored shard map (loaded at start, followed; DATABASE_SHARDS must agree with it, or be unset to follow it); unset with DATABASE_SHARDS: that variable is the map, unchecked; unset embedded: a PGlite map',
+      protocols: ['postgres:', 'postgresql:'],
+      secret: true,
+    }),
     embeddedShards: v.integer({
       env: 'EMBEDDED_SHARDS',
       description: 'Number of embedded PGlite shards when DATABASE_SHARDS is unset',

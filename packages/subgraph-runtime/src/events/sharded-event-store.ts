@@ -33,19 +33,25 @@ export class ShardedEventStore {
   readonly #schema: string;
   readonly #stores = new Map<string, EventSourcingStore>();
   #relays: OutboxRelay[] = [];
+  #relaying: { transport: Transport; registry: Registry; logger: Logger } | undefined;
+  #unsubscribe: (() => void) | undefined;
 
   constructor(storage: Storage, options: ShardedEventStoreOptions) {
     this.#storage = storage;
     this.#schema = options.schema;
+    for (const shard of storage.manager.shards) this.#addStore(shard.id);
+  }
+
+  #addStore(shardId: string): EventSourcingStore {
     // Embedded shards serve every connection from one PGlite session, where a statement name
     // prepared on one connection already exists for the next: plain text there.
-    const preparedStatements = storage.mode !== 'embedded';
-    for (const shard of storage.manager.shards) {
-      this.#stores.set(
-        shard.id,
-        new EventSourcingStore(shard.primary.pool, { schema: options.schema, preparedStatements }),
-      );
-    }
+    const preparedStatements = this.#storage.mode !== 'embedded';
+    const store = new EventSourcingStore(this.#storage.manager.shard(shardId).primary.pool, {
+      schema: this.#schema,
+      preparedStatements,
+    });
+    this.#stores.set(shardId, store);
+    return store;
   }
 
   /**
@@ -60,6 +66,13 @@ export class ShardedEventStore {
     const store = new ShardedEventStore(services.storage, options);
     await store.migrate();
     await store.startRelays(services.transport, services.registry, services.logger);
+    // A shard the stored map adds at run time gets the tables and a relay before any tenant is
+    // routed to it.
+    store.#unsubscribe = services.storage.onShardAdded(async (shard) => {
+      if (store.#stores.has(shard.id)) return;
+      await store.#addStore(shard.id).migrate();
+      if (store.#relaying) await store.#startRelay(shard.id);
+    });
     return store;
   }
 
@@ -104,21 +117,26 @@ export class ShardedEventStore {
 
   /** Starts one outbox relay per shard, publishing to `transport`. */
   async startRelays(transport: Transport, registry: Registry, logger: Logger): Promise<void> {
-    for (const shard of this.#storage.manager.shards) {
-      const relay = new OutboxRelay({
-        database: shard.primary.pool,
-        transport,
-        schema: this.#schema,
-        metrics: registry,
-        shard: shard.id,
-        onError: (error) => logger.warn({ err: error, shardId: shard.id }, 'outbox relay round failed'),
-      });
-      await relay.start();
-      this.#relays.push(relay);
-    }
+    this.#relaying = { transport, registry, logger };
+    for (const shardId of this.#stores.keys()) await this.#startRelay(shardId);
+  }
+
+  async #startRelay(shardId: string): Promise<void> {
+    const { transport, registry, logger } = this.#relaying!;
+    const relay = new OutboxRelay({
+      database: this.#storage.manager.shard(shardId).primary.pool,
+      transport,
+      schema: this.#schema,
+      metrics: registry,
+      shard: shardId,
+      onError: (error) => logger.warn({ err: error, shardId }, 'outbox relay round failed'),
+    });
+    await relay.start();
+    this.#relays.push(relay);
   }
 
   async stop(): Promise<void> {
+    this.#unsubscribe?.();
     const relays = this.#relays;
     this.#relays = [];
     await Promise.all(relays.map((r) => r.stop()));

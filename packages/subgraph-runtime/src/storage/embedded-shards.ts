@@ -18,6 +18,11 @@ export interface EmbeddedShardsOptions {
    * Default 64.
    */
   readonly maxConnections?: number;
+  /**
+   * Also serve a PGlite database for the stored shard map (`<dataDir>/<service>/shard-map`).
+   * Default false.
+   */
+  readonly withShardMap?: boolean;
 }
 
 /*
@@ -65,9 +70,15 @@ interface RunningShard {
 export class EmbeddedShards {
   readonly #options: Required<EmbeddedShardsOptions>;
   #running: RunningShard[] = [];
+  #map: { db: PGlite; server: PGliteWireServer; url: string } | undefined;
 
   constructor(options: EmbeddedShardsOptions) {
-    this.#options = { maxConnections: 64, ...options };
+    this.#options = { maxConnections: 64, withShardMap: false, ...options };
+  }
+
+  /** URL of the embedded shard map database (with `withShardMap`), valid once `start()` resolved. */
+  get shardMapUrl(): string | undefined {
+    return this.#map?.url;
   }
 
   /** Shard configs for `new ShardManager({ shards })`, valid once `start()` resolved. */
@@ -78,10 +89,10 @@ export class EmbeddedShards {
   async start(): Promise<ShardConfig[]> {
     const { count, dataDir, service, maxConnections } = this.#options;
     // Sequential: PGlite start-up is CPU-bound (WASM compile + initdb); in parallel it is no faster.
-    for (let n = 0; n < count; n += 1) {
+    const open = async (name: string): Promise<{ db: PGlite; server: PGliteWireServer; address: string }> => {
       let dir: string | undefined;
       if (dataDir !== 'memory') {
-        dir = resolve(join(dataDir, service, `shard-${n}`));
+        dir = resolve(join(dataDir, service, name));
         await mkdir(dir, { recursive: true });
       }
       const db =
@@ -89,7 +100,14 @@ export class EmbeddedShards {
           ? await PGlite.create({ loadDataDir: await emptyDataDir() })
           : await PGlite.create({ dataDir: dir, relaxedDurability: true });
       const server = new PGliteWireServer(db, { maxConnections });
-      const address = await server.listen('127.0.0.1', 0);
+      return { db, server, address: await server.listen('127.0.0.1', 0) };
+    };
+    if (this.#options.withShardMap) {
+      const { db, server, address } = await open('shard-map');
+      this.#map = { db, server, url: `postgres://postgres@${address}/postgres` };
+    }
+    for (let n = 0; n < count; n += 1) {
+      const { db, server, address } = await open(`shard-${n}`);
       this.#running.push({
         db,
         server,
@@ -103,6 +121,8 @@ export class EmbeddedShards {
   async stop(): Promise<void> {
     const running = this.#running;
     this.#running = [];
+    if (this.#map) running.push({ ...this.#map, config: { id: 'shard-map', primary: this.#map.url } });
+    this.#map = undefined;
     for (const shard of running) {
       await shard.server.close().catch(() => {});
       await shard.db.close().catch(() => {});
