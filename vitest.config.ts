@@ -14,7 +14,8 @@ import { defineConfig } from 'vitest/config';
  * run the sources too; a test that means to run the build (gateway/test/cli.int.test.ts) clears it.
  */
 const ignore = ['**/node_modules/**', '**/dist/**', 'subgraphs/_template/**'];
-const conditions = ['development', 'module', 'node'];
+// Not 'module': with it, Vite resolves some dependencies (@opentelemetry/api) to ESM builds Node cannot load.
+const conditions = ['development', 'node'];
 const sources = {
   resolve: { conditions },
   ssr: { resolve: { conditions } },
