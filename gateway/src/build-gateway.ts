@@ -7,6 +7,7 @@ import type { GatewayConfig } from './config.js';
 import { Gateway } from './gateway-server.js';
 import { useGraphiQL } from './graphiql/use-graphiql.js';
 import { OperationAnalyzer } from './limits/operation-analyzer.js';
+import { useDemandControl } from './limits/use-demand-control.js';
 import { useLimits } from './limits/use-limits.js';
 import { GatewayMetrics } from './observability/gateway-metrics.js';
 import { useHealth } from './observability/use-health.js';
@@ -96,10 +97,7 @@ export function supergraphSourceFrom(config: GatewayConfig, signer?: IdentitySig
  */
 export async function buildGateway(config: GatewayConfig, deps: BuildGatewayDeps): Promise<Gateway> {
   const metrics = new GatewayMetrics(createMetricsRegistry({ defaultLabels: { service: 'gateway' } }));
-  const analyzer = new OperationAnalyzer({
-    maxTokens: config.maxTokens,
-    defaultListSize: config.defaultListSize,
-  });
+  const analyzer = new OperationAnalyzer({ maxTokens: config.maxTokens });
   const hasKey = config.jwksUrl ?? config.jwtPublicKey ?? config.jwtSecret;
   const verifier = hasKey
     ? new JwtVerifier({
@@ -171,14 +169,21 @@ export async function buildGateway(config: GatewayConfig, deps: BuildGatewayDeps
       safelist: config.safelist,
       onEvent: (event) => metrics.persistedQueries.inc({ event }),
     }),
-    useLimits(analyzer, {
+    useLimits({
       maxDepth: config.maxDepth,
       maxAliases: config.maxAliases,
       maxRootFields: config.maxRootFields,
       maxDirectives: config.maxDirectives,
-      maxCost: config.maxCost,
     }),
-    useAuthorizationDirectives(),
+    useDemandControl({
+      maxCost: config.maxCost,
+      defaultListSize: config.defaultListSize,
+      mode: config.costMode,
+      extensions: config.costExtensions,
+      actualCost: config.costActual,
+      onCost: (kind, cost) => metrics.operationCost.observe({ kind }, cost),
+    }),
+    useAuthorizationDirectives({ mode: config.authorizationMode }),
     ...(deps.plugins ?? []),
     ...caching.plugins,
     useRequestDeadline({ timeoutMs: config.requestTimeoutMs }),

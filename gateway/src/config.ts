@@ -131,14 +131,49 @@ export const configSpec = {
     env: 'MAX_COST',
     default: '5000',
     min: 1,
-    description: 'Highest static cost (each field 1, times enclosing list sizes).',
+    description:
+      'Highest estimated cost (cost spec: objects 1, scalars 0, `@cost` weights, times list sizes; abstract types at their costliest type).',
   }),
   defaultListSize: variables.integer({
     env: 'DEFAULT_LIST_SIZE',
     default: '10',
     min: 1,
-    description: 'Assumed list length when no first/last/limit/pageSize argument bounds it.',
+    description:
+      'Assumed list length when neither a slicing argument nor `@listSize(assumedSize:)` bounds it.',
   }),
+  costMode: variables.oneOf(
+    {
+      env: 'COST_MODE',
+      default: 'enforce',
+      description:
+        '`enforce` refuses operations over MAX_COST; `measure` only computes and reports the cost.',
+    },
+    ['enforce', 'measure'],
+  ),
+  costExtensions: variables.oneOf(
+    {
+      env: 'COST_EXTENSIONS',
+      default: 'on-request',
+      description:
+        'When responses carry `extensions.cost` (estimated, actual, limit): always, never, or when the request sends `x-graphql-cost: true`.',
+    },
+    ['on-request', 'always', 'never'],
+  ),
+  costActual: variables.boolean({
+    env: 'COST_ACTUAL',
+    default: 'false',
+    description:
+      "Also measure each response's actual cost (reported in `extensions.cost.actual` and a histogram).",
+  }),
+  authorizationMode: variables.oneOf(
+    {
+      env: 'AUTHORIZATION_MODE',
+      default: 'filter',
+      description:
+        '`filter`: parts an identity may not see (@authenticated, @requiresScopes) are null with an error at their path; `reject`: the whole operation is refused.',
+    },
+    ['filter', 'reject'],
+  ),
   jwksUrl: variables.url({ env: 'JWT_JWKS_URL', description: 'JWKS endpoint of the token issuer.' }),
   jwtPublicKey: variables.string({
     env: 'JWT_PUBLIC_KEY',

@@ -3,8 +3,17 @@ export * from './caching/index.js';
 export { configSpec, type GatewayConfig } from './config.js';
 export { Gateway, type GatewayOptions, type GatewayPhase } from './gateway-server.js';
 export { useGraphiQL } from './graphiql/use-graphiql.js';
-export { analyzeOperation, estimateCost, type OperationAnalysis } from './limits/analyze-operation.js';
+export { measureActualCost } from './limits/actual-cost.js';
+export { analyzeOperation, type OperationAnalysis } from './limits/analyze-operation.js';
+export { CostDirectives, type ListSize } from './limits/cost-directives.js';
+export { type CostModel, estimateCost } from './limits/estimate-cost.js';
 export { OperationAnalyzer, type OperationAnalyzerOptions } from './limits/operation-analyzer.js';
+export { coerceVariables } from './limits/operation-values.js';
+export {
+  COST_REQUEST_HEADER,
+  type DemandControlOptions,
+  useDemandControl,
+} from './limits/use-demand-control.js';
 export { DEFAULT_LIMITS, type LimitsOptions, useLimits } from './limits/use-limits.js';
 export { GatewayMetrics } from './observability/gateway-metrics.js';
 export { useHealth } from './observability/use-health.js';

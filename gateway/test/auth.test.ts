@@ -111,12 +111,12 @@ describe('JWT auth with a configured key', () => {
     expect([basic.status, code(basic.body)]).toEqual([401, 'INVALID_TOKEN']);
   });
 
-  it('enforces @requiresScopes: FORBIDDEN without the scope, served with it', async () => {
+  it('enforces @requiresScopes: null with FORBIDDEN at its path without the scope, served with it', async () => {
     const denied = await gw.post({ query: '{ adminStats }' }, bearer(await token()));
-    expect(denied.status).toBe(403);
-    expect(denied.body.errors[0].extensions).toMatchObject({
-      code: 'FORBIDDEN',
-      coordinate: 'Query.adminStats',
+    expect(denied.body.data).toEqual({ adminStats: null });
+    expect(denied.body.errors[0]).toMatchObject({
+      path: ['adminStats'],
+      extensions: { code: 'FORBIDDEN', coordinate: 'Query.adminStats' },
     });
     const allowed = await gw.post({ query: '{ adminStats }' }, bearer(await token({ scope: 'read admin' })));
     expect(allowed.body).toEqual({ data: { adminStats: 42 } });
@@ -152,12 +152,13 @@ describe('anonymous access', () => {
     expect(code(res.body)).toBe('INVALID_TOKEN');
   });
 
-  it('refuses @authenticated fields to anonymous requests', async () => {
+  it('withholds @authenticated fields from anonymous requests and serves the rest', async () => {
     const res = await gw.post({ query: '{ me { id email } }' });
-    expect(res.status).toBe(401);
-    expect(res.body.errors[0].extensions).toMatchObject({
-      code: 'UNAUTHENTICATED',
-      coordinate: 'User.email',
+    expect(res.status).toBe(200);
+    expect(res.body.data).toEqual({ me: { id: '1', email: null } });
+    expect(res.body.errors[0]).toMatchObject({
+      path: ['me', 'email'],
+      extensions: { code: 'UNAUTHENTICATED', coordinate: 'User.email' },
     });
   });
 });

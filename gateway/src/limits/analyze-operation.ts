@@ -2,13 +2,12 @@ import { IntelGraphError } from '@intelgraph/errors';
 import type {
   DocumentNode,
   FragmentDefinitionNode,
-  GraphQLSchema,
   OperationDefinitionNode,
   SelectionSetNode,
 } from 'graphql';
 import { graphqlJs } from '../graphql-js.js';
 
-const { GraphQLError, getNamedType, isCompositeType, parse, visit } = graphqlJs;
+const { GraphQLError, parse, visit } = graphqlJs;
 
 /** What the limits judge, measured once per distinct query text. */
 export interface OperationAnalysis {
@@ -19,19 +18,7 @@ export interface OperationAnalysis {
   readonly aliases: number;
   readonly rootFields: number;
   readonly directives: number;
-  /** Static cost with list sizes from literal arguments, else the default list size. */
-  readonly cost: number;
-  /** True when a list-size argument is a variable: cost must be recomputed with the variables. */
-  readonly costUsesVariables: boolean;
 }
-
-export const LIST_SIZE_ARGUMENTS: ReadonlySet<string> = new Set([
-  'first',
-  'last',
-  'limit',
-  'pageSize',
-  'take',
-]);
 
 /**
  * Parses a query (refusing more than `maxTokens` tokens while lexing) and measures it. Fragment
@@ -41,7 +28,7 @@ export const LIST_SIZE_ARGUMENTS: ReadonlySet<string> = new Set([
 export function analyzeOperation(
   query: string,
   operationName: string | undefined,
-  options: { maxTokens: number; schema: GraphQLSchema | undefined; defaultListSize: number },
+  options: { maxTokens: number },
 ): OperationAnalysis {
   let document: DocumentNode;
   try {
@@ -120,10 +107,6 @@ export function analyzeOperation(
     return n;
   };
 
-  const { cost, usesVariables } = operation
-    ? estimateCost(operation, fragments, options.schema, options.defaultListSize, undefined)
-    : { cost: 0, usesVariables: false };
-
   return {
     document,
     operation,
@@ -132,8 +115,6 @@ export function analyzeOperation(
     aliases,
     rootFields: operation ? rootFieldCount(operation.selectionSet, new Set()) : 0,
     directives,
-    cost,
-    costUsesVariables: usesVariables,
   };
 }
 
@@ -174,73 +155,4 @@ function rejectFragmentCycles(fragments: ReadonlyMap<string, FragmentDefinitionN
       if (s === undefined && fragments.has(child)) enter(child);
     }
   }
-}
-
-/**
- * Static cost: every field costs 1, multiplied by the sizes of the lists that enclose it. A
- * list's size is its `first`/`last`/`limit`/`pageSize`/`take` argument when given, else
- * `defaultListSize`. Cost is linear in the multiplier, so each fragment's unit cost is computed
- * once per parent type.
- */
-export function estimateCost(
-  operation: OperationDefinitionNode,
-  fragments: ReadonlyMap<string, FragmentDefinitionNode>,
-  schema: GraphQLSchema | undefined,
-  defaultListSize: number,
-  variables: Record<string, unknown> | undefined,
-): { cost: number; usesVariables: boolean } {
-  let usesVariables = false;
-  const memo = new Map<string, number>();
-  const rootType = schema?.getRootType(operation.operation) ?? undefined;
-
-  const costOf = (set: SelectionSetNode, parentTypeName: string | undefined): number => {
-    const parent = parentTypeName && schema ? schema.getType(parentTypeName) : undefined;
-    const fields = parent && 'getFields' in parent ? parent.getFields() : undefined;
-    let total = 0;
-    for (const sel of set.selections) {
-      if (sel.kind === 'Field') {
-        total += 1;
-        if (!sel.selectionSet) continue;
-        const def = fields?.[sel.name.value];
-        let size = 1;
-        let isList = def ? /^\[|\]!?$/.test(String(def.type)) : false;
-        for (const arg of sel.arguments ?? []) {
-          if (!LIST_SIZE_ARGUMENTS.has(arg.name.value)) continue;
-          isList = true;
-          if (arg.value.kind === 'IntValue') size = Number(arg.value.value);
-          else if (arg.value.kind === 'Variable') {
-            usesVariables = true;
-            const v = variables?.[arg.value.name.value];
-            size = typeof v === 'number' && Number.isFinite(v) ? v : defaultListSize;
-          }
-        }
-        if (isList && size === 1 && !sel.arguments?.some((a) => LIST_SIZE_ARGUMENTS.has(a.name.value))) {
-          // No size given: the argument's schema default if it has one, else the assumed size.
-          const args = def && 'args' in def ? def.args : [];
-          const declared = args.find(
-            (a) => LIST_SIZE_ARGUMENTS.has(a.name) && typeof a.defaultValue === 'number',
-          );
-          size = declared ? (declared.defaultValue as number) : defaultListSize;
-        }
-        const named = def ? getNamedType(def.type) : undefined;
-        const childType = named && isCompositeType(named) ? named.name : undefined;
-        total += Math.max(size, 0) * costOf(sel.selectionSet, childType);
-      } else if (sel.kind === 'InlineFragment') {
-        total += costOf(sel.selectionSet, sel.typeCondition?.name.value ?? parentTypeName);
-      } else {
-        const frag = fragments.get(sel.name.value);
-        if (!frag) continue;
-        const key = `${sel.name.value}@${parentTypeName ?? ''}`;
-        let unit = memo.get(key);
-        if (unit === undefined) {
-          unit = costOf(frag.selectionSet, frag.typeCondition.name.value);
-          memo.set(key, unit);
-        }
-        total += unit;
-      }
-      if (!Number.isFinite(total) || total > Number.MAX_SAFE_INTEGER) return Number.MAX_SAFE_INTEGER;
-    }
-    return total;
-  };
-  return { cost: costOf(operation.selectionSet, rootType?.name), usesVariables };
 }

@@ -4,8 +4,6 @@ import { analyzeOperation, type OperationAnalysis } from './analyze-operation.js
 export interface OperationAnalyzerOptions {
   /** Tokens allowed while parsing (graphql-js stops lexing past it). */
   readonly maxTokens: number;
-  /** List size assumed when no argument bounds a list. */
-  readonly defaultListSize: number;
   /** Distinct query texts remembered (default 1000). */
   readonly cacheSize?: number;
 }
@@ -13,7 +11,8 @@ export interface OperationAnalyzerOptions {
 /**
  * Parses and measures each distinct (query, operationName) once: the verdict, refusal included,
  * is kept in a small LRU, so a client repeating an alias bomb costs a map lookup. The cache is
- * dropped when the schema changes, since cost depends on it.
+ * dropped when the schema changes: plugins keep per-analysis verdicts (cost, authorization)
+ * that depend on the schema.
  */
 export class OperationAnalyzer {
   readonly #options: OperationAnalyzerOptions;
@@ -29,10 +28,6 @@ export class OperationAnalyzer {
   /** Distinct queries remembered (bounded by `cacheSize`). */
   get size(): number {
     return this.#cache.size;
-  }
-
-  get defaultListSize(): number {
-    return this.#options.defaultListSize;
   }
 
   get schema(): GraphQLSchema | undefined {
@@ -52,8 +47,6 @@ export class OperationAnalyzer {
       try {
         entry = analyzeOperation(query, operationName, {
           maxTokens: this.#options.maxTokens,
-          defaultListSize: this.#options.defaultListSize,
-          schema: this.#schema,
         });
       } catch (error) {
         entry = error as Error;

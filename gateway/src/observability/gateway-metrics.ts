@@ -16,6 +16,7 @@ export class GatewayMetrics {
   readonly requests: Counter<'operation' | 'status' | 'code'>;
   readonly requestDuration: Histogram<'operation'>;
   readonly rejections: Counter<'code'>;
+  readonly operationCost: Histogram<'kind'>;
   readonly subgraphFetches: Counter<'subgraph' | 'outcome'>;
   readonly subgraphDuration: Histogram<'subgraph'>;
   readonly subgraphRetries: Counter<'subgraph'>;
@@ -43,6 +44,12 @@ export class GatewayMetrics {
       name: 'gateway_limit_rejections_total',
       help: 'Requests refused before planning, by code (limits, auth, rate limit, persisted queries).',
       labelNames: ['code'],
+    });
+    this.operationCost = histogram(registry, {
+      name: 'gateway_operation_cost',
+      help: 'Operation cost by kind: estimated (before planning) and actual (of the response, with COST_ACTUAL).',
+      labelNames: ['kind'],
+      buckets: [1, 10, 50, 100, 500, 1000, 5000, 10_000, 50_000, 100_000],
     });
     this.subgraphFetches = counter(registry, {
       name: 'gateway_subgraph_fetches_total',

@@ -1,136 +1,152 @@
+import type { IncomingMessage } from 'node:http';
+import type { ApolloServerPlugin } from '@apollo/server';
 import { IntelGraphError } from '@intelgraph/errors';
-import type { ConstDirectiveNode, GraphQLSchema } from 'graphql';
-import { graphqlJs } from '../graphql-js.js';
+import type { FragmentDefinitionNode, GraphQLSchema } from 'graphql';
 import type { OperationAnalysis } from '../limits/analyze-operation.js';
-import type { GatewayPlugin } from '../plugin.js';
+import { coerceVariables } from '../limits/operation-values.js';
+import type { GatewayPlugin, RequestState } from '../plugin.js';
+import { type FilteredOperation, filterOperation } from './authorization-filter.js';
+import { AuthorizationRequirements, type DenyFn, denialMessage } from './authorization-requirements.js';
+import { shapeResponse } from './authorization-shaper.js';
 
-const { getNamedType, parse, TypeInfo, visit, visitWithTypeInfo } = graphqlJs;
+export { readRequirements } from './authorization-requirements.js';
 
-interface Requirement {
-  readonly coordinate: string;
-  readonly authenticated: boolean;
-  /** OR of AND-lists, as in `@requiresScopes(scopes: [["a", "b"], ["c"]])`. */
-  readonly scopes: readonly (readonly string[])[] | undefined;
+export interface AuthorizationOptions {
+  /**
+   * `filter` (default): the parts of an operation an identity may not see are removed before
+   * planning and answered null with an error at their path, the rest is served (as Apollo
+   * Router and Hive Gateway do). `reject`: such an operation is refused whole with
+   * UNAUTHENTICATED or FORBIDDEN naming the first coordinate it may not see.
+   */
+  readonly mode?: 'filter' | 'reject';
+  /** Filter verdicts remembered per operation, one per identity class (default 16). */
+  readonly classesPerOperation?: number;
 }
 
-const AUTHENTICATED = new Set(['authenticated', 'federation__authenticated']);
-const REQUIRES_SCOPES = new Set(['requiresScopes', 'federation__requiresScopes']);
-
-function requirementOf(
-  coordinate: string,
-  directives: readonly ConstDirectiveNode[] | undefined,
-): Requirement | undefined {
-  let authenticated = false;
-  let scopes: string[][] | undefined;
-  for (const d of directives ?? []) {
-    if (AUTHENTICATED.has(d.name.value)) authenticated = true;
-    if (REQUIRES_SCOPES.has(d.name.value)) {
-      const arg = d.arguments?.find((a) => a.name.value === 'scopes');
-      if (arg?.value.kind === 'ListValue') {
-        scopes = arg.value.values.map((inner) =>
-          inner.kind === 'ListValue'
-            ? inner.values.flatMap((v) => (v.kind === 'StringValue' ? [v.value] : []))
-            : [],
-        );
-      }
-    }
-  }
-  return authenticated || scopes ? { coordinate, authenticated, scopes } : undefined;
+interface Pending {
+  /** The original state (Apollo's contextValue is a shallow copy): the error code goes here. */
+  readonly state: RequestState;
+  readonly analysis: OperationAnalysis;
+  readonly deny: DenyFn;
+  executed: boolean;
 }
 
-/** Reads `@authenticated` and `@requiresScopes` from the supergraph SDL, by type and by field. */
-export function readRequirements(supergraphSdl: string): Map<string, Requirement> {
-  const out = new Map<string, Requirement>();
-  for (const def of parse(supergraphSdl, { noLocation: true }).definitions) {
-    if (
-      def.kind !== 'ObjectTypeDefinition' &&
-      def.kind !== 'InterfaceTypeDefinition' &&
-      def.kind !== 'ScalarTypeDefinition' &&
-      def.kind !== 'EnumTypeDefinition' &&
-      def.kind !== 'ObjectTypeExtension'
-    ) {
-      continue;
-    }
-    const typeReq = requirementOf(def.name.value, def.directives);
-    if (typeReq) out.set(def.name.value, typeReq);
-    if ('fields' in def) {
-      for (const f of def.fields ?? []) {
-        const coordinate = `${def.name.value}.${f.name.value}`;
-        const req = requirementOf(coordinate, f.directives);
-        if (req) out.set(coordinate, req);
-      }
-    }
-  }
+function fragmentsOf(analysis: OperationAnalysis): Map<string, FragmentDefinitionNode> {
+  const out = new Map<string, FragmentDefinitionNode>();
+  for (const d of analysis.document.definitions)
+    if (d.kind === 'FragmentDefinition') out.set(d.name.value, d);
   return out;
 }
 
 /**
- * Enforces `@authenticated` and `@requiresScopes` at the gateway (Apollo Gateway composes them
- * but does not enforce them). A field is guarded by its own directives and by those of the type
- * it returns. The operation is refused whole (UNAUTHENTICATED or FORBIDDEN, naming the field)
- * rather than answered with holes, so a client learns at once what it lacks.
+ * Enforces `@authenticated` and `@requiresScopes` of the supergraph (Apollo Gateway composes them
+ * but does not enforce them) on the operation as it will execute. A type's requirement holds
+ * wherever the type can appear: fields returning it (through lists and non-null), inline and
+ * named fragments on it, and abstract types that include it, judged per runtime type; a field is
+ * also guarded by its own requirement (on the object type and on an interface it is selected
+ * through). See `filterOperation` (what is asked of the subgraphs) and `shapeResponse` (what the
+ * client gets). Verdicts are per (operation, identity class), so concurrent callers with
+ * different rights share nothing but the immutable verdict of their own class.
  */
-export function useAuthorizationDirectives(): GatewayPlugin {
-  let requirements = new Map<string, Requirement>();
+export function useAuthorizationDirectives(options: AuthorizationOptions = {}): GatewayPlugin {
+  const mode = options.mode ?? 'filter';
+  const classesPerOperation = options.classesPerOperation ?? 16;
+  let requirements = new AuthorizationRequirements(new Map());
   let schema: GraphQLSchema | undefined;
-  let perOperation = new WeakMap<OperationAnalysis, Requirement[]>();
+  let verdicts = new WeakMap<OperationAnalysis, Map<string, FilteredOperation>>();
+  // By IncomingMessage: Apollo's contextValue is a shallow copy of the RequestState.
+  const pending = new WeakMap<IncomingMessage, Pending>();
 
-  const requirementsOf = (analysis: OperationAnalysis): Requirement[] => {
-    let found = perOperation.get(analysis);
-    if (found) return found;
-    found = [];
-    if (schema && requirements.size > 0) {
-      const typeInfo = new TypeInfo(schema);
-      const list = found;
-      visit(
-        analysis.document,
-        visitWithTypeInfo(typeInfo, {
-          Field() {
-            const parent = typeInfo.getParentType();
-            const def = typeInfo.getFieldDef();
-            if (!parent || !def) return;
-            const own = requirements.get(`${parent.name}.${def.name}`);
-            if (own) list.push(own);
-            const returned = requirements.get(getNamedType(def.type).name);
-            if (returned) list.push(returned);
-          },
-        }),
-      );
+  const verdictOf = (
+    analysis: OperationAnalysis,
+    identityClass: string,
+    s: GraphQLSchema,
+  ): FilteredOperation => {
+    let byClass = verdicts.get(analysis);
+    if (!byClass) {
+      byClass = new Map();
+      verdicts.set(analysis, byClass);
     }
-    perOperation.set(analysis, found);
-    return found;
+    let verdict = byClass.get(identityClass);
+    if (!verdict) {
+      verdict = filterOperation(
+        s,
+        analysis.operation!,
+        fragmentsOf(analysis),
+        requirements.denyFor(identityClass),
+      );
+      if (byClass.size >= classesPerOperation) byClass.delete(byClass.keys().next().value as string);
+      byClass.set(identityClass, verdict);
+    }
+    return verdict;
+  };
+
+  const apollo: ApolloServerPlugin<RequestState> = {
+    async requestDidStart() {
+      return {
+        async executionDidStart({ contextValue }) {
+          const p = pending.get(contextValue.req);
+          if (p) p.executed = true;
+        },
+        // Not async: the shaped response must be in place before later plugins' hooks (caches,
+        // cache hints) read it. A response answered from the response cache was shaped when stored.
+        willSendResponse({ contextValue, response }) {
+          const p = pending.get(contextValue.req);
+          if (!p?.executed || !schema || response.body.kind !== 'single') return Promise.resolve();
+          const result = response.body.singleResult;
+          if (!result.data || !p.analysis.operation) return Promise.resolve();
+          const shaped = shapeResponse(
+            result.data,
+            schema,
+            p.analysis.operation,
+            fragmentsOf(p.analysis),
+            coerceVariables(schema, p.analysis.operation, p.state.params.variables),
+            p.deny,
+          );
+          result.data = shaped.data;
+          if (shaped.errors.length > 0) {
+            result.errors = [...(result.errors ?? []), ...shaped.errors];
+            p.state.errorCode ??= String(shaped.errors[0]!.extensions!.code);
+          }
+          return Promise.resolve();
+        },
+      };
+    },
   };
 
   return {
     name: 'authorization-directives',
     onSchemaChange(apiSchema, supergraphSdl) {
       schema = apiSchema;
-      requirements = readRequirements(supergraphSdl);
-      perOperation = new WeakMap();
+      requirements = AuthorizationRequirements.fromSupergraph(supergraphSdl);
+      verdicts = new WeakMap();
     },
     onOperation(state, analysis) {
-      const identity = state.identity;
-      for (const req of requirementsOf(analysis)) {
-        if (req.authenticated && identity?.userId === undefined) {
-          throw new IntelGraphError('UNAUTHENTICATED', `${req.coordinate} requires authentication`, {
-            input: req.coordinate,
-            details: { coordinate: req.coordinate },
-          });
-        }
-        if (req.scopes) {
-          const held = new Set(identity?.scopes ?? []);
-          if (!req.scopes.some((all) => all.every((s) => held.has(s)))) {
-            throw new IntelGraphError(
-              'FORBIDDEN',
-              `${req.coordinate} requires scopes ${JSON.stringify(req.scopes)}`,
-              {
-                input: req.coordinate,
-                details: { coordinate: req.coordinate, requiredScopes: req.scopes },
-              },
-            );
-          }
-        }
+      if (!schema || requirements.isEmpty || !analysis.operation) return;
+      const identityClass = requirements.classOf(state.identity);
+      const verdict = verdictOf(analysis, identityClass, schema);
+      if (!verdict.changed) return;
+      if (mode === 'reject') {
+        const first =
+          verdict.removals.find((r) => r.denial.code === 'UNAUTHENTICATED') ?? verdict.removals[0]!;
+        const { requirement } = first.denial;
+        throw new IntelGraphError(first.denial.code, denialMessage(first.denial), {
+          input: requirement.coordinate,
+          details: {
+            coordinate: requirement.coordinate,
+            path: first.path,
+            ...(requirement.scopes ? { requiredScopes: requirement.scopes } : {}),
+          },
+        });
       }
+      state.params.query = verdict.query;
+      pending.set(state.req, {
+        state,
+        analysis,
+        deny: requirements.denyFor(identityClass),
+        executed: false,
+      });
     },
+    apolloPlugins: [apollo],
   };
 }

@@ -4,7 +4,7 @@ import { parse } from 'graphql';
 /** The __name__ subgraph's schema. Add types here; `pnpm schema:check` tells you what breaks clients. */
 export const __camel__TypeDefs = parse(/* GraphQL */ `
   extend schema
-    @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@authenticated", "@composeDirective"])
+    @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@authenticated", "@composeDirective", "@listSize"])
     @link(url: "https://intelgraph.dev/cache/v1.0", import: ["@cacheControl"])
     @composeDirective(name: "@cacheControl")
 
@@ -19,7 +19,9 @@ export const __camel__TypeDefs = parse(/* GraphQL */ `
 
   type Query {
     "The caller's tenant's notes, newest first."
-    __camel__Notes(first: Int = 20): [__Name__Note!]! @cacheControl(maxAge: 30, scope: PRIVATE)
+    __camel__Notes(first: Int = 20): [__Name__Note!]!
+      @cacheControl(maxAge: 30, scope: PRIVATE)
+      @listSize(slicingArguments: ["first"], requireOneSlicingArgument: false)
   }
 
   type Mutation {

@@ -7,7 +7,7 @@ import { parse } from 'graphql';
 
 export const accountsTypeDefs = parse(/* GraphQL */ `
   extend schema
-    @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@composeDirective"])
+    @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@shareable", "@composeDirective", "@listSize"])
     @link(url: "https://intelgraph.dev/cache/v1.0", import: ["@cacheControl"])
     @composeDirective(name: "@cacheControl")
 
@@ -18,7 +18,9 @@ export const accountsTypeDefs = parse(/* GraphQL */ `
     id: ID!
     name: String!
     createdAt: String!
+    # @listSize: the gateway sizes the edges by first (else the default page, 20) for cost.
     users(first: Int, after: String): UserConnection!
+      @listSize(slicingArguments: ["first"], sizedFields: ["edges"], assumedSize: 20, requireOneSlicingArgument: false)
     userCount: Int!
   }
 
@@ -49,7 +51,9 @@ export const accountsTypeDefs = parse(/* GraphQL */ `
     user(id: ID!): User
     "The caller's tenant."
     tenant: Tenant
-    users(first: Int, after: String): UserConnection! @cacheControl(maxAge: 30, scope: PRIVATE)
+    users(first: Int, after: String): UserConnection!
+      @cacheControl(maxAge: 30, scope: PRIVATE)
+      @listSize(slicingArguments: ["first"], sizedFields: ["edges"], assumedSize: 20, requireOneSlicingArgument: false)
   }
 
   input CreateTenantInput {

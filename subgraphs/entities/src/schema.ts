@@ -7,7 +7,7 @@ import { parse } from 'graphql';
 
 export const entitiesTypeDefs = parse(/* GraphQL */ `
   extend schema
-    @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@external", "@requires", "@composeDirective"])
+    @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@shareable", "@external", "@requires", "@composeDirective", "@listSize"])
     @link(url: "https://intelgraph.dev/cache/v1.0", import: ["@cacheControl"])
     @composeDirective(name: "@cacheControl")
 
@@ -28,7 +28,8 @@ export const entitiesTypeDefs = parse(/* GraphQL */ `
     id: ID!
     kind: EntityKind!
     name: String!
-    attributes: [Attribute!]!
+    "At most 50 (createEntity/updateEntity refuse more)."
+    attributes: [Attribute!]! @listSize(assumedSize: 50)
     "Resolved by the accounts subgraph."
     createdBy: User!
     createdAt: String!
@@ -37,6 +38,7 @@ export const entitiesTypeDefs = parse(/* GraphQL */ `
     version: Int!
     "Links from and to this entity, newest first."
     relationships(first: Int, after: String): RelationshipConnection!
+      @listSize(slicingArguments: ["first"], sizedFields: ["edges"], assumedSize: 20, requireOneSlicingArgument: false)
     relationshipCount: Int!
   }
 
@@ -64,6 +66,7 @@ export const entitiesTypeDefs = parse(/* GraphQL */ `
     id: ID!
     name: String! @external
     createdEntities(first: Int, after: String): EntityConnection!
+      @listSize(slicingArguments: ["first"], sizedFields: ["edges"], assumedSize: 20, requireOneSlicingArgument: false)
     entityCount: Int!
     "Needs the user's name from accounts: the gateway fetches it first (@requires)."
     entitySummary: String! @requires(fields: "name")
@@ -72,7 +75,9 @@ export const entitiesTypeDefs = parse(/* GraphQL */ `
   type Query {
     "An entity of the caller's tenant; NOT_FOUND otherwise."
     entity(id: ID!): Entity
-    entities(first: Int, after: String, kind: EntityKind): EntityConnection! @cacheControl(maxAge: 60, scope: PRIVATE)
+    entities(first: Int, after: String, kind: EntityKind): EntityConnection!
+      @cacheControl(maxAge: 60, scope: PRIVATE)
+      @listSize(slicingArguments: ["first"], sizedFields: ["edges"], assumedSize: 20, requireOneSlicingArgument: false)
   }
 
   input AttributeInput {

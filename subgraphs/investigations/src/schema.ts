@@ -7,7 +7,7 @@ import { parse } from 'graphql';
 
 export const investigationsTypeDefs = parse(/* GraphQL */ `
   extend schema
-    @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@composeDirective"])
+    @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@shareable", "@composeDirective", "@listSize"])
     @link(url: "https://intelgraph.dev/cache/v1.0", import: ["@cacheControl"])
     @composeDirective(name: "@cacheControl")
 
@@ -36,14 +36,16 @@ export const investigationsTypeDefs = parse(/* GraphQL */ `
     An item is null when entities has no such entity (addEntity checks the id's form and tenant;
     existence is the entities subgraph's to know).
     """
-    entities: [Entity]!
+    # Not capped: @listSize gives the size cost estimates assume.
+    entities: [Entity]! @listSize(assumedSize: 50)
     entityCount: Int!
   }
 
   "Entities are owned by the entities subgraph; this one adds the investigations each is part of."
   type Entity @key(fields: "id") @cacheControl(maxAge: 60, scope: PRIVATE) {
     id: ID!
-    investigations: [Investigation!]!
+    # Not capped: @listSize gives the size cost estimates assume.
+    investigations: [Investigation!]! @listSize(assumedSize: 20)
   }
 
   type User @key(fields: "id", resolvable: false) @cacheControl(maxAge: 60, scope: PRIVATE) {
@@ -57,7 +59,9 @@ export const investigationsTypeDefs = parse(/* GraphQL */ `
   type Query {
     "An investigation of the caller's tenant; NOT_FOUND otherwise."
     investigation(id: ID!): Investigation
-    investigations(first: Int, after: String, status: InvestigationStatus): InvestigationConnection! @cacheControl(maxAge: 60, scope: PRIVATE)
+    investigations(first: Int, after: String, status: InvestigationStatus): InvestigationConnection!
+      @cacheControl(maxAge: 60, scope: PRIVATE)
+      @listSize(slicingArguments: ["first"], sizedFields: ["edges"], assumedSize: 20, requireOneSlicingArgument: false)
   }
 
   input CreateInvestigationInput {

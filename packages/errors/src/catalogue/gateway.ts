@@ -65,7 +65,13 @@ export const gatewayErrors = {
   },
   QUERY_TOO_COSTLY: {
     httpStatus: 400,
-    summary: 'The static cost estimate (fields times list-size multipliers) exceeds MAX_COST.',
+    summary: 'The estimated cost (cost spec weights, @cost/@listSize, times list sizes) exceeds MAX_COST.',
+    retryable: false,
+  },
+  QUERY_SLICING_ARGUMENT_REQUIRED: {
+    httpStatus: 400,
+    summary:
+      'A list field declared @listSize(requireOneSlicingArgument: true) is queried with none or several of its slicing arguments.',
     retryable: false,
   },
   FRAGMENT_CYCLE: {
@@ -90,7 +96,8 @@ export const gatewayErrors = {
   },
   UNAUTHENTICATED: {
     httpStatus: 401,
-    summary: 'Authentication is required (no token, or a field marked @authenticated) and none was given.',
+    summary:
+      'Authentication is required (no token, or a field or type marked @authenticated or @requiresScopes) and none was given.',
     retryable: false,
   },
   INVALID_TOKEN: {
@@ -101,7 +108,7 @@ export const gatewayErrors = {
   },
   FORBIDDEN: {
     httpStatus: 403,
-    summary: 'The token lacks the scopes a field requires (@requiresScopes).',
+    summary: 'The token lacks the scopes a field or type requires (@requiresScopes).',
     retryable: false,
   },
   RATE_LIMITED: {
