@@ -148,6 +148,7 @@ describe('an error written into a manifest file', () => {
   it('fails the overlay that renders it, naming the file and the path', () => {
     cpSync(path.join(INFRA_DIR, 'kubernetes'), path.join(root, 'kubernetes'), { recursive: true });
     cpSync(path.join(INFRA_DIR, 'istio'), path.join(root, 'istio'), { recursive: true });
+    cpSync(path.join(INFRA_DIR, 'envoy'), path.join(root, 'envoy'), { recursive: true });
     const file = path.join(root, 'kubernetes', 'base', 'data', 'kafka.yaml');
     const text = readFileSync(file, 'utf8');
     writeFileSync(

@@ -134,6 +134,25 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     expect(find(rs, 'PeerAuthentication', 'default').spec.mtls.mode).toBe('STRICT');
   });
 
+  it('retries HTTP routes only on HTTP conditions (no gRPC-only status like unavailable), subgraphs on 503', () => {
+    const GRPC_ONLY = ['cancelled', 'deadline-exceeded', 'internal', 'resource-exhausted', 'unavailable'];
+    const virtualServices = rs.filter((r) => r.kind === 'VirtualService') as Any[];
+    for (const vs of virtualServices) {
+      for (const route of vs.spec.http ?? []) {
+        const conditions = String(route.retries?.retryOn ?? '')
+          .split(',')
+          .filter(Boolean);
+        expect(
+          conditions.filter((c) => GRPC_ONLY.includes(c)),
+          `${vs.metadata.name}`,
+        ).toEqual([]);
+      }
+    }
+    for (const app of APPS.slice(1)) {
+      expect(find(rs, 'VirtualService', app).spec.http[0].retries.retryOn.split(',')).toContain('503');
+    }
+  });
+
   it('lets only the gateway identity call each subgraph (AuthorizationPolicy)', () => {
     for (const app of APPS.slice(1)) {
       const policies = rs.filter(

@@ -1,7 +1,7 @@
 /**
- * Structural checks of an Envoy v3 bootstrap (no Envoy binary, and no maintained package of
- * Envoy's protobuf schemas, is installable here): every typed_config names a known v3 type that
- * fits the extension it configures, every cluster a route or filter names exists, and every
+ * Structural checks of an Envoy v3 bootstrap, beside the schema check against Envoy's protos
+ * (validate-envoy-config.ts), for what the protos cannot say: every typed_config's type fits the
+ * extension name it configures, every cluster a route or filter names exists, and every
  * rate-limit descriptor the routes produce has a limit in the rate-limit service's config.
  */
 type Obj = Record<string, unknown>;
