@@ -6,7 +6,9 @@
 //   k6 run -e LOAD_URL=... -e SCENARIO=all -e LOAD_TOKEN=<jwt> load-test.js
 //
 // Env: LOAD_URL (required), SCENARIO (baseline | stress | spike | soak | all; default baseline),
-// LOAD_TOKEN (a bearer token; writes need the admin scope).
+// LOAD_TOKEN (a bearer token; writes need the admin scope), STAGES (stages | localStages: the
+// stage set of scenarios.json; default stages, the staging sizes — CI runs this file under the k6
+// shim, k6-shim/, with localStages against `pnpm start`).
 import { check } from 'k6';
 import exec from 'k6/execution';
 import http from 'k6/http';
@@ -15,6 +17,9 @@ import { Counter, Rate } from 'k6/metrics';
 const config = JSON.parse(open('./local-runner/scenarios.json'));
 const URL = __ENV.LOAD_URL;
 const SCENARIO = __ENV.SCENARIO || 'baseline';
+const STAGES = __ENV.STAGES || 'stages';
+if (STAGES !== 'stages' && STAGES !== 'localStages')
+  throw new Error(`STAGES must be stages or localStages, not '${STAGES}'`);
 if (!URL)
   throw new Error(
     'set LOAD_URL to the GraphQL endpoint, e.g. -e LOAD_URL=https://api.staging.intelgraph.example/graphql',
@@ -37,12 +42,12 @@ for (const name of selected) {
   scenarios[name] = {
     executor: 'ramping-vus',
     startVUs: 0,
-    stages: s.stages,
+    stages: s[STAGES],
     gracefulRampDown: '30s',
     startTime: `${offsetSeconds}s`,
     tags: { scenario: name },
   };
-  offsetSeconds += s.stages.reduce((sum, st) => sum + seconds(st.duration), 0) + 30;
+  offsetSeconds += s[STAGES].reduce((sum, st) => sum + seconds(st.duration), 0) + 30;
 }
 
 const t = config.thresholds;
