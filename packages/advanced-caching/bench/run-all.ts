@@ -1,6 +1,6 @@
 /**
  * `pnpm --filter @intelgraph/advanced-caching bench`: every scenario, ours and bentocache in the
- * same run, a table, and as the last line `BENCH {json}` (../shared/BENCHMARKS.md).
+ * same run, a table, and as the last line `BENCH {json}` (docs/benchmarks.md).
  */
 import { cpus } from 'node:os';
 import type { Measured } from './harness.js';

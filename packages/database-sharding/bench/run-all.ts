@@ -1,6 +1,6 @@
 /**
  * `pnpm --filter @intelgraph/database-sharding bench`: every scenario, one table, and as the last
- * line `BENCH {json}` (format: ../../../shared/BENCHMARKS.md). Needs the loopback PostgreSQL.
+ * line `BENCH {json}` (format: docs/benchmarks.md). Needs the loopback PostgreSQL.
  */
 import os from 'node:os';
 import { broadcastCount } from './broadcast-count.js';

@@ -3,7 +3,7 @@
  * `bench`): the Kafka clients side by side on a real broker (TEST_KAFKA_BROKERS, default
  * 127.0.0.1:9092), kafkajs as the baseline, every scenario on fresh topics and groups, the
  * clients alternating round by round so that load from other work falls on both alike. A table,
- * then the BENCH line (../shared/BENCHMARKS.md).
+ * then the BENCH line (docs/benchmarks.md).
  *
  * @confluentinc/kafka-javascript is not in it: its install downloads a prebuilt librdkafka binding
  * (or, failing that, the sources of OpenSSL, zstd and curl) from outside the npm registry, which

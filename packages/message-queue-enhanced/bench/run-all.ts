@@ -1,6 +1,6 @@
 /**
  * `pnpm --filter @intelgraph/message-queue-enhanced bench`: every scenario, ours and the baseline
- * in the same run; a table, then the BENCH line (see ../shared/BENCHMARKS.md).
+ * in the same run; a table, then the BENCH line (see docs/benchmarks.md).
  */
 import { cpus } from 'node:os';
 import { printTable, type Row, ratio } from './bench-kit.js';
