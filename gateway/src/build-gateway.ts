@@ -6,6 +6,8 @@ import { createGatewayCaching } from './caching/create-gateway-caching.js';
 import type { GatewayConfig } from './config.js';
 import { Gateway } from './gateway-server.js';
 import { useGraphiQL } from './graphiql/use-graphiql.js';
+import { useCors } from './http/use-cors.js';
+import { useIntrospection } from './introspection/use-introspection.js';
 import { OperationAnalyzer } from './limits/operation-analyzer.js';
 import { useDemandControl } from './limits/use-demand-control.js';
 import { useLimits } from './limits/use-limits.js';
@@ -26,6 +28,7 @@ import { acceptSecurityFeatures } from './security/accept-security-features.js';
 import { JwtVerifier } from './security/jwt-verifier.js';
 import { useAuth } from './security/use-auth.js';
 import { useAuthorizationDirectives } from './security/use-authorization-directives.js';
+import { useErrorMasking } from './security/use-error-masking.js';
 import { useIdentity } from './security/use-identity.js';
 import { createUndiciTransport } from './subgraph-fetch/undici-transport.js';
 import { useCircuitBreaker } from './subgraph-fetch/use-circuit-breaker.js';
@@ -44,6 +47,8 @@ export interface BuildGatewayDeps {
   readonly plugins?: readonly GatewayPlugin[];
   /** Domain events invalidating the caches (else RabbitMQ at CACHE_EVENTS_AMQP_URL, else none). */
   readonly cacheEvents?: Transport;
+  /** Headers GraphiQL's headers editor starts with, read on every page load (`pnpm start`'s demo token). */
+  readonly graphiqlHeaders?: () => Readonly<Record<string, string>> | undefined;
 }
 
 function pairs(list: readonly string[] | undefined): Record<string, string> {
@@ -108,9 +113,20 @@ export async function buildGateway(config: GatewayConfig, deps: BuildGatewayDeps
         audience: config.jwtAudience,
         algorithms: config.jwtAlgorithms,
         tenantClaim: config.jwtTenantClaim,
+        requireExp: config.jwtRequireExp,
+        clockToleranceSec: config.jwtClockSkewS,
         cache: { maxEntries: config.jwtCacheMaxEntries, maxAgeMs: config.jwtCacheMaxAgeMs },
+        jwks: {
+          refreshIntervalMs: config.jwksRefreshS * 1000,
+          maxStaleMs: config.jwksMaxStaleS * 1000,
+          onError: (err) => deps.log.warn({ err, url: config.jwksUrl }, 'JWKS fetch failed'),
+        },
       })
     : undefined;
+  // NODE_ENV=production flips the defaults of what production must not show; both can be set.
+  const production = config.nodeEnv === 'production';
+  const introspection = config.introspection ?? !production;
+  const maskErrors = config.maskErrors ?? production;
   const signer = config.identitySecret
     ? new IdentitySigner({ secrets: config.identitySecret.split(',').map((s) => s.trim()) })
     : undefined;
@@ -151,6 +167,7 @@ export async function buildGateway(config: GatewayConfig, deps: BuildGatewayDeps
 
   const plugins: GatewayPlugin[] = [
     health,
+    useCors({ origins: config.corsOrigins, credentials: config.corsCredentials }),
     useMetrics(metrics),
     useRequestLog(),
     useTracing(),
@@ -169,6 +186,7 @@ export async function buildGateway(config: GatewayConfig, deps: BuildGatewayDeps
       safelist: config.safelist,
       onEvent: (event) => metrics.persistedQueries.inc({ event }),
     }),
+    useIntrospection({ enabled: introspection, maxDepth: config.introspectionMaxDepth }),
     useLimits({
       maxDepth: config.maxDepth,
       maxAliases: config.maxAliases,
@@ -184,6 +202,7 @@ export async function buildGateway(config: GatewayConfig, deps: BuildGatewayDeps
       onCost: (kind, cost) => metrics.operationCost.observe({ kind }, cost),
     }),
     useAuthorizationDirectives({ mode: config.authorizationMode }),
+    useErrorMasking({ enabled: maskErrors, clientSafeCodes: config.clientSafeErrorCodes }),
     ...(deps.plugins ?? []),
     ...caching.plugins,
     useRequestDeadline({ timeoutMs: config.requestTimeoutMs }),
@@ -198,7 +217,7 @@ export async function buildGateway(config: GatewayConfig, deps: BuildGatewayDeps
       onRetry: (subgraph) => metrics.subgraphRetries.inc({ subgraph }),
     }),
     breakers,
-    ...(config.graphiql ? [useGraphiQL()] : []),
+    ...(config.graphiql ? [useGraphiQL({ headers: deps.graphiqlHeaders })] : []),
     { name: 'apq-store', stop: () => ownApqStore?.close() },
   ];
   const supergraph = supergraphSourceFrom(config, signer);
@@ -227,6 +246,7 @@ export async function buildGateway(config: GatewayConfig, deps: BuildGatewayDeps
     }),
     maxBodyBytes: config.maxBodyBytes,
     drainTimeoutMs: config.drainTimeoutMs,
+    introspection,
   });
   health.bind(() => gateway.runtime);
   return gateway;

@@ -208,6 +208,32 @@ export const configSpec = {
     min: 0,
     description: 'Longest a verified token is trusted before it is verified again (never past its exp).',
   }),
+  jwtRequireExp: variables.boolean({
+    env: 'JWT_REQUIRE_EXP',
+    default: 'true',
+    description: 'Refuse tokens without an `exp` claim (a token without one would be valid forever).',
+  }),
+  jwtClockSkewS: variables.integer({
+    env: 'JWT_CLOCK_SKEW_S',
+    default: '30',
+    min: 0,
+    max: 3600,
+    description: 'Clock skew (s) tolerated when checking `exp` and `nbf`.',
+  }),
+  jwksRefreshS: variables.integer({
+    env: 'JWKS_REFRESH_S',
+    default: '300',
+    min: 1,
+    description:
+      'Age (s) after which the JWKS is fetched again, in the background (an unknown `kid` also refetches it).',
+  }),
+  jwksMaxStaleS: variables.integer({
+    env: 'JWKS_MAX_STALE_S',
+    default: '3600',
+    min: 0,
+    description:
+      'While the JWKS cannot be fetched, how long (s) after its last good fetch the last key set still verifies tokens; then 503 AUTH_UNAVAILABLE and /ready false.',
+  }),
   allowAnonymous: variables.boolean({
     env: 'ALLOW_ANONYMOUS',
     default: 'false',
@@ -276,6 +302,54 @@ export const configSpec = {
     default: 'true',
     description: 'Serve GraphiQL at /graphiql.',
   }),
+  introspection: variables.boolean({
+    env: 'INTROSPECTION',
+    description: 'Serve `__schema`/`__type` introspection. Unset: on, except under NODE_ENV=production.',
+  }),
+  introspectionMaxDepth: variables.integer({
+    env: 'INTROSPECTION_MAX_DEPTH',
+    default: '2',
+    min: 1,
+    description:
+      'Deepest nesting of the recursive introspection lists (fields, inputFields, interfaces, possibleTypes); introspection is not counted by MAX_DEPTH.',
+  }),
+  corsOrigins: variables.list(
+    {
+      env: 'CORS_ORIGINS',
+      description:
+        'Origins browsers may call from: `https://app.example.com`, `http://localhost:*` (any port), `https://*.example.com`, or `*` (any, without credentials). Unset: none.',
+    },
+    z
+      .string()
+      .regex(
+        /^\*$|^https?:\/\/(\*\.)?[A-Za-z0-9.-]+(:(\d{1,5}|\*))?$|^https?:\/\/\[[0-9A-Fa-f:]+\](:(\d{1,5}|\*))?$/,
+      ),
+    'origins',
+  ),
+  corsCredentials: variables.boolean({
+    env: 'CORS_CREDENTIALS',
+    default: 'false',
+    description: 'Let browsers send credentials (cookies, HTTP auth) cross-origin; not with CORS_ORIGINS=*.',
+  }),
+  nodeEnv: variables.string({
+    env: 'NODE_ENV',
+    description:
+      '`production` switches error masking on and introspection off unless MASK_ERRORS / INTROSPECTION say otherwise.',
+  }),
+  maskErrors: variables.boolean({
+    env: 'MASK_ERRORS',
+    description:
+      'Send subgraph errors to clients only when client-safe (catalogue 4xx code or CLIENT_SAFE_ERROR_CODES); others become SUBGRAPH_ERROR. Unset: on under NODE_ENV=production.',
+  }),
+  clientSafeErrorCodes: variables.list(
+    {
+      env: 'CLIENT_SAFE_ERROR_CODES',
+      description:
+        'Extra subgraph `extensions.code` values whose messages are meant for clients (kept when masking).',
+    },
+    z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/),
+    'error codes',
+  ),
   drainTimeoutMs: variables.integer({
     env: 'DRAIN_TIMEOUT_MS',
     default: '10000',

@@ -12,6 +12,7 @@ import {
 import { IntelGraphError } from '@intelgraph/errors';
 import type { Logger } from '@intelgraph/telemetry';
 import type { GraphQLSchema } from 'graphql';
+import { graphqlOverHttpStatus } from './http/graphql-response-status.js';
 import { handleGraphQL } from './http/handle-graphql.js';
 import { sendError } from './http/send.js';
 import type { OperationAnalyzer } from './limits/operation-analyzer.js';
@@ -34,6 +35,8 @@ export interface GatewayOptions {
   readonly path?: string;
   /** How long `stop()` lets in-flight requests finish (default 10 000 ms). */
   readonly drainTimeoutMs?: number;
+  /** Whether Apollo Server answers introspection (default true; `useIntrospection` refuses it first). */
+  readonly introspection?: boolean;
 }
 
 export type GatewayPhase = 'created' | 'starting' | 'serving' | 'draining' | 'stopped';
@@ -50,6 +53,7 @@ export class Gateway {
   readonly #apollo: ApolloServer<RequestState>;
   readonly #gateway: ApolloGateway;
   readonly #routes = new Map<string, NonNullable<GatewayPlugin['routes']>[string]>();
+  readonly #httpHooks: readonly GatewayPlugin[];
   /** Each in-flight request's state, by its request, for Apollo plugins that see only a copy. */
   readonly #states = new WeakMap<IncomingMessage, RequestState>();
   #phase: GatewayPhase = 'created';
@@ -63,6 +67,7 @@ export class Gateway {
     const { plugins, transport } = options;
     for (const p of plugins)
       for (const [path, route] of Object.entries(p.routes ?? {})) this.#routes.set(path, route);
+    this.#httpHooks = plugins.filter((p) => p.onHttpRequest);
     this.#gateway = new ApolloGateway({
       supergraphSdl: options.supergraph,
       logger: options.log,
@@ -105,15 +110,18 @@ export class Gateway {
       stopOnTerminationSignals: false,
       persistedQueries: false,
       includeStacktraceInErrorResponses: false,
-      introspection: true,
+      introspection: options.introspection ?? true,
       plugins: [
         ApolloServerPluginUsageReportingDisabled(),
         ApolloServerPluginSchemaReportingDisabled(),
         ApolloServerPluginInlineTraceDisabled(),
         ApolloServerPluginCacheControlDisabled(),
         ApolloServerPluginLandingPageDisabled(),
-        captureErrorCode,
         ...plugins.flatMap((p) => p.apolloPlugins ?? []),
+        // After the plugins' (error masking rewrites the errors): the status and the code logged
+        // are those of the response as sent.
+        graphqlOverHttpStatus,
+        captureErrorCode,
       ],
     });
     this.#server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => void this.#handle(req, res));
@@ -183,8 +191,8 @@ export class Gateway {
     this.#phase = 'draining';
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
     this.#server.closeIdleConnections();
+    const deadline = this.#options.drainTimeoutMs ?? 10_000;
     if (this.#inFlight > 0) {
-      const deadline = this.#options.drainTimeoutMs ?? 10_000;
       await Promise.race([
         new Promise<void>((resolve) => {
           this.#drained = resolve;
@@ -208,10 +216,17 @@ export class Gateway {
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // In flight until the response is flushed ('close'), not merely answered: a response to a
+    // pipelined request waits behind the one before it (a request that came during the drain is
+    // answered SHUTTING_DOWN that way), and closing the connections earlier would cut it.
     this.#inFlight++;
+    res.once('close', () => {
+      if (--this.#inFlight === 0) this.#drained?.();
+    });
     // Once draining, tell keep-alive clients to go elsewhere.
     if (this.#phase === 'draining') res.setHeader('connection', 'close');
     try {
+      for (const p of this.#httpHooks) if (p.onHttpRequest!(req, res)) return;
       const url = new URL(req.url ?? '/', 'http://gateway');
       const path = this.#options.path ?? '/graphql';
       if (url.pathname === path) {
@@ -222,6 +237,7 @@ export class Gateway {
           log: this.#options.log,
           maxBodyBytes: this.#options.maxBodyBytes ?? 102_400,
           loaded: () => this.#schema !== undefined && this.#phase === 'serving',
+          draining: () => this.#phase === 'draining' || this.#phase === 'stopped',
           track: (state) => this.#states.set(state.req, state),
         });
         return;
@@ -241,8 +257,6 @@ export class Gateway {
       if (!res.headersSent)
         sendError(res, new IntelGraphError('INTERNAL_ERROR', 'Internal error', { cause: error }));
       else res.destroy();
-    } finally {
-      if (--this.#inFlight === 0) this.#drained?.();
     }
   }
 }

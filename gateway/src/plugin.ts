@@ -94,6 +94,11 @@ export interface GatewayPlugin {
   readonly name: string;
   /** Extra HTTP routes (`/health`, `/metrics`, the GraphiQL page), matched on exact path and GET. */
   readonly routes?: Readonly<Record<string, HttpRoute>>;
+  /**
+   * Sees every HTTP request first, whatever its path and method (CORS): may set response headers,
+   * and returns true when it answered the request itself (a preflight).
+   */
+  onHttpRequest?(req: IncomingMessage, res: ServerResponse): boolean;
   /** Called once the gateway is listening and the supergraph is loaded. */
   start?(runtime: GatewayRuntime): Promise<void> | void;
   /** Release what `start` acquired (pools, timers, connections). */

@@ -88,11 +88,16 @@ describe('bad input is refused with a 4xx and a code, never a 500', () => {
     expect(code((await chunked.body.json()) as never)).toBe('BODY_TOO_LARGE');
   });
 
-  it('no query → 400 QUERY_MISSING; bad syntax → 400 QUERY_PARSE_FAILED', async () => {
+  it('no query → 400 QUERY_MISSING; bad syntax → QUERY_PARSE_FAILED (200 as application/json, 400 as application/graphql-response+json)', async () => {
     expect(code((await gw.post({})).body)).toBe('QUERY_MISSING');
+    // GraphQL over HTTP: a document error in a well-formed request is 200 with application/json.
     const res = await gw.post({ query: '{ me { id ' });
-    expect(res.status).toBe(400);
+    expect(res.status).toBe(200);
+    expect(res.body.data).toBeUndefined();
     expect(code(res.body)).toBe('QUERY_PARSE_FAILED');
+    const gql = await gw.post({ query: '{ me { id ' }, { accept: 'application/graphql-response+json' });
+    expect(gql.status).toBe(400);
+    expect(code(gql.body)).toBe('QUERY_PARSE_FAILED');
   });
 
   it('a depth bomb → 400 QUERY_TOO_DEEP with the figures', async () => {
@@ -128,10 +133,13 @@ describe('bad input is refused with a 4xx and a code, never a 500', () => {
     expect(code(res.body)).toBe('PERSISTED_QUERY_NOT_FOUND');
   });
 
-  it('an unknown field → 400 from validation, not a 500', async () => {
+  it('an unknown field → GRAPHQL_VALIDATION_FAILED, not a 500 (200 as application/json, 400 as application/graphql-response+json)', async () => {
     const res = await gw.post({ query: '{ nope }' });
-    expect(res.status).toBe(400);
+    expect(res.status).toBe(200);
+    expect(res.body.data).toBeUndefined();
     expect(code(res.body)).toBe('GRAPHQL_VALIDATION_FAILED');
+    const gql = await gw.post({ query: '{ nope }' }, { accept: 'application/graphql-response+json' });
+    expect(gql.status).toBe(400);
   });
 
   it('an unknown path → 404 ROUTE_NOT_FOUND', async () => {

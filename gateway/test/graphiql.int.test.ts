@@ -55,6 +55,79 @@ describe('GraphiQL served by the gateway', () => {
     await context.close();
   }, 60_000);
 
+  it('loads the schema: the Docs panel lists the root type Query and its fields, autocomplete suggests them', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${gw.origin}/graphiql`);
+    await page.waitForSelector('.graphiql-container', { timeout: 30_000 });
+    await page
+      .getByRole('button', { name: /documentation explorer/i })
+      .first()
+      .click();
+    const docs = page.locator('.graphiql-doc-explorer');
+    // The root type link, not any text: a failed schema load shows an error that may say "Query".
+    const queryLink = docs.locator(
+      '.graphiql-doc-explorer-root-type + a, a.graphiql-doc-explorer-type-name',
+      {
+        hasText: /^Query$/,
+      },
+    );
+    await expect.poll(async () => queryLink.count(), { timeout: 20_000 }).toBeGreaterThan(0);
+    expect(await docs.locator('.graphiql-doc-explorer-error').count()).toBe(0);
+    await queryLink.first().click();
+    await expect.poll(async () => docs.textContent(), { timeout: 10_000 }).toContain('topProducts');
+    // Autocomplete in the query editor draws on the same schema.
+    await page.evaluate(
+      `(() => { const cm = document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror; cm.focus(); cm.setValue('{ topPro'); cm.setCursor({ line: 0, ch: 8 }); cm.execCommand('autocomplete'); })()`,
+    );
+    await expect
+      .poll(
+        async () =>
+          page
+            .locator('.CodeMirror-hints')
+            .first()
+            .textContent()
+            .catch(() => ''),
+        {
+          timeout: 10_000,
+        },
+      )
+      .toContain('topProducts');
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 60_000);
+
+  it('pre-fills the headers editor with the headers it is given (pnpm start’s demo token)', async () => {
+    await using withToken = await startTestGateway(
+      {},
+      { graphiqlHeaders: () => ({ Authorization: 'Bearer demo-token-123' }) },
+    );
+    const script = await fetch(`${withToken.origin}/graphiql/assets/start.js`);
+    expect(script.headers.get('cache-control')).toBe('no-store');
+    expect(await script.text()).toContain('demo-token-123');
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${withToken.origin}/graphiql`);
+    await page.waitForSelector('.graphiql-container', { timeout: 30_000 });
+    await page.getByText('Headers', { exact: true }).first().click();
+    await expect
+      .poll(
+        async () =>
+          page.evaluate(
+            `document.querySelector('.graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror')?.CodeMirror.getValue() ?? ''`,
+          ),
+        { timeout: 10_000 },
+      )
+      .toContain('Bearer demo-token-123');
+    await context.close();
+    // Without headers the page carries none.
+    expect(await (await fetch(`${gw.origin}/graphiql/assets/start.js`)).text()).not.toContain(
+      'defaultHeaders',
+    );
+  }, 60_000);
+
   it('serves its assets from the gateway', async () => {
     for (const asset of ['react.js', 'react-dom.js', 'graphiql.js', 'graphiql.css', 'start.js']) {
       const res = await fetch(`${gw.origin}/graphiql/assets/${asset}`);

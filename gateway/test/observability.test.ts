@@ -19,7 +19,10 @@ describe('health, readiness, metrics, request ids and trace context', () => {
 
   it('counts GraphQL errors raised inside Apollo Server by their code', async () => {
     await using gw = await startTestGateway();
-    await gw.post({ query: 'query Broken { me { noSuchField } }' });
+    await gw.post(
+      { query: 'query Broken { me { noSuchField } }' },
+      { accept: 'application/graphql-response+json' },
+    );
     const text = await (await fetch(`${gw.origin}/metrics`)).text();
     expect(text).toMatch(
       /gateway_requests_total\{operation="Broken",status="400",code="GRAPHQL_VALIDATION_FAILED"[^}]*\} 1/,

@@ -66,6 +66,23 @@ describe('pnpm start', () => {
 
     const me = await graphql(url!, token!, '{ me { id name email tenant { name } } }');
     expect(me.data.me).toMatchObject({ name: 'Demo Analyst', tenant: { name: 'Demo Corp' } });
+
+    // Development conveniences, NODE_ENV=production notwithstanding: introspection for GraphiQL
+    // and IDEs, CORS for a web app on any localhost port, the demo token in GraphiQL's headers.
+    const schema = await graphql(url!, token!, '{ __schema { queryType { name } } }');
+    expect(schema.data.__schema.queryType.name).toBe('Query');
+    const preflight = await fetch(url!, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'http://localhost:5173',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization, content-type',
+      },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+    const graphiql = await fetch(`${new URL(url!).origin}/graphiql/assets/start.js`);
+    expect(await graphiql.text()).toContain(`Bearer ${token}`);
     // The investigation's read model follows its events: give it a moment.
     let demo = await graphql(url!, token!, DEMO_QUERY);
     for (let i = 0; i < 50 && demo.data?.investigations.edges[0]?.node.entities.length !== 3; i++) {

@@ -37,8 +37,13 @@ describe('supergraph from a file', () => {
 
     writeFileSync(gw.supergraphPath, sdlOf(['accounts', 'products', 'inventory']));
     await until(() => gw.gateway.runtime.schema()?.getType('Review') === undefined, 'reload without reviews');
-    const res = await gw.post({ query: '{ topProducts { upc reviews { id } } }' });
+    // Validation fails against the new schema (400 as application/graphql-response+json).
+    const res = await gw.post(
+      { query: '{ topProducts { upc reviews { id } } }' },
+      { accept: 'application/graphql-response+json' },
+    );
     expect(res.status).toBe(400);
+    expect(res.body.errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
 
     writeFileSync(gw.supergraphPath, 'this is not a supergraph');
     await until(

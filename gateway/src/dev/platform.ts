@@ -48,6 +48,8 @@ export interface Platform {
   readonly identitySecret: string;
   /** A bearer token for `tenant` signed with the gateway's JWT secret. */
   token(sub: string, scope?: string, tenant?: string): Promise<string>;
+  /** Pre-fills GraphiQL's headers editor with this token (`Authorization: Bearer …`). */
+  useTokenInGraphiQL(token: string): void;
   stop(): Promise<void>;
 }
 
@@ -60,6 +62,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   const tenant = options.tenant ?? 'demo';
   const subgraphs: PlatformSubgraph[] = [];
   let gateway: Gateway | undefined;
+  let graphiqlHeaders: Record<string, string> | undefined;
   // Without a broker, one in-process bus for the whole platform: the subgraphs' domain events
   // reach the gateway's cache invalidation (with CACHE_RESPONSES / CACHE_ENTITIES on) as they
   // would over RabbitMQ or Kafka. Nobody subscribed: a publish is dropped (pure fan-out).
@@ -106,9 +109,14 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       JWT_SECRET: jwtSecret,
       ALLOW_ANONYMOUS: env.ALLOW_ANONYMOUS ?? 'true',
       ANONYMOUS_TENANT: tenant,
+      // A development platform: GraphiQL's Docs panel and IDEs need the schema, whatever NODE_ENV
+      // is, and a web app under development (any localhost port) may call it.
+      INTROSPECTION: env.INTROSPECTION ?? 'true',
+      CORS_ORIGINS: env.CORS_ORIGINS ?? 'http://localhost:*,http://127.0.0.1:*,http://[::1]:*',
     });
     gateway = await buildGateway(config, {
       log: createLogger({ service: 'gateway', level: config.logLevel }),
+      graphiqlHeaders: () => graphiqlHeaders,
       ...(events ? { cacheEvents: events } : {}),
     });
     await gateway.start(config.port, config.host);
@@ -127,6 +135,9 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
         .setIssuedAt()
         .setExpirationTime('12h')
         .sign(new TextEncoder().encode(jwtSecret)),
+    useTokenInGraphiQL: (token) => {
+      graphiqlHeaders = { Authorization: `Bearer ${token}` };
+    },
     stop,
   };
 }

@@ -45,6 +45,7 @@ try {
   );
   if (user.errors) log.warn({ errors: user.errors }, 'seeding the demo user failed');
   const token = await platform.token(user.data?.createUser?.id ?? 'demo:analyst');
+  platform.useTokenInGraphiQL(token);
   // A new tenant (embedded shards kept in memory, or a fresh EMBEDDED_DATA_DIR) gets sample data;
   // one that already existed keeps what it has.
   if (!tenant.errors && !user.errors) {
@@ -63,7 +64,7 @@ try {
 IntelGraph is running.
 
   GraphQL   ${url}
-  GraphiQL  ${origin}/graphiql   (Headers tab: {"Authorization": "Bearer <token>"})
+  GraphiQL  ${origin}/graphiql   (the demo token is in its Headers tab)
   Subgraphs ${platform.subgraphs.map((s) => `${s.name} ${s.running?.url}`).join(', ')}
 
 Demo token (tenant "demo", 12 h):

@@ -31,14 +31,20 @@ function page(base: string): string {
 }
 
 // The token, if any, is kept in this browser's localStorage only and sent as a bearer header.
-const START = (endpoint: string): string => `
+const START = (endpoint: string, headers: Readonly<Record<string, string>> | undefined): string => `
 (function () {
   var fetcher = GraphiQL.createFetcher({ url: ${JSON.stringify(endpoint)} });
   var root = ReactDOM.createRoot(document.getElementById('graphiql'));
   root.render(React.createElement(GraphiQL, {
     fetcher: fetcher,
-    defaultEditorToolsVisibility: true,
-    defaultQuery: '# Welcome to the IntelGraph gateway.\\n# Put your token in the Headers tab: {"Authorization": "Bearer <token>"}\\n{ __typename }\\n'
+    defaultEditorToolsVisibility: true,${
+      headers ? `\n    defaultHeaders: ${JSON.stringify(JSON.stringify(headers, null, 2))},` : ''
+    }
+    defaultQuery: ${JSON.stringify(
+      headers
+        ? '# Welcome to the IntelGraph gateway. The Headers tab holds a token; the Docs panel (top left) lists the schema.\n{ __typename }\n'
+        : '# Welcome to the IntelGraph gateway.\n# Put your token in the Headers tab: {"Authorization": "Bearer <token>"}\n{ __typename }\n',
+    )}
   }));
 })();
 `;
@@ -48,7 +54,17 @@ const START = (endpoint: string): string => `
  * own node_modules (the UMD builds), never from a CDN, so it works on an air-gapped network and
  * under a strict Content-Security-Policy.
  */
-export function useGraphiQL(options: { path?: string; endpoint?: string } = {}): GatewayPlugin {
+export function useGraphiQL(
+  options: {
+    path?: string;
+    endpoint?: string;
+    /**
+     * Headers the headers editor starts with (when the browser has none stored), read on every
+     * page load: `pnpm start` puts its demo token here. Never set it in production.
+     */
+    headers?: () => Readonly<Record<string, string>> | undefined;
+  } = {},
+): GatewayPlugin {
   const path = options.path ?? '/graphiql';
   const endpoint = options.endpoint ?? '/graphql';
   const require = createRequire(import.meta.url);
@@ -78,7 +94,15 @@ export function useGraphiQL(options: { path?: string; endpoint?: string } = {}):
       return send(body, type, 'public, max-age=86400')(req, res, url);
     };
   }
-  routes[`${assets}/start.js`] = send(START(endpoint), 'text/javascript', 'no-cache');
+  routes[`${assets}/start.js`] = (req, res, url) => {
+    const headers = options.headers?.();
+    // A page holding a token is never cached.
+    return send(START(endpoint, headers), 'text/javascript', headers ? 'no-store' : 'no-cache')(
+      req,
+      res,
+      url,
+    );
+  };
   routes[path] = send(page(assets), 'text/html', 'no-cache');
   return { name: 'graphiql', routes };
 }

@@ -5,6 +5,7 @@ import { type Logger, resolveRequestId } from '@intelgraph/telemetry';
 import type { OperationAnalyzer } from '../limits/operation-analyzer.js';
 import type { GatewayPlugin, RequestState } from '../plugin.js';
 import { readGraphQLParams } from './graphql-params.js';
+import { checkOperationSelection } from './select-operation.js';
 import { sendError } from './send.js';
 
 export interface HandleGraphQLDeps {
@@ -14,6 +15,8 @@ export interface HandleGraphQLDeps {
   readonly log: Logger;
   readonly maxBodyBytes: number;
   readonly loaded: () => boolean;
+  /** True once the gateway drains before stopping: new requests are turned away (SHUTTING_DOWN). */
+  readonly draining?: () => boolean;
   /**
    * Called with each request's state as soon as it exists. Apollo Server hands its plugins a
    * shallow copy of the context, so what they learn (the error code) must be written back to the
@@ -70,6 +73,13 @@ export async function handleGraphQL(
   deps.track?.(state);
   let status = 200;
   try {
+    if (deps.draining?.()) {
+      req.resume();
+      // The listener is closed already: this request came on a kept-alive connection. Closing it
+      // sends the client's retry to another instance.
+      state.responseHeaders.set('connection', 'close');
+      throw new IntelGraphError('SHUTTING_DOWN', 'This gateway instance is shutting down; retry the request');
+    }
     if (req.method !== 'GET' && req.method !== 'POST') {
       req.resume();
       throw new IntelGraphError(
@@ -89,6 +99,7 @@ export async function handleGraphQL(
     if (!deps.loaded())
       throw new IntelGraphError('SUPERGRAPH_NOT_LOADED', 'The gateway has no supergraph yet');
     const analysis = deps.analyzer.analyze(query, state.params.operationName);
+    checkOperationSelection(analysis, state.params.operationName);
     state.operationType = analysis.operationType;
     state.operationName = analysis.operation?.name?.value ?? state.params.operationName;
     if (state.method === 'GET' && analysis.operationType === 'mutation') {
@@ -124,7 +135,7 @@ export async function handleGraphQL(
     state.errorCode = e.code;
     status = e.httpStatus;
     if (res.headersSent) res.destroy();
-    else sendError(res, e, state.responseHeaders, req.headers.accept);
+    else status = sendError(res, e, state.responseHeaders, req.headers.accept);
   } finally {
     for (const p of deps.plugins) p.onResponse?.(state, status, state.errorCode);
   }

@@ -9,6 +9,9 @@ import { graphqlJs } from '../graphql-js.js';
 
 const { GraphQLError, parse, visit } = graphqlJs;
 
+/** Introspection's root fields, left out of `depth` (see `useIntrospection`). */
+const INTROSPECTION_ROOTS: ReadonlySet<string> = new Set(['__schema', '__type']);
+
 /** What the limits judge, measured once per distinct query text. */
 export interface OperationAnalysis {
   readonly document: DocumentNode;
@@ -76,7 +79,10 @@ export function analyzeOperation(
     let max = 0;
     for (const sel of set.selections) {
       let d = 0;
-      if (sel.kind === 'Field') d = sel.selectionSet ? 1 + depthOf(sel.selectionSet) : 1;
+      // `__schema`/`__type` are measured by their own rule (introspection/use-introspection.ts):
+      // the standard introspection query nests `ofType` past any sensible MAX_DEPTH.
+      if (sel.kind === 'Field')
+        d = sel.selectionSet && !INTROSPECTION_ROOTS.has(sel.name.value) ? 1 + depthOf(sel.selectionSet) : 1;
       else if (sel.kind === 'InlineFragment') d = depthOf(sel.selectionSet);
       else {
         const name = sel.name.value;

@@ -1,7 +1,8 @@
 import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import { IntelGraphError } from '@intelgraph/errors';
 import type { Identity } from '@intelgraph/identity';
-import { createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import { type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import { JwksKeySet, type JwksKeySetOptions } from './jwks-key-set.js';
 import { VerifiedTokenCache, type VerifiedTokenCacheOptions } from './verified-token-cache.js';
 
 export interface JwtVerifierOptions {
@@ -21,6 +22,10 @@ export interface JwtVerifierOptions {
   readonly tenantClaim?: string;
   /** Allowed clock skew for exp/nbf (default 30 s). */
   readonly clockToleranceSec?: number;
+  /** Refuse tokens without an `exp` claim (default true): one would be valid forever. */
+  readonly requireExp?: boolean;
+  /** With `jwksUrl`: how the key set is refreshed and how long it outlives an outage. */
+  readonly jwks?: Omit<JwksKeySetOptions, 'url'>;
   /** Remembers tokens that verified (default 10 000 tokens for at most 60 s; `maxEntries: 0` off). */
   readonly cache?: VerifiedTokenCacheOptions;
 }
@@ -34,11 +39,25 @@ const REASONS: Record<string, string> = {
   ERR_JWS_INVALID: 'malformed',
   ERR_JWT_INVALID: 'malformed',
   ERR_JWKS_NO_MATCHING_KEY: 'no matching key',
+  ERR_JWKS_MULTIPLE_MATCHING_KEYS: 'ambiguous key',
 };
+
+/** The reason of a jose error, as `details.reason` and the end of the message. */
+function reasonOf(error: unknown): string {
+  const code = (error as { code?: string }).code ?? '';
+  const claim = (error as { claim?: string }).claim;
+  if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' && claim) {
+    return (error as { reason?: string }).reason === 'missing'
+      ? `${claim} claim missing`
+      : `${claim} claim check failed`;
+  }
+  return REASONS[code] ?? 'invalid';
+}
 
 /** Verifies bearer tokens with jose and turns their claims into an Identity. */
 export class JwtVerifier {
   readonly #key: KeyObject | JWTVerifyGetKey;
+  readonly #jwks: JwksKeySet | undefined;
   readonly #options: JwtVerifierOptions;
   readonly #algorithms: string[];
   readonly #cache: VerifiedTokenCache;
@@ -57,9 +76,10 @@ export class JwtVerifier {
     this.#options = options;
     this.#cache = new VerifiedTokenCache(options.cache);
     try {
-      if (options.jwksUrl)
-        this.#key = createRemoteJWKSet(new URL(options.jwksUrl), { timeoutDuration: 5000 });
-      else if (options.publicKey) this.#key = createPublicKey(options.publicKey.replace(/\\n/g, '\n'));
+      if (options.jwksUrl) {
+        this.#jwks = new JwksKeySet({ ...options.jwks, url: options.jwksUrl });
+        this.#key = this.#jwks.getKey;
+      } else if (options.publicKey) this.#key = createPublicKey(options.publicKey.replace(/\\n/g, '\n'));
       else this.#key = createSecretKey(Buffer.from(options.secret!));
     } catch (error) {
       throw new IntelGraphError(
@@ -84,6 +104,16 @@ export class JwtVerifier {
     }
   }
 
+  /** Loads what verification needs ahead of the first request (the JWKS); never throws. */
+  async start(): Promise<void> {
+    await this.#jwks?.load();
+  }
+
+  /** Why tokens cannot be verified now (the JWKS cannot be fetched), or undefined. */
+  async readiness(): Promise<string | undefined> {
+    return this.#jwks?.readiness();
+  }
+
   async verify(token: string): Promise<Identity> {
     const cached = this.#cache.get(token);
     if (cached !== undefined) return cached;
@@ -94,16 +124,13 @@ export class JwtVerifier {
         issuer: this.#options.issuer,
         audience: this.#options.audience,
         clockTolerance: this.#options.clockToleranceSec ?? 30,
+        requiredClaims: (this.#options.requireExp ?? true) ? ['exp'] : [],
       });
       payload = result.payload;
     } catch (error) {
-      const code = (error as { code?: string }).code ?? '';
-      const claim = (error as { claim?: string }).claim;
-      const reason = REASONS[code]
-        ? claim && code === 'ERR_JWT_CLAIM_VALIDATION_FAILED'
-          ? `${claim} claim check failed`
-          : REASONS[code]!
-        : 'invalid';
+      // AUTH_UNAVAILABLE from the key set: the token was neither accepted nor refused.
+      if (IntelGraphError.is(error)) throw error;
+      const reason = reasonOf(error);
       throw new IntelGraphError('INVALID_TOKEN', `Invalid token: ${reason}`, {
         cause: error,
         details: { reason },

@@ -32,6 +32,9 @@ export function useAuth(options: AuthOptions = {}): GatewayPlugin {
   const allowAnonymous = options.verifier === undefined || (options.allowAnonymous ?? false);
   return {
     name: 'auth',
+    // Fetch the JWKS before the first request needs it; an outage is reported by readiness.
+    start: () => options.verifier?.start(),
+    readiness: () => options.verifier?.readiness(),
     async onRequest(state) {
       const header = state.req.headers.authorization;
       if (header === undefined || header === '') {
@@ -60,7 +63,15 @@ export function useAuth(options: AuthOptions = {}): GatewayPlugin {
           },
         );
       }
-      const identity = await options.verifier.verify(match[1]!);
+      let identity: Identity;
+      try {
+        identity = await options.verifier.verify(match[1]!);
+      } catch (error) {
+        if (IntelGraphError.is(error, 'AUTH_UNAVAILABLE')) {
+          state.responseHeaders.set('retry-after', String(error.details.retryAfterSeconds ?? 1));
+        }
+        throw error;
+      }
       state.identity = identity;
       state.identityKey = identityKey(identity);
     },

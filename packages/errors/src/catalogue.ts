@@ -2,6 +2,7 @@ import { cachingErrors } from './catalogue/caching.js';
 import type { ErrorDefinition } from './catalogue/error-definition.js';
 import { gatewayErrors } from './catalogue/gateway.js';
 import { gatewayCacheErrors } from './catalogue/gateway-cache.js';
+import { gatewayEdgeErrors } from './catalogue/gateway-edge.js';
 import { identityErrors } from './catalogue/identity.js';
 import { messagingErrors } from './catalogue/messaging.js';
 import { platformErrors } from './catalogue/platform.js';
@@ -19,6 +20,7 @@ export const errorCatalogue = {
   ...platformErrors,
   ...gatewayErrors,
   ...gatewayCacheErrors,
+  ...gatewayEdgeErrors,
   ...shardingErrors,
   ...identityErrors,
   ...messagingErrors,
