@@ -57,6 +57,9 @@ export class KafkaConsumer {
   private stream: KafkaMessagesStream | undefined;
   private lanes: PartitionLanes<ConsumedRecord> | undefined;
   private closing: Promise<void> | undefined;
+  /** Settles the commits still waiting when the consumer is replaced (see commit()). */
+  private abandonCommits: (() => void) | undefined;
+  private commitsAbandoned: Promise<void> = Promise.resolve();
 
   constructor(
     readonly topic: string,
@@ -97,6 +100,9 @@ export class KafkaConsumer {
     });
     this.consumer = consumer;
     this.lanes = lanes;
+    this.commitsAbandoned = new Promise<void>((resolve) => {
+      this.abandonCommits = resolve;
+    });
     consumer.on('error', (error) => this.restart(consumer, error));
     consumer.on('consumer:group:join', ({ assignments }) => lanes.reassigned(owned(assignments)));
     consumer.on('consumer:lag', (lag) => {
@@ -147,6 +153,7 @@ export class KafkaConsumer {
   private restart(consumer: KafkaConsumerClient, _cause: unknown): void {
     if (this.state !== 'running' || consumer !== this.consumer) return;
     this.state = 'restarting';
+    this.abandonCommits?.();
     void (async () => {
       await this.disconnect();
       for (let attempt = 0; this.state === 'restarting'; attempt++) {
@@ -216,12 +223,23 @@ export class KafkaConsumer {
         this.deps.metrics.deadLettered.inc({ ...labels, reason: disposition.reason });
       }
     }
-    try {
-      await record.commit();
-    } catch {
-      // Not committed (the group is re-forming, or this consumer is being replaced): the record
-      // is handed again from the last committed offset, to this member or another (at least once).
-    }
+    await this.commit(record);
+  }
+
+  /**
+   * The client queues a commit asked for while the member re-joins and sends it once joined; if
+   * the member never re-joins (it is being replaced) the commit would wait forever and hold the
+   * handler slot, the lane and the replacement. So a commit waits at most a session timeout, and
+   * not at all once the consumer is being replaced. Not committed, the record is handed again from
+   * the last committed offset, to this member or another (at least once).
+   */
+  private async commit(record: ConsumedRecord): Promise<void> {
+    const committed = Promise.resolve(record.commit());
+    committed.catch(() => {});
+    await Promise.race([
+      withDeadline(committed, this.deps.sessionTimeoutMs, 'offset commit'),
+      this.commitsAbandoned,
+    ]).catch(() => {});
   }
 }
 
