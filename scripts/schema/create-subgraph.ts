@@ -61,6 +61,13 @@ export function scaffoldSubgraph(options: ScaffoldOptions): string {
     }
   };
   copy(template, target);
+  // Part of `pnpm build`: the root build references every package's tsconfig.build.json.
+  const build = join(root, 'tsconfig.build.json');
+  if (existsSync(build)) {
+    const config = JSON.parse(readFileSync(build, 'utf8')) as { references: { path: string }[] };
+    config.references.push({ path: `./subgraphs/${name}/tsconfig.build.json` });
+    writeFileSync(build, `${JSON.stringify(config, null, 2)}\n`);
+  }
   return target;
 }
 
