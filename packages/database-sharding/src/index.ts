@@ -10,6 +10,16 @@ export {
 } from './config/shard-manager-options.js';
 export { parseRoutableId, ROUTABLE_ID_SEPARATOR, routableId, shardKeyOfId } from './ids/routable-id.js';
 export { ShardMetrics } from './metrics/shard-metrics.js';
+export { TENANT_MOVING_SQLSTATE } from './move/move-capture.js';
+export { type MoveDetail, MoveJournal, type MovePhase, type MoveRecord } from './move/move-journal.js';
+export {
+  type MoveProgress,
+  type MoveReport,
+  type TableCheck,
+  TenantMover,
+  type TenantMoverOptions,
+} from './move/tenant-mover.js';
+export { TenantTable } from './move/tenant-table.js';
 export {
   type AggregateFunction,
   type AggregateQueryOptions,
@@ -22,6 +32,7 @@ export {
   type BroadcastQuery,
   type BroadcastResult,
   QueryDistributor,
+  type QueryDistributorOptions,
   type ShardFailure,
 } from './query/query-distributor.js';
 export { QUERY_CHANNEL, type QueryEvent, type QueryListener } from './query/query-events.js';

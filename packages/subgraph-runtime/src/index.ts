@@ -1,9 +1,16 @@
-export { invalidateLoaderKeys, loaderKeyTag, multiTierLoaderStore } from './cache/loader-cache-store.js';
+// The tag vocabulary of the caches, for writers: `append(…, { invalidates: invalidationTags(…) })`.
+export { type ChangedObject, invalidationTags, type WriteChanges } from '@intelgraph/advanced-caching';
+export { multiTierLoaderStore } from './cache/loader-cache-store.js';
 export { subgraphVariables } from './config/subgraph-variables.js';
 export type { RequestContext, SubgraphContext } from './context/request-context.js';
 export { TenantDb } from './context/tenant-db.js';
-export { eventMetadata } from './events/event-metadata.js';
-export { ShardedEventStore, type ShardedEventStoreOptions } from './events/sharded-event-store.js';
+export { invalidateAfterCommit } from './events/invalidate-after-commit.js';
+export {
+  ShardedEventStore,
+  type ShardedEventStoreOptions,
+  type WriteOptions,
+  type WriteRequest,
+} from './events/sharded-event-store.js';
 export { cacheControlDefinitions } from './graphql/cache-control-definitions.js';
 export { connectionDefinitions, pageInfoDefinition } from './graphql/connection-definitions.js';
 export { createFormatError } from './graphql/format-error.js';
@@ -35,16 +42,16 @@ export {
 } from './identity/identity-guard.js';
 export { stopOnSignals } from './lifecycle/serve-until-signal.js';
 export { type RowByIdLoaderOptions, rowByIdLoader } from './loaders/row-by-id-loader.js';
-export type { RuntimeServices } from './runtime-services.js';
+export type { LoaderCacheSettings, RuntimeServices } from './runtime-services.js';
 export { bulkInsert } from './seed/bulk-insert.js';
 export { ENTITY_KIND_NAMES, prng, type SeedOptions, SeedPlan, type SeedTenant } from './seed/seed-plan.js';
 export {
   type RunningSubgraph,
+  type ShardedTableSpec,
   type SubgraphDefinition,
   type SubgraphParts,
   type SubgraphRuntimeConfig,
   startSubgraph,
-  transportFor,
 } from './start-subgraph.js';
 export { EmbeddedShards, type EmbeddedShardsOptions } from './storage/embedded-shards.js';
 export { type Migration, runMigrations } from './storage/migrations.js';

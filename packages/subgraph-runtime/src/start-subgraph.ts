@@ -6,13 +6,7 @@ import { createRedisClient, MultiTierCache, registerCacheMetrics } from '@intelg
 import type { ShardConfig } from '@intelgraph/database-sharding';
 import { IntelGraphError } from '@intelgraph/errors';
 import { DataLoaderRegistry, type LoaderFactories, LoaderStats } from '@intelgraph/graphql-dataloader';
-import {
-  FanOutTransport,
-  InProcessTransport,
-  KafkaEventStream,
-  RabbitMQQueue,
-  type Transport,
-} from '@intelgraph/message-queue-enhanced';
+import { type Transport, transportFor } from '@intelgraph/message-queue-enhanced';
 import {
   createLogger,
   createMetricsRegistry,
@@ -30,11 +24,18 @@ import { createFormatError } from './graphql/format-error.js';
 import { noStoreMutationsPlugin } from './graphql/no-store-mutations.js';
 import { SubgraphServer } from './http/subgraph-server.js';
 import { IdentityGuard } from './identity/identity-guard.js';
-import type { RuntimeServices } from './runtime-services.js';
+import type { LoaderCacheSettings, RuntimeServices } from './runtime-services.js';
 import type { Migration } from './storage/migrations.js';
 import { openStorage } from './storage/storage.js';
 import { storageReadiness } from './storage/storage-readiness.js';
 import { traceGraphQLRequests, traceStatements } from './tracing/subgraph-tracing.js';
+
+/** One tenant-keyed table: its name, the column holding the tenant, its primary key. */
+export interface ShardedTableSpec {
+  readonly table: string;
+  readonly keyColumn: string;
+  readonly primaryKey: readonly string[];
+}
 
 /** What a subgraph's setup returns, once the shared services exist. */
 export interface SubgraphParts<F extends LoaderFactories<RequestContext>> {
@@ -49,6 +50,12 @@ export interface SubgraphDefinition<F extends LoaderFactories<RequestContext>> {
   readonly name: string;
   readonly typeDefs: DocumentNode;
   readonly migrations: readonly Migration[];
+  /**
+   * The tenant-keyed tables of the migrations (rows and projections), registered in the stored
+   * shard map's footprint: a tenant move copies these (and the event store's tables, which
+   * `ShardedEventStore.start` registers).
+   */
+  readonly shardedTables?: readonly ShardedTableSpec[];
   readonly setup: (services: RuntimeServices) => Promise<SubgraphParts<F>> | SubgraphParts<F>;
 }
 
@@ -104,49 +111,6 @@ function identityGuard(config: SubgraphRuntimeConfig, logger: Logger): IdentityG
 }
 
 /**
- * Kafka with KAFKA_BROKERS, RabbitMQ with AMQP_URL, both with both (the outbox relays every event
- * to the Kafka log and to the RabbitMQ work queues: `FanOutTransport`), else the in-process
- * transport. Subgraphs only publish domain events (the consumers, such as the gateway's cache
- * invalidation, declare their own groups when they subscribe), so a publish declares no group:
- * retaining every event for a `service` group that nobody consumes would grow a queue (or, in
- * process, memory) without bound.
- */
-export function transportFor(
-  config: Pick<SubgraphRuntimeConfig, 'amqpUrl' | 'kafkaBrokers'>,
-  service: string,
-  services: { registry: RuntimeServices['registry'] },
-): Transport {
-  const kafka = config.kafkaBrokers
-    ? new KafkaEventStream({
-        clientId: `intelgraph-${service}`,
-        brokers: config.kafkaBrokers
-          .split(',')
-          .map((b) => b.trim())
-          .filter(Boolean),
-        defaultGroup: service,
-        metrics: services.registry,
-      })
-    : undefined;
-  const rabbit = config.amqpUrl
-    ? new RabbitMQQueue({
-        url: config.amqpUrl,
-        namespace: 'intelgraph',
-        defaultGroup: service,
-        declareGroupsOnPublish: [],
-        metrics: services.registry,
-      })
-    : undefined;
-  if (kafka && rabbit) return new FanOutTransport([kafka, rabbit]);
-  const broker = kafka ?? rabbit;
-  if (broker) return broker;
-  return new InProcessTransport({
-    defaultGroup: service,
-    declareGroupsOnPublish: [],
-    metrics: services.registry,
-  });
-}
-
-/**
  * Starts a subgraph: storage (real shards or embedded PGlite) with migrations on every shard,
  * cache, event transport, the Apollo subgraph schema, and the HTTP server. Every request gets its
  * own context: verified identity, tenant-routed db, child logger, and a fresh DataLoaderRegistry.
@@ -190,14 +154,25 @@ export async function startSubgraph<F extends LoaderFactories<RequestContext>>(
   // intelgraph_cache_* (hits, misses, L2 availability…) on /metrics: the CacheHitRateLow and
   // CacheL2Unavailable alerts and the Caches dashboard read them, labelled cache=<service>.
   registerCacheMetrics(registry, cache);
-  const transport = overrides.transport ?? transportFor(config, definition.name, { registry });
+  // Subgraphs only publish domain events (consumers, such as the gateway's cache invalidation,
+  // declare their own groups when they subscribe).
+  const transport =
+    overrides.transport ??
+    transportFor(config, {
+      role: 'publisher',
+      service: definition.name,
+      group: definition.name,
+      metrics: registry,
+    });
   const closeTransport = () => (overrides.transport ? Promise.resolve() : transport.close());
   const services: RuntimeServices = {
     service: definition.name,
     storage,
     cache,
-    loaderCache: <V>(prefix: string, ttlMs = 60_000) =>
-      config.loaderCache === false ? undefined : { store: multiTierLoaderStore<V>(cache), prefix, ttlMs },
+    loaderCache: <V>({ prefix, tags, ttlMs = 60_000 }: LoaderCacheSettings) =>
+      config.loaderCache === false
+        ? undefined
+        : { store: multiTierLoaderStore<V>(cache), prefix, tags, ttlMs },
     idRouting: { routeMany: (ids) => storage.router.routeIds(ids) },
     loaderStats: new LoaderStats({ registry }),
     transport,
@@ -207,6 +182,9 @@ export async function startSubgraph<F extends LoaderFactories<RequestContext>>(
   };
   let parts: SubgraphParts<F>;
   try {
+    await storage.registerFootprint(
+      (definition.shardedTables ?? []).map((t) => ({ ...t, kind: 'rows' as const })),
+    );
     parts = await definition.setup(services);
   } catch (error) {
     await closeTransport().catch(() => {});

@@ -14,6 +14,10 @@ export const accountsSubgraph: SubgraphDefinition<AccountsLoaders> = {
   name: 'accounts',
   typeDefs: accountsTypeDefs,
   migrations: accountsMigrations,
+  shardedTables: [
+    { table: 'tenants', keyColumn: 'id', primaryKey: ['id'] },
+    { table: 'users', keyColumn: 'tenant_id', primaryKey: ['tenant_id', 'id'] },
+  ],
   setup: async (services) => {
     const events = await ShardedEventStore.start(services, { schema: ACCOUNTS_EVENT_SCHEMA });
     return {

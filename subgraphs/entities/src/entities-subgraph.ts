@@ -21,6 +21,10 @@ export function createEntitiesSubgraph(
     name: 'entities',
     typeDefs: entitiesTypeDefs,
     migrations: entitiesMigrations,
+    shardedTables: [
+      { table: 'entities', keyColumn: 'tenant_id', primaryKey: ['tenant_id', 'id'] },
+      { table: 'relationships', keyColumn: 'tenant_id', primaryKey: ['tenant_id', 'id'] },
+    ],
     setup: async (services) => {
       const events = await ShardedEventStore.start(services, { schema: ENTITIES_EVENT_SCHEMA });
       return {

@@ -13,6 +13,14 @@ export const investigationsSubgraph: SubgraphDefinition<InvestigationsLoaders> =
   name: 'investigations',
   typeDefs: investigationsTypeDefs,
   migrations: investigationsMigrations,
+  shardedTables: [
+    { table: 'investigations', keyColumn: 'tenant_id', primaryKey: ['tenant_id', 'id'] },
+    {
+      table: 'investigation_entities',
+      keyColumn: 'tenant_id',
+      primaryKey: ['tenant_id', 'investigation_id', 'entity_id'],
+    },
+  ],
   setup: async (services) => {
     const events = await ShardedEventStore.start(services, { schema: INVESTIGATIONS_EVENT_SCHEMA });
     return {

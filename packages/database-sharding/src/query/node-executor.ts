@@ -1,6 +1,7 @@
 import { IntelGraphError } from '@intelgraph/errors';
 import type pg from 'pg';
 import type { ShardMetrics } from '../metrics/shard-metrics.js';
+import { TENANT_MOVING_SQLSTATE } from '../move/move-capture.js';
 import { isConnectionError, isPoolExhausted, isQueryTimeout, sqlStateOf } from '../replicas/pg-errors.js';
 import type { ShardNode } from '../replicas/shard-node.js';
 import type { QueryEvent, QueryEvents } from './query-events.js';
@@ -148,6 +149,13 @@ export class NodeExecutor {
           details: { ...details, reason: 'connection' },
         },
       );
+    } else if (sqlStateOf(error) === TENANT_MOVING_SQLSTATE) {
+      // The source's SQL fence of a tenant move refused the write: nothing was written.
+      coded = new IntelGraphError('TENANT_MOVING', `shard '${node.shardId}': ${(error as Error).message}`, {
+        input: sql,
+        cause: error,
+        details: { ...details, sqlState: TENANT_MOVING_SQLSTATE },
+      });
     } else {
       const pgError = error as { message?: string; constraint?: string; detail?: string };
       coded = new IntelGraphError(

@@ -46,6 +46,14 @@ export interface BroadcastResult<R> {
 
 const DEFAULT_BROADCAST_TIMEOUT_MS = 10_000;
 
+export interface QueryDistributorOptions {
+  /**
+   * How long a write of a tenant in a move's cut-over (the stored map's placement is `fenced`)
+   * waits for the move to switch before failing with `TENANT_MOVING`. Default 750 ms.
+   */
+  readonly fenceWaitMs?: number;
+}
+
 /**
  * Runs SQL on the right shard(s): `executeOnShard` on one shard (replica for reads when fresh
  * enough), `transaction` on one shard's primary, `broadcast` on every shard in parallel with a
@@ -58,10 +66,12 @@ export class QueryDistributor {
   readonly #executor: NodeExecutor;
   readonly #ryw = new ReadYourWrites();
   readonly #reader: NodeReader;
+  readonly #fenceWaitMs: number;
 
-  constructor(manager: ShardManager, router: ShardRouter) {
+  constructor(manager: ShardManager, router: ShardRouter, options: QueryDistributorOptions = {}) {
     this.manager = manager;
     this.router = router;
+    this.#fenceWaitMs = options.fenceWaitMs ?? 750;
     this.#executor = new NodeExecutor(manager.metrics, this.#events);
     this.#reader = new NodeReader(manager, this.#executor);
   }
@@ -71,13 +81,29 @@ export class QueryDistributor {
     return this.#events.on(listener);
   }
 
-  /** One statement on the shard owning `context.shardKey`. */
+  /**
+   * One statement on the shard owning `context.shardKey`. A write of a tenant in a move's
+   * cut-over waits for the switch (≤ `fenceWaitMs`); one refused by the source's SQL fence (this
+   * instance's map was behind) runs again once the map moved on.
+   */
   async executeOnShard<R = Record<string, unknown>>(query: ShardQuery): Promise<ShardQueryResult<R>> {
+    try {
+      return await this.#executeOnShard<R>(query);
+    } catch (error) {
+      if (!IntelGraphError.is(error, 'TENANT_MOVING') || query.context.readonly === true || !this.router.map)
+        throw error;
+      await this.router.nextMap(this.#fenceWaitMs);
+      return this.#executeOnShard<R>(query);
+    }
+  }
+
+  async #executeOnShard<R>(query: ShardQuery): Promise<ShardQueryResult<R>> {
     checkSql(query.sql, query.params);
     const { context } = query;
     const readonly = context.readonly === true;
     const hint = routeHint(context);
     const keys = context.shardKeys?.length ? context.shardKeys : [this.router.keyOf(context)];
+    if (!readonly && this.router.map) for (const key of keys) await this.#writable(key);
     const entered = keys.length === 1 ? this.#enterOne(keys[0]!, !readonly) : this.#enterAll(keys, !readonly);
     // Awaiting only when the fence holds the call keeps the common path free of an extra tick.
     const release = typeof entered === 'function' ? entered : await entered;
@@ -126,6 +152,7 @@ export class QueryDistributor {
   ): Promise<T> {
     const ctx = { ...context, shardKey };
     const key = this.router.keyOf(ctx);
+    if (this.router.map) await this.#writable(key);
     const release = await this.router.fence.enter(keyString(key), true);
     try {
       const hint = routeHint(ctx);
@@ -239,6 +266,30 @@ export class QueryDistributor {
       );
     }
     return out;
+  }
+
+  /**
+   * Holds a write while the stored map says the key's tenant is in a move's cut-over, until the
+   * map moves on (the switch), for at most `fenceWaitMs`; then `TENANT_MOVING` (retryable).
+   */
+  async #writable(key: ShardKey): Promise<void> {
+    let placement = this.router.placement(key);
+    if (placement?.state !== 'fenced') return;
+    const deadline = performance.now() + this.#fenceWaitMs;
+    while (placement?.state === 'fenced') {
+      const left = deadline - performance.now();
+      if (left <= 0 || !(await this.router.nextMap(left))) {
+        throw new IntelGraphError(
+          'TENANT_MOVING',
+          `tenant '${keyString(key)}' is being moved to shard '${placement.targetShardId}': its writes are held for the cut-over; retry`,
+          {
+            input: keyString(key),
+            details: { tenant: placement.tenant, moveId: placement.moveId, shardId: placement.shardId },
+          },
+        );
+      }
+      placement = this.router.placement(key);
+    }
   }
 
   /** Enters the rebalancing fence for one key: synchronously unless the fence holds it. */

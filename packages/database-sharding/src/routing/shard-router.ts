@@ -28,6 +28,7 @@ export class ShardRouter {
   #shardIds: readonly string[];
   #epoch = 0;
   #map: ShardMap | undefined;
+  #mapWaiters: Array<() => void> = [];
 
   constructor(manager: ShardManager, config: ShardRouterConfig = {}) {
     this.manager = manager;
@@ -135,6 +136,25 @@ export class ShardRouter {
     if (this.#map && map.version <= this.#map.version) return;
     this.switchTo(map, map.shardIds);
     this.#map = map;
+    const waiters = this.#mapWaiters;
+    this.#mapWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  /** Resolves true at the next map version applied, or false after `timeoutMs`. */
+  nextMap(timeoutMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      let wake: () => void;
+      const timer = setTimeout(() => {
+        this.#mapWaiters = this.#mapWaiters.filter((w) => w !== wake);
+        resolve(false);
+      }, timeoutMs);
+      wake = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      this.#mapWaiters.push(wake);
+    });
   }
 
   /** Replaces the routing (rebalancer only: call it with the fence closed over the moved keys). */

@@ -70,6 +70,12 @@ export const shardingErrors = {
       'A change of the shard map was refused: the map changed meanwhile, or the change contradicts its state.',
     retryable: true,
   },
+  TENANT_MOVING: {
+    httpStatus: 503,
+    summary:
+      'The tenant is in the cut-over of a move to another shard: its writes were held and the move did not finish within the wait; retry shortly.',
+    retryable: true,
+  },
   SHARD_REBALANCE_FAILED: {
     httpStatus: 500,
     summary: 'A rebalancing step failed; routing was not switched and the source rows are intact.',

@@ -1,5 +1,6 @@
 import {
   DEFAULTS,
+  type FootprintTable,
   QueryDistributor,
   type Shard,
   type ShardConfig,
@@ -54,6 +55,11 @@ export interface Storage {
    * Returns an unsubscribe.
    */
   onShardAdded(listener: (shard: Shard) => Promise<void>): () => void;
+  /**
+   * Registers sharded tables of the service in the stored map's footprint (what a tenant move
+   * copies). A no-op without a stored map.
+   */
+  registerFootprint(tables: readonly Omit<FootprintTable, 'service'>[]): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -153,6 +159,9 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
       onShardAdded(listener) {
         listeners.add(listener);
         return () => listeners.delete(listener);
+      },
+      async registerFootprint(tables) {
+        await s?.registerFootprint(options.service, tables);
       },
       async stop() {
         await f?.stop();
