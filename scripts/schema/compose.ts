@@ -6,14 +6,17 @@
  * Writing gateway/supergraph.graphql (no --out) also writes the copy the Kubernetes gateway serves,
  * infrastructure/kubernetes/base/supergraph/supergraph.graphql: the same supergraph with in-cluster
  * routing URLs (kustomize reads only files below the kustomization; infrastructure/README.md).
+ * Both are computed before either is written, and written through temporary files renamed into
+ * place: a failure (a subgraph without a Kubernetes Service, say) leaves both as they were.
  */
-import { writeFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadSubgraphs } from '../../gateway/src/schema/subgraph-catalog.js';
 import { composeSupergraph } from '../../gateway/src/supergraph/compose.js';
 import {
-  CLUSTER_SUPERGRAPH_FILE,
+  clusterServices,
+  clusterSupergraphFile,
   toClusterSupergraph,
 } from '../../infrastructure/src/supergraph/cluster-supergraph.js';
 
@@ -25,17 +28,25 @@ const urls = Object.fromEntries(
   (values.url ?? []).map((u) => [u.slice(0, u.indexOf('=')), u.slice(u.indexOf('=') + 1)]),
 );
 const repo = values.root ? resolve(values.root) : root;
-const out = values.out ? resolve(values.out) : join(root, 'gateway', 'supergraph.graphql');
+const out = values.out ? resolve(values.out) : join(repo, 'gateway', 'supergraph.graphql');
 try {
   const subgraphs = await loadSubgraphs(repo, urls);
   const sdl = composeSupergraph(subgraphs);
-  writeFileSync(out, sdl);
-  console.log(`composed ${subgraphs.map((s) => `${s.name} (${s.url})`).join(', ')} → ${out}`);
-  if (!values.out) {
-    writeFileSync(CLUSTER_SUPERGRAPH_FILE, toClusterSupergraph(sdl));
-    console.log(`  and, with in-cluster routing URLs → ${CLUSTER_SUPERGRAPH_FILE}`);
+  const files: [string, string][] = [[out, sdl]];
+  if (!values.out) files.push([clusterSupergraphFile(repo), toClusterSupergraph(sdl, clusterServices(repo))]);
+  const temps = files.map(([file, text]) => {
+    const temp = `${file}.${process.pid}.tmp`;
+    writeFileSync(temp, text);
+    return temp;
+  });
+  try {
+    for (const [i, [file]] of files.entries()) renameSync(temps[i]!, file);
+  } finally {
+    for (const t of temps) rmSync(t, { force: true });
   }
+  console.log(`composed ${subgraphs.map((s) => `${s.name} (${s.url})`).join(', ')} → ${out}`);
+  if (files[1]) console.log(`  and, with in-cluster routing URLs → ${files[1][0]}`);
 } catch (error) {
-  console.error(`schema:compose failed:\n${(error as Error).message}`);
+  console.error(`schema:compose failed (nothing written):\n${(error as Error).message}`);
   process.exit(1);
 }

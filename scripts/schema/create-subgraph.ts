@@ -1,7 +1,10 @@
 /**
  * `pnpm create:subgraph NAME [--port N] [--dir ROOT]`: scaffolds subgraphs/NAME from
  * subgraphs/_template (schema, migrations, resolvers on the subgraph runtime, config, entry point,
- * a passing test), replacing the placeholders. NAME: lowercase letters, digits and dashes.
+ * a passing test), replacing the placeholders, and its Kubernetes manifests
+ * (infrastructure/kubernetes/base/services/NAME.yaml from infrastructure/kubernetes/templates/
+ * subgraph.yaml, listed in the base kustomization), so that `pnpm schema:compose` can route the
+ * cluster's gateway to it. NAME: lowercase letters, digits and dashes.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -13,6 +16,11 @@ export interface ScaffoldOptions {
   readonly root?: string;
   /** Default port (default: one above the highest port of the existing subgraphs, from 4004). */
   readonly port?: number;
+  /**
+   * Also scaffold its Kubernetes manifests into `<root>/infrastructure/kubernetes/base` (default:
+   * when that folder exists, as in this repository).
+   */
+  readonly kubernetes?: boolean;
 }
 
 const repoRoot = resolve(import.meta.dirname, '..', '..');
@@ -28,7 +36,19 @@ function nextPort(root: string): number {
   return max + 1;
 }
 
-/** Creates the subgraph; returns its folder. Refuses a bad name or an existing folder. */
+/** The base kustomization with `services/<name>.yaml` listed after the last `services/` entry. */
+export function withServiceResource(kustomization: string, name: string): string {
+  const lines = kustomization.split('\n');
+  const entry = `  - services/${name}.yaml`;
+  if (lines.includes(entry)) return kustomization;
+  const last = lines.reduce((at, line, i) => (/^ {2}- services\//.test(line) ? i : at), -1);
+  if (last === -1)
+    throw new Error('infrastructure/kubernetes/base/kustomization.yaml lists no services/ resource');
+  lines.splice(last + 1, 0, entry);
+  return lines.join('\n');
+}
+
+/** Creates the subgraph; returns its folder. Refuses a bad name or an existing folder or manifest. */
 export function scaffoldSubgraph(options: ScaffoldOptions): string {
   const { name } = options;
   if (!/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(name)) {
@@ -39,6 +59,12 @@ export function scaffoldSubgraph(options: ScaffoldOptions): string {
   const root = options.root ?? repoRoot;
   const target = join(root, 'subgraphs', name);
   if (existsSync(target)) throw new Error(`subgraphs/${name} already exists`);
+  const baseDir = join(root, 'infrastructure', 'kubernetes', 'base');
+  const manifest = join(baseDir, 'services', `${name}.yaml`);
+  const kubernetes = options.kubernetes ?? existsSync(baseDir);
+  if (kubernetes && existsSync(manifest)) {
+    throw new Error(`infrastructure/kubernetes/base/services/${name}.yaml already exists`);
+  }
   const words = name.split('-');
   const pascal = words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
   const replacements: Record<string, string> = {
@@ -68,6 +94,13 @@ export function scaffoldSubgraph(options: ScaffoldOptions): string {
     config.references.push({ path: `./subgraphs/${name}/tsconfig.build.json` });
     writeFileSync(build, `${JSON.stringify(config, null, 2)}\n`);
   }
+  if (!kubernetes) return target;
+  writeFileSync(
+    manifest,
+    fill(readFileSync(join(repoRoot, 'infrastructure', 'kubernetes', 'templates', 'subgraph.yaml'), 'utf8')),
+  );
+  const kustomization = join(baseDir, 'kustomization.yaml');
+  writeFileSync(kustomization, withServiceResource(readFileSync(kustomization, 'utf8'), name));
   return target;
 }
 
@@ -88,10 +121,13 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       port: values.port ? Number(values.port) : undefined,
     });
     console.log(`created ${dir}
+  and its Kubernetes manifests: infrastructure/kubernetes/base/services/${name}.yaml (listed in the base kustomization)
 next:
   npx --yes pnpm@10.34.9 install               # link the new package
   npx vitest run ${dir}                        # its test passes as scaffolded
-  pnpm schema:check && pnpm schema:compose     # compose it into the supergraph`);
+  npx --yes pnpm@10.34.9 schema:check          # it composes; lists what it adds (safe changes)
+  npx --yes pnpm@10.34.9 schema:compose        # writes gateway/supergraph.graphql and the cluster copy
+  npx --yes pnpm@10.34.9 start                 # serves it through the gateway with the others`);
   } catch (error) {
     console.error(`create:subgraph: ${(error as Error).message}`);
     process.exit(1);

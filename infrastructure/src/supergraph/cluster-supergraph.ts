@@ -1,6 +1,7 @@
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SERVICES } from '../validation/service-catalog.js';
+import { loadYamlDocuments } from '../manifests/load-yaml-documents.js';
 
 /*
  * The supergraph the Kubernetes gateway serves: gateway/supergraph.graphql (written by
@@ -13,29 +14,51 @@ import { SERVICES } from '../validation/service-catalog.js';
 /** The namespace the subgraphs' Services live in (kubernetes/base/namespace.yaml). */
 export const CLUSTER_NAMESPACE = 'intelgraph';
 
-/** The copy the base's configMapGenerator reads. */
-export const CLUSTER_SUPERGRAPH_FILE = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '..',
-  '..',
-  'kubernetes',
-  'base',
-  'supergraph',
-  'supergraph.graphql',
-);
+const INFRA_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** The copy the base's configMapGenerator reads, in the repository `repoRoot` (default: this one). */
+export function clusterSupergraphFile(repoRoot = path.dirname(INFRA_DIR)): string {
+  return path.join(repoRoot, 'infrastructure', 'kubernetes', 'base', 'supergraph', 'supergraph.graphql');
+}
+export const CLUSTER_SUPERGRAPH_FILE = clusterSupergraphFile();
+
+/** The Services the base deploys (kubernetes/base/services/*.yaml): name → port of the `http` port. */
+export function clusterServices(repoRoot = path.dirname(INFRA_DIR)): Map<string, number> {
+  const dir = path.join(repoRoot, 'infrastructure', 'kubernetes', 'base', 'services');
+  const out = new Map<string, number>();
+  if (!existsSync(dir)) return out;
+  for (const f of readdirSync(dir).filter((x) => x.endsWith('.yaml'))) {
+    for (const doc of loadYamlDocuments(path.join(dir, f)) as {
+      kind?: string;
+      metadata?: { name?: string; namespace?: string };
+      spec?: { ports?: { name?: string; port?: number }[] };
+    }[]) {
+      if (doc.kind !== 'Service' || doc.metadata?.namespace !== CLUSTER_NAMESPACE) continue;
+      const port = doc.spec?.ports?.find((p) => p.name === 'http')?.port;
+      if (doc.metadata.name && port) out.set(doc.metadata.name, port);
+    }
+  }
+  return out;
+}
 
 const JOIN_GRAPH = /@join__graph\(name: "([^"]+)", url: "([^"]*)"\)/g;
 
-/** The in-cluster URL of a subgraph (supergraph name, e.g. `field_notes` → Service `field-notes`). */
-export function clusterRoutingUrl(subgraph: string): string {
+/**
+ * The in-cluster URL of a subgraph (supergraph name, e.g. `field_notes` → Service `field-notes`),
+ * from the Services the base deploys.
+ */
+export function clusterRoutingUrl(
+  subgraph: string,
+  services: ReadonlyMap<string, number> = clusterServices(),
+): string {
   const app = subgraph.replaceAll('_', '-');
-  const service = SERVICES.find((s) => s.app === app && s.app !== 'gateway');
-  if (!service) {
+  const port = app === 'gateway' ? undefined : services.get(app);
+  if (!port) {
     throw new Error(
-      `subgraph '${subgraph}' has no Kubernetes service: add it to infrastructure (kubernetes/base/services/${app}.yaml and SERVICES in src/validation/service-catalog.ts)`,
+      `subgraph '${subgraph}' has no Kubernetes service: add infrastructure/kubernetes/base/services/${app}.yaml and list it in kubernetes/base/kustomization.yaml (pnpm create:subgraph does both)`,
     );
   }
-  return `http://${service.app}.${CLUSTER_NAMESPACE}.svc:${service.port}/graphql`;
+  return `http://${app}.${CLUSTER_NAMESPACE}.svc:${port}/graphql`;
 }
 
 /** The routing URLs of a supergraph, by subgraph name. */
@@ -44,10 +67,13 @@ export function routingUrls(sdl: string): Record<string, string> {
 }
 
 /** `sdl` with every `@join__graph` URL pointing at the subgraph's Service in the cluster. */
-export function toClusterSupergraph(sdl: string): string {
+export function toClusterSupergraph(
+  sdl: string,
+  services: ReadonlyMap<string, number> = clusterServices(),
+): string {
   if (Object.keys(routingUrls(sdl)).length === 0) throw new Error('not a supergraph: no @join__graph');
   return sdl.replace(
     JOIN_GRAPH,
-    (_all, name: string) => `@join__graph(name: "${name}", url: "${clusterRoutingUrl(name)}")`,
+    (_all, name: string) => `@join__graph(name: "${name}", url: "${clusterRoutingUrl(name, services)}")`,
   );
 }
