@@ -7,6 +7,7 @@ import { classifyResponse } from '../local-runner/graphql-body.js';
 import { runLoad } from '../local-runner/run-load.js';
 import { loadScenarioConfig } from '../local-runner/scenario-config.js';
 import { verifyAcknowledged } from '../local-runner/verify-writes.js';
+import { type AppendedEvent, startEventAudit, type TransportAccount } from './event-audit.js';
 import { type Fault, faults } from './faults.js';
 import { startChaosPlatform } from './platform.js';
 import { faultWindowStats } from './recovery.js';
@@ -30,6 +31,9 @@ interface Row {
   readonly unverified: number;
   readonly p99Ms: number;
   readonly topErrors: string;
+  /** Events the outbox relays had to send during this scenario, per transport. */
+  readonly events: readonly TransportAccount[];
+  readonly eventsDrained: boolean;
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -74,6 +78,8 @@ async function main(): Promise<void> {
   process.stdout.write(`starting the platform (logs: ${logDir})\n`);
   const only = (process.env.CHAOS_SUBGRAPHS ?? '').split(',').filter(Boolean);
   const platform = await startChaosPlatform({ root, logDir, subgraphs: only });
+  // Before any event is published: RabbitMQ keeps only what arrives once our group exists.
+  const audit = await startEventAudit(platform.databases);
   const rows: Row[] = [];
   try {
     const headers = authHeaders({
@@ -94,6 +100,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       `platform up: gateway ${platform.url}, subgraphs ${platform.subgraphs.join(', ')}\n`,
     );
+    let accounted = new Set<string>();
     for (const fault of selected) {
       process.stdout.write(`\n== ${fault.name}: ${fault.description}\n   expect: ${fault.expectation}\n`);
       let injectSecond = -1;
@@ -135,6 +142,13 @@ async function main(): Promise<void> {
         operations: config.operations,
         acknowledged: result.acknowledged,
       });
+      // Every event appended since the previous scenario must reach each transport once the
+      // relays have drained (the fault is healed by now).
+      const eventsDrained = await audit.drain(30_000);
+      const rowKey = (e: AppendedEvent) => `${e.topic}/${e.id}`;
+      const appended = (await audit.appended()).filter((e) => !accounted.has(rowKey(e)));
+      accounted = new Set([...accounted, ...appended.map(rowKey)]);
+      const events = await audit.accounts(appended);
       const top = Object.entries(result.errorCodes)
         .sort((a, b) => b[1] - a[1])
         .slice(0, 3)
@@ -152,6 +166,8 @@ async function main(): Promise<void> {
         unverified: verification.unverified.length,
         p99Ms: result.latency.p99Ms,
         topErrors: top || '—',
+        events,
+        eventsDrained,
       });
       const byOperation = Object.entries(result.perOperation)
         .map(([op, c]) => `${op} ${c.errors}/${c.requests}`)
@@ -162,8 +178,18 @@ async function main(): Promise<void> {
           row.recoverySeconds === undefined ? 'NOT within the run' : `${row.recoverySeconds} s after the heal`
         }, writes ${row.acknowledged} acknowledged / ${row.found} found / ${row.lost} lost\n   errors/requests by operation: ${byOperation}\n`,
       );
+      for (const e of row.events) {
+        process.stdout.write(
+          `   events → ${e.transport}: ${e.appended} appended, ${e.delivered} delivered, ${e.lost} lost${
+            e.lostIds.length ? ` (${e.lostIds.join(', ')}…)` : ''
+          }, ${e.duplicates} duplicates${e.unaudited ? `, ${e.unaudited} on topics not audited` : ''}${
+            row.eventsDrained ? '' : ' (outbox NOT drained within 30 s)'
+          }\n`,
+        );
+      }
     }
   } finally {
+    await audit.stop();
     await platform.stop();
   }
   const lines = [
@@ -178,23 +204,39 @@ async function main(): Promise<void> {
           r.recoverySeconds === undefined ? 'not recovered' : `${r.recoverySeconds} s`
         } | ${r.acknowledged} | ${r.found} | ${r.lost} | ${r.unverified} | ${r.p99Ms.toFixed(0)} ms | ${r.topErrors} |`,
     ),
+    '',
+    'Events through the outbox, per transport (appended = outbox rows written during the scenario):',
+    '',
+    '| fault | transport | appended | delivered | lost | duplicates | outbox drained |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...rows.flatMap((r) =>
+      r.events.map(
+        (e) =>
+          `| ${r.fault} | ${e.transport} | ${e.appended} | ${e.delivered} | ${e.lost} | ${e.duplicates} | ${r.eventsDrained ? 'yes' : 'NO'} |`,
+      ),
+    ),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   const lostAny = rows.some((r) => r.lost > 0);
+  const eventsLost = rows.some((r) => r.events.some((e) => e.lost > 0));
   const unrecovered = rows.filter((r) => r.recoverySeconds === undefined).map((r) => r.fault);
   process.stdout.write(
-    `\ndata lost: ${lostAny ? 'YES' : 'none'}; unrecovered: ${unrecovered.length ? unrecovered.join(', ') : 'none'}\n`,
+    `\ndata lost: ${lostAny ? 'YES' : 'none'}; events lost: ${eventsLost ? 'YES' : 'none'}; unrecovered: ${unrecovered.length ? unrecovered.join(', ') : 'none'}\n`,
   );
   const metrics: Record<string, number> = {};
   for (const r of rows) {
     metrics[`${r.fault}.errors`] = r.errors;
     metrics[`${r.fault}.recoverySeconds`] = r.recoverySeconds ?? -1;
     metrics[`${r.fault}.lostWrites`] = r.lost;
+    for (const e of r.events) {
+      metrics[`${r.fault}.${e.transport}.eventsLost`] = e.lost;
+      metrics[`${r.fault}.${e.transport}.eventDuplicates`] = e.duplicates;
+    }
   }
   process.stdout.write(
-    `BENCH ${JSON.stringify({ name: 'chaos', metrics, ratios: {}, baseline: 'no fault: 0 errors, 0 lost writes' })}\n`,
+    `BENCH ${JSON.stringify({ name: 'chaos', metrics, ratios: {}, baseline: 'no fault: 0 errors, 0 lost writes, 0 lost events' })}\n`,
   );
-  if (lostAny || unrecovered.length > 0) process.exitCode = 1;
+  if (lostAny || eventsLost || unrecovered.length > 0) process.exitCode = 1;
 }
 
 main().catch((error: unknown) => {

@@ -13,6 +13,7 @@ import { freePort, waitForHttpOk } from './free-port.js';
  * services other people's tests use:
  *
  *   gateway → proxy(subgraph) → subgraph → proxy(pg primary) / proxy(pg replica) / proxy(redis) / proxy(amqp)
+ *                                          └→ Kafka (direct)
  */
 export interface ChaosPlatform {
   /** The gateway's GraphQL endpoint. */
@@ -27,6 +28,8 @@ export interface ChaosPlatform {
     readonly subgraphs: ReadonlyMap<string, FaultProxy>;
   };
   readonly subgraphs: readonly string[];
+  /** The subgraphs' throwaway databases (on the real primary), one per subgraph. */
+  readonly databases: readonly string[];
   /** SIGKILLs a subgraph (a crashed pod). */
   kill(subgraph: string): void;
   /** Starts a killed subgraph again and waits until it is ready (a restarted pod). */
@@ -168,11 +171,13 @@ export async function startChaosPlatform(options: {
           DATABASE_SHARDS: JSON.stringify(shards),
           REDIS_URL: redis.url(urls.redis),
           AMQP_URL: amqp.url(urls.amqp),
+          // Events go to both transports, as in production (FanOutTransport): the chaos report
+          // accounts for each (event-audit.ts). Kafka is reached directly, not through a proxy.
+          KAFKA_BROKERS: urls.kafkaBrokers.join(','),
           IDENTITY_SECRET: identitySecret,
         },
         child: undefined,
       };
-      delete s.env.KAFKA_BROKERS;
       services.push(s);
       spawnService(options.root, options.logDir, s);
       subgraphProxies.set(name, await startFaultProxy({ target: p }));
@@ -220,6 +225,7 @@ export async function startChaosPlatform(options: {
     jwtSecret,
     proxies: { pgPrimary, pgReplica, redis, amqp, subgraphs: subgraphProxies },
     subgraphs: subgraphNames,
+    databases,
     kill: (name) => byName(name).child?.kill('SIGKILL'),
     restart: async (name) => {
       const s = byName(name);

@@ -7,6 +7,7 @@ import { authHeaders } from '../../local-runner/auth-headers.js';
 import { runLoad } from '../../local-runner/run-load.js';
 import { loadScenarioConfig } from '../../local-runner/scenario-config.js';
 import { verifyAcknowledged } from '../../local-runner/verify-writes.js';
+import { EVENT_TOPICS, type EventAudit, startEventAudit } from '../event-audit.js';
 import { type ChaosPlatform, startChaosPlatform } from '../platform.js';
 
 /*
@@ -20,6 +21,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..', '..', '..');
 const config = loadScenarioConfig(path.join(here, '..', '..', 'local-runner', 'scenarios.json'));
 let platform: ChaosPlatform;
+let audit: EventAudit;
 
 beforeAll(async () => {
   platform = await startChaosPlatform({
@@ -27,8 +29,12 @@ beforeAll(async () => {
     logDir: mkdtempSync(path.join(tmpdir(), 'chaos-test-')),
     subgraphs: ['accounts'],
   });
+  audit = await startEventAudit(platform.databases);
 }, 180_000);
-afterAll(() => platform?.stop(), 60_000);
+afterAll(async () => {
+  await audit?.stop();
+  await platform?.stop();
+}, 60_000);
 
 describe('chaos platform', () => {
   it('loses no acknowledged write when the shard primary is blackholed mid-load', async () => {
@@ -103,5 +109,18 @@ describe('chaos platform', () => {
     expect(verification.unverified).toEqual([]);
     expect(verification.lost).toEqual([]);
     expect(verification.found).toBe(result.acknowledged.length);
+    // The events of those writes, through the outbox, reached both transports: none lost.
+    expect(await audit.drain(30_000)).toBe(true);
+    const appended = await audit.appended();
+    expect(appended.length).toBeGreaterThanOrEqual(result.acknowledged.length);
+    const accounts = await audit.accounts(appended);
+    const onEventTopics = appended.filter((e) =>
+      (EVENT_TOPICS as readonly string[]).includes(e.topic),
+    ).length;
+    expect(onEventTopics).toBeGreaterThanOrEqual(result.acknowledged.length);
+    expect(accounts.map((a) => [a.transport, a.appended, a.delivered, a.lost])).toEqual([
+      ['kafka', appended.length, appended.length, 0],
+      ['rabbitmq', onEventTopics, onEventTopics, 0],
+    ]);
   }, 120_000);
 });
