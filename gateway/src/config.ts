@@ -425,8 +425,9 @@ export const configSpec = {
   cacheEventsTopics: variables.list(
     {
       env: 'CACHE_EVENTS_TOPICS',
-      default: 'entity,investigation,relationship,user,tenant',
-      description: 'Event topics (aggregate types) consumed for invalidation.',
+      default: 'cache-invalidation',
+      description:
+        'Event topics consumed for invalidation: the one every event that invalidates something is also published on (each event carries its tags).',
     },
     z.string().regex(/^[\w.-]+$/),
     'topic names',

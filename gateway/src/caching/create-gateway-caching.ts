@@ -1,7 +1,6 @@
 import { CacheInvalidator, createRedisClient, MultiTierCache } from '@intelgraph/advanced-caching';
 import { CloudFrontInvalidator } from '@intelgraph/advanced-caching/cloudfront';
-import { IntelGraphError } from '@intelgraph/errors';
-import { KafkaEventStream, RabbitMQQueue, type Transport } from '@intelgraph/message-queue-enhanced';
+import { type Transport, transportFor } from '@intelgraph/message-queue-enhanced';
 import type { Logger, Registry } from '@intelgraph/telemetry';
 import type { GatewayPlugin } from '../plugin.js';
 import { CacheControls } from './cache-controls.js';
@@ -64,34 +63,23 @@ function pairs(list: readonly string[] | undefined): Record<string, number> {
 
 /**
  * Where the invalidating domain events come from: Kafka when the subgraphs publish there
- * (CACHE_EVENTS_KAFKA_BROKERS), RabbitMQ (CACHE_EVENTS_AMQP_URL), or nowhere. Both set is a
- * configuration error: subgraphs with both publish every event to both, so it would be handled twice.
+ * (CACHE_EVENTS_KAFKA_BROKERS), RabbitMQ (CACHE_EVENTS_AMQP_URL), or nowhere (the shared
+ * `transportFor`, which refuses both). A new invalidation group starts at the end of the Kafka
+ * log: events older than it purge nothing this deployment cached, and replaying the history would
+ * purge fresh entries (as a RabbitMQ group queue, which holds only what arrives after it is declared).
  */
-function eventTransport(config: GatewayCachingConfig): Transport | undefined {
-  const brokers = config.cacheEventsKafkaBrokers;
-  if (brokers?.length && config.cacheEventsAmqpUrl)
-    throw new IntelGraphError(
-      'CONFIG_INVALID',
-      'Set CACHE_EVENTS_KAFKA_BROKERS or CACHE_EVENTS_AMQP_URL, not both: each event would be handled twice',
-      { details: { field: 'CACHE_EVENTS_KAFKA_BROKERS' } },
-    );
-  if (brokers?.length)
-    return new KafkaEventStream({
-      clientId: 'intelgraph-gateway',
-      brokers: [...brokers],
-      defaultGroup: config.cacheEventsGroup,
-      // A new invalidation group starts at the end of the log: events older than it purge
-      // nothing this deployment cached, and replaying the history would purge fresh entries (as
-      // a RabbitMQ group queue, which holds only what arrives after it is declared).
+function eventTransport(config: GatewayCachingConfig, registry: Registry): Transport | undefined {
+  return transportFor(
+    { kafkaBrokers: config.cacheEventsKafkaBrokers, amqpUrl: config.cacheEventsAmqpUrl },
+    {
+      role: 'consumer',
+      service: 'gateway',
+      group: config.cacheEventsGroup,
       fromBeginning: false,
-    });
-  if (config.cacheEventsAmqpUrl)
-    return new RabbitMQQueue({
-      url: config.cacheEventsAmqpUrl,
-      namespace: 'intelgraph',
-      defaultGroup: config.cacheEventsGroup,
-    });
-  return undefined;
+      metrics: registry,
+      fields: { kafkaBrokers: 'CACHE_EVENTS_KAFKA_BROKERS', amqpUrl: 'CACHE_EVENTS_AMQP_URL' },
+    },
+  );
 }
 
 /**
@@ -134,7 +122,7 @@ export function createGatewayCaching(config: GatewayCachingConfig, deps: Gateway
           : {}),
       })
     : undefined;
-  const ownTransport = deps.events ? undefined : eventTransport(config);
+  const ownTransport = deps.events ? undefined : eventTransport(config, deps.registry);
   const events = deps.events ?? ownTransport;
   // Response policies and tags are read by the response cache and the CDN headers only: with the
   // entity cache alone, no request pays for computing them (nor gets Cache-Control / Cache-Tag

@@ -16,14 +16,13 @@ export {
   type GatewayCachingDeps,
 } from './create-gateway-caching.js';
 export { canonicalize, mergeCanonical, parseEntitiesFetch, project } from './entity-selection.js';
-export { entityTag, responseTags } from './response-tags.js';
+export { responseTags } from './response-tags.js';
 export { type CacheAdminOptions, useCacheAdmin } from './use-cache-admin.js';
 export { type CacheHintsPlugin, useCacheHints } from './use-cache-hints.js';
 export {
   type CacheInvalidationEventsOptions,
   type CdnTagPurger,
   type DomainEventPayload,
-  tagsForEvent,
   useCacheInvalidationEvents,
 } from './use-cache-invalidation-events.js';
 export { type CdnHeadersOptions, useCdnHeaders } from './use-cdn-headers.js';

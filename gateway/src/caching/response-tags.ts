@@ -1,3 +1,4 @@
+import { entityTag } from '@intelgraph/advanced-caching';
 import type {
   DocumentNode,
   FragmentDefinitionNode,
@@ -9,20 +10,6 @@ import { graphqlJs } from '../graphql-js.js';
 import type { CacheHintIndex } from './cache-hints.js';
 
 const { Kind, getNamedType, isCompositeType, isAbstractType, isObjectType, typeFromAST } = graphqlJs;
-
-const TAG_CHARS = /^[\x21-\x2b\x2d-\x7e]{1,256}$/;
-
-/** Whether a string can be a tag (≤ 256 chars, ASCII 33–126, no comma). */
-export function isValidTag(tag: string): boolean {
-  return TAG_CHARS.test(tag);
-}
-
-/** `Type:id`, or undefined when it would not be a valid tag. */
-export function entityTag(type: string, id: unknown): string | undefined {
-  if (typeof id !== 'string' && typeof id !== 'number') return undefined;
-  const tag = `${type}:${id}`;
-  return isValidTag(tag) ? tag : undefined;
-}
 
 /**
  * The tags of a response: the object types it contains (`Entity`), then the entities it contains

@@ -1,11 +1,12 @@
 import type { ApolloServerPlugin } from '@apollo/server';
+import { entityTag } from '@intelgraph/advanced-caching';
 import type { GraphQLSchema } from 'graphql';
 import type { GatewayPlugin, RequestState } from '../plugin.js';
 import type { CacheControls } from './cache-controls.js';
 import { CacheHintIndex, type OperationCachePlan, planOperation } from './cache-hints.js';
 import { NO_STORE } from './cache-policy.js';
 import { cacheStateOf, narrowPolicy } from './request-cache-state.js';
-import { entityTag, responseTags } from './response-tags.js';
+import { responseTags } from './response-tags.js';
 import { subgraphCacheControl } from './subgraph-cache-control.js';
 
 export interface CacheHintsPlugin extends GatewayPlugin {

@@ -1,30 +1,31 @@
-import type { CacheInvalidator } from '@intelgraph/advanced-caching';
+import { bareTypeTags, type CacheInvalidator, tagsOfEventMetadata } from '@intelgraph/advanced-caching';
 import { IntelGraphError } from '@intelgraph/errors';
 import type { Transport } from '@intelgraph/message-queue-enhanced';
 import type { Logger } from '@intelgraph/telemetry';
 import type { GatewayPlugin } from '../plugin.js';
 import type { CachingMetrics } from './cache-metrics.js';
-import { entityTag } from './response-tags.js';
-import { bareTypeTags, setChangeTags } from './tenant-type-tags.js';
 
 /** Sends tag purges to the CDN (the `CloudFrontInvalidator`). */
 export interface CdnTagPurger {
   invalidateTags(tags: readonly string[]): Promise<unknown>;
 }
 
-/** A domain event as the outbox relay publishes it (`EventSourcingStore` outbox payload). */
+/**
+ * A domain event as the outbox relay publishes it (`EventSourcingStore` outbox payload). What it
+ * invalidates is in its metadata (`invalidates`), declared by the write that caused it.
+ */
 export interface DomainEventPayload {
   readonly aggregateId: string;
   readonly aggregateType: string;
   readonly eventType: string;
   readonly data?: Record<string, unknown>;
-  /** Who caused it: the subgraphs write `tenantId` (and `userId`, `requestId`). */
+  /** Who caused it (`tenantId`, `userId`, `requestId`) and the tags it invalidates (`invalidates`). */
   readonly metadata?: Record<string, unknown>;
 }
 
 export interface CacheInvalidationEventsOptions {
   readonly transport: Transport;
-  /** Topics to consume (the aggregate types: `entity`, `investigation`, `relationship`). */
+  /** Topics to consume (default config: the invalidation topic every invalidating event is published on). */
   readonly topics: readonly string[];
   /**
    * Consumer group. One group for every gateway instance is right: the caches are shared
@@ -35,51 +36,19 @@ export interface CacheInvalidationEventsOptions {
   /** Idempotent by event id, so a redelivered event does nothing. */
   readonly invalidator: CacheInvalidator;
   readonly cdn?: CdnTagPurger;
-  /** GraphQL type of an aggregate type (default: `entity` → `Entity`, PascalCase). */
-  readonly typeNames?: Readonly<Record<string, string>>;
   readonly metrics?: CachingMetrics;
   readonly log: Logger;
 }
 
-function pascal(s: string): string {
-  return s.replace(/(^|[-_.\s])(\w)/g, (_m, _sep, c: string) => c.toUpperCase());
-}
-
 /**
- * The cache tags a domain event changes: `Type:<aggregateId>`; when the set of objects changed
- * (created, deleted, removed), the type for the event's tenant (`Type@<tenant>` and the
- * tenant-less `Type@*`; the bare type, every tenant's, when the event names no tenant), since
- * lists of that type may change; and any `entityId` / `fromId` / `toId` the event names as
- * `Entity:<id>`.
- */
-export function tagsForEvent(
-  event: DomainEventPayload,
-  typeNames: Readonly<Record<string, string>> = {},
-): string[] {
-  const type = typeNames[event.aggregateType] ?? pascal(event.aggregateType);
-  const tags = new Set<string>();
-  const own = entityTag(type, event.aggregateId);
-  if (own) tags.add(own);
-  if (/(Created|Deleted|Removed)$/.test(event.eventType)) {
-    const tenant = event.metadata?.tenantId;
-    for (const tag of setChangeTags(type, typeof tenant === 'string' ? tenant : undefined)) tags.add(tag);
-  }
-  const entityType = typeNames.entity ?? 'Entity';
-  for (const field of ['entityId', 'fromId', 'toId']) {
-    const id = event.data?.[field];
-    const tag = entityTag(entityType, id);
-    if (tag) tags.add(tag);
-  }
-  return [...tags];
-}
-
-/**
- * Consumes the domain events and invalidates what they change: the entity-cache entries and
+ * Consumes the domain events and invalidates what they declare (`metadata.invalidates`, written
+ * by the subgraphs' event store from the write's own declaration): the entity-cache entries and
  * cached responses (by tag, on every instance through the shared cache), then the CDN's tags
  * through the CloudFront invalidator (not awaited: its batching and retries must not hold the
- * queue; a final failure is logged and counted). A fetch that read the data before the event and
- * completes after it stores nothing: the entity and response caches fence their writes with the
- * tags' versions from before the fetch.
+ * queue; a final failure is logged and counted). It knows no subgraph's event types or fields: a
+ * new aggregate's events invalidate with no change here. A fetch that read the data before the
+ * event and completes after it stores nothing: the entity and response caches fence their writes
+ * with the tags' versions from before the fetch.
  */
 export function useCacheInvalidationEvents(options: CacheInvalidationEventsOptions): GatewayPlugin {
   const group = options.group ?? 'gateway-cache';
@@ -105,8 +74,7 @@ export function useCacheInvalidationEvents(options: CacheInvalidationEventsOptio
                   input: message.id,
                 },
               );
-            const event = { ...p, eventType: String(p.eventType ?? '') } as DomainEventPayload;
-            const tags = tagsForEvent(event, options.typeNames);
+            const tags = tagsOfEventMetadata(p.metadata);
             if (tags.length === 0) return;
             // Copies of one event delivered at once (prefetch) are handled once: the invalidator
             // remembers an id only after it finished.
@@ -115,7 +83,7 @@ export function useCacheInvalidationEvents(options: CacheInvalidationEventsOptio
             let result: Awaited<ReturnType<CacheInvalidator['handleEvent']>>;
             try {
               result = await options.invalidator.handleEvent({
-                type: `${event.aggregateType}.${event.eventType}`,
+                type: `${p.aggregateType}.${String(p.eventType ?? '')}`,
                 id: message.id,
                 tags,
               });

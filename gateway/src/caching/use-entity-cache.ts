@@ -1,4 +1,4 @@
-import type { MultiTierCache, TagFence } from '@intelgraph/advanced-caching';
+import { entityTag, type MultiTierCache, type TagFence } from '@intelgraph/advanced-caching';
 import type { SelectionSetNode } from 'graphql';
 import type { GatewayPlugin, SubgraphRequest, SubgraphResponse } from '../plugin.js';
 import type { CacheControls } from './cache-controls.js';
@@ -19,7 +19,6 @@ import {
   usesVariables,
 } from './entity-selection.js';
 import { narrowPolicy } from './request-cache-state.js';
-import { entityTag } from './response-tags.js';
 import { subgraphCacheControl } from './subgraph-cache-control.js';
 
 export interface EntityCacheOptions {

@@ -1,11 +1,10 @@
 import { type ApolloServerPlugin, HeaderMap } from '@apollo/server';
-import type { MultiTierCache, TagFence } from '@intelgraph/advanced-caching';
+import { audienceTypeTags, type MultiTierCache, type TagFence } from '@intelgraph/advanced-caching';
 import type { GatewayPlugin, RequestState } from '../plugin.js';
 import { audienceKey, sha256, stableJson } from './cache-keys.js';
 import type { CachingMetrics } from './cache-metrics.js';
 import { isStorable } from './cache-policy.js';
 import { cacheStateOf } from './request-cache-state.js';
-import { audienceTypeTags } from './tenant-type-tags.js';
 
 export interface ResponseCacheOptions {
   readonly cache: MultiTierCache;

@@ -8,8 +8,6 @@ import {
   parseEntitiesFetch,
   project,
 } from '../../src/caching/entity-selection.js';
-import { audienceTypeTags, bareTypeTags, tenantTypeTag } from '../../src/caching/tenant-type-tags.js';
-import { tagsForEvent } from '../../src/caching/use-cache-invalidation-events.js';
 import { graphqlJs } from '../../src/graphql-js.js';
 
 const { buildSchema, parse } = graphqlJs;
@@ -144,54 +142,5 @@ describe('entity cache selection', () => {
       b.fragments,
     )!;
     expect(project(mergeCanonical(one, other), a.selectionFor('P')!, {}, a.fragments)).toBeUndefined();
-  });
-});
-
-describe('invalidation events', () => {
-  it('names the changed entity, the type when the set changes, and entities the event refers to', () => {
-    expect(tagsForEvent({ aggregateId: '9', aggregateType: 'entity', eventType: 'EntityUpdated' })).toEqual([
-      'Entity:9',
-    ]);
-    expect(tagsForEvent({ aggregateId: '9', aggregateType: 'entity', eventType: 'EntityCreated' })).toEqual([
-      'Entity:9',
-      'Entity',
-    ]);
-    expect(
-      tagsForEvent({
-        aggregateId: 'inv1',
-        aggregateType: 'investigation',
-        eventType: 'EntityAdded',
-        data: { entityId: '4' },
-      }),
-    ).toEqual(['Investigation:inv1', 'Entity:4']);
-  });
-
-  it("purges the type for the event's tenant and the tenant-less responses, not every tenant's", () => {
-    const created = (metadata?: Record<string, unknown>) =>
-      tagsForEvent({ aggregateId: '9', aggregateType: 'entity', eventType: 'EntityCreated', metadata });
-    expect(created({ tenantId: 'acme', userId: 'acme:u1' })).toEqual(['Entity:9', 'Entity@acme', 'Entity@*']);
-    // No tenant, or one that cannot form a tag: every tenant's responses of the type.
-    expect(created({ tenantId: 42 })).toEqual(['Entity:9', 'Entity']);
-    expect(created({ tenantId: 'has,comma' })).toEqual(['Entity:9', 'Entity']);
-    // An update changes no set: its entity only.
-    expect(
-      tagsForEvent({
-        aggregateId: '9',
-        aggregateType: 'entity',
-        eventType: 'EntityUpdated',
-        metadata: { tenantId: 'acme' },
-      }),
-    ).toEqual(['Entity:9']);
-  });
-
-  it('tags a response with its types per tenant, and gives the CDN the bare tags', () => {
-    expect(audienceTypeTags(['Entity', 'User'], 'acme')).toEqual(['Entity@acme', 'User@acme']);
-    expect(audienceTypeTags(['Entity'], undefined)).toEqual(['Entity@*']);
-    expect(tenantTypeTag('Entity', 'a'.repeat(300))).toBeUndefined();
-    expect(bareTypeTags(['Entity:9', 'Entity@acme', 'Entity@*', 'User:a@b.test'])).toEqual([
-      'Entity:9',
-      'Entity',
-      'User:a@b.test',
-    ]);
   });
 });

@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { CacheInvalidator, MultiTierCache } from '@intelgraph/advanced-caching';
+import {
+  CacheInvalidator,
+  INVALIDATION_TOPIC,
+  invalidationTags,
+  MultiTierCache,
+} from '@intelgraph/advanced-caching';
 import { RabbitMQQueue } from '@intelgraph/message-queue-enhanced';
 import { createLogger } from '@intelgraph/telemetry';
 import { serviceUrls } from '@intelgraph/test-support';
@@ -29,7 +34,7 @@ beforeAll(async () => {
   publisher = new RabbitMQQueue({ url: serviceUrls().amqp, namespace, retry });
   plugin = useCacheInvalidationEvents({
     transport: consumer,
-    topics: ['entity'],
+    topics: [INVALIDATION_TOPIC],
     invalidator: new CacheInvalidator(cache, redis),
     cdn: { invalidateTags: async (tags) => void purged.push([...tags]) },
     log: createLogger({ service: 'test', level: 'silent' }),
@@ -48,14 +53,21 @@ afterAll(async () => {
   redis?.disconnect();
 });
 
-/** What the outbox relay publishes for an EventSourcingStore event. */
-function outboxMessage(id: string, aggregateId: string, eventType: string) {
+/** What the outbox relay publishes for an event the subgraphs' event store appended. */
+function outboxMessage(id: string, aggregateId: string, eventType: string, invalidates: readonly string[]) {
   return {
     id,
     type: eventType,
     key: aggregateId,
     headers: { 'aggregate-type': 'entity', version: '2' },
-    payload: { aggregateId, aggregateType: 'entity', eventType, version: 2, data: { tenantId: 't1' } },
+    payload: {
+      aggregateId,
+      aggregateType: 'entity',
+      eventType,
+      version: 2,
+      data: { tenantId: 't1' },
+      metadata: { tenantId: 't1', invalidates },
+    },
   };
 }
 
@@ -64,23 +76,29 @@ describe('invalidation from domain events over RabbitMQ', () => {
     await cache.set('e:1', { name: 'old' }, { ttl: 60, tags: ['Entity', 'Entity:1'] });
     await cache.set('e:2', { name: 'other' }, { ttl: 60, tags: ['Entity', 'Entity:2'] });
     const id = randomUUID();
-    await publisher.publish('entity', outboxMessage(id, '1', 'EntityUpdated'));
+    const updated = invalidationTags({ tenant: 't1', objects: [{ type: 'Entity', id: '1' }] });
+    await publisher.publish(INVALIDATION_TOPIC, outboxMessage(id, '1', 'EntityUpdated', updated));
     // Redelivered by the relay after a crash: same event id.
-    await publisher.publish('entity', outboxMessage(id, '1', 'EntityUpdated'));
+    await publisher.publish(INVALIDATION_TOPIC, outboxMessage(id, '1', 'EntityUpdated', updated));
     await eventually(async () => (await cache.get('e:1')) === undefined);
     expect(await cache.get('e:1')).toBeUndefined();
     expect(await cache.get('e:2')).toEqual({ name: 'other' });
-    await publisher.publish('entity', outboxMessage(randomUUID(), '3', 'EntityCreated'));
+    // Whatever the event's type or fields: the tags it carries, nothing else (here a set change
+    // named with no tenant: every response of the type).
+    await publisher.publish(
+      INVALIDATION_TOPIC,
+      outboxMessage(randomUUID(), '3', 'SomethingNew', ['Entity:3', 'Entity']),
+    );
     await eventually(async () => purged.length >= 2);
     expect(purged).toEqual([['Entity:1'], ['Entity:3', 'Entity']]);
     expect(await cache.get('e:2')).toBeUndefined();
   });
 
   it('dead-letters a message that is not a domain event instead of retrying it', async () => {
-    await publisher.publish('entity', { id: 'not-an-event', payload: { hello: 'world' } });
+    await publisher.publish(INVALIDATION_TOPIC, { id: 'not-an-event', payload: { hello: 'world' } });
     let letters: Awaited<ReturnType<RabbitMQQueue['listDeadLetters']>> = [];
     await eventually(async () => {
-      letters = await consumer.listDeadLetters('entity', { group: 'gateway-cache' });
+      letters = await consumer.listDeadLetters(INVALIDATION_TOPIC, { group: 'gateway-cache' });
       return letters.length > 0;
     });
     expect(letters.map((l) => l.message.id)).toEqual(['not-an-event']);

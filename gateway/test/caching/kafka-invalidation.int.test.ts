@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { INVALIDATION_TOPIC } from '@intelgraph/advanced-caching';
 import { loadConfig } from '@intelgraph/config';
 import { KafkaEventStream } from '@intelgraph/message-queue-enhanced';
 import { createLogger } from '@intelgraph/telemetry';
@@ -29,6 +30,12 @@ let gateway: Gateway;
 beforeAll(async () => {
   publisher = new KafkaEventStream({ clientId: 'details-subgraph', brokers });
   subgraphs = await startCachedSubgraphs({ identitySecret: IDENTITY_SECRET, events: publisher });
+  // The topic exists before the gateway's new group joins at its end, as it does in a deployment
+  // (a KafkaTopic): a group that creates the topic itself may be assigned its partitions only
+  // after the first events, and would start past them.
+  await publisher.publish(INVALIDATION_TOPIC, {
+    payload: { aggregateId: 'none', aggregateType: 'none', eventType: 'TopicReady', metadata: {} },
+  });
   const dir = mkdtempSync(join(tmpdir(), 'gateway-kafka-'));
   const supergraphPath = join(dir, 'supergraph.graphql');
   writeFileSync(supergraphPath, composeSupergraph(subgraphs.all));

@@ -46,4 +46,18 @@ export type { CacheStore, StoreWrite } from './stores/cache-store.js';
 export { MemoryStore, type MemoryStoreOptions } from './stores/memory-store.js';
 export { RedisKeys } from './stores/redis-keys.js';
 export { RedisStore } from './stores/redis-store.js';
+export {
+  audienceTypeTags,
+  bareTypeTags,
+  type ChangedObject,
+  entityTag,
+  INVALIDATES_METADATA,
+  INVALIDATION_TOPIC,
+  invalidationTags,
+  isValidTag,
+  setChangeTags,
+  tagsOfEventMetadata,
+  tenantTypeTag,
+  type WriteChanges,
+} from './tags/object-tags.js';
 export { CacheWarmer, type WarmingReport, type WarmingStrategy } from './warming/cache-warmer.js';

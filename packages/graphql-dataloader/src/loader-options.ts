@@ -44,7 +44,9 @@ export interface ResolvedLoaderOptions<K, V> {
   readonly name: string;
   readonly keyOf: (key: K) => string;
   readonly shards: ShardRouting<K> | undefined;
-  readonly cache: { store: LoaderCacheStore<V>; prefix: string; ttlMs: number } | undefined;
+  readonly cache:
+    | { store: LoaderCacheStore<V>; prefix: string; tags: (key: string) => readonly string[]; ttlMs: number }
+    | undefined;
   readonly metrics: LoaderMetrics;
   readonly maxBatchSize: number;
   readonly memoize: boolean;
@@ -100,7 +102,9 @@ export function resolveLoaderOptions<K, V>(options: LoaderOptions<K, V> = {}): R
     if (typeof prefix !== 'string' || prefix.length === 0)
       throw invalid('cache.prefix', prefix, 'a non-empty string');
     if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw invalid('cache.ttlMs', ttlMs, 'a positive number of ms');
-    cache = { store, prefix, ttlMs };
+    const { tags } = options.cache;
+    if (typeof tags !== 'function') throw invalid('cache.tags', tags, 'a function key → invalidation tags');
+    cache = { store, prefix, tags, ttlMs };
   }
   return {
     name,

@@ -176,14 +176,14 @@ export function createShardAwareLoader<K, V>(
     };
 
     // 3. fence, then one call per shard, in parallel
-    const toStore: Array<{ key: string; value: V; fence: unknown }> = [];
+    const toStore: Array<{ key: string; value: V; tags: readonly string[]; fence: unknown }> = [];
     let shardQueries = 0;
     const load = async (list: readonly K[]): Promise<void> => {
       if (list.length === 0) return;
       let fence: unknown;
       if (cache?.store.fence) {
         try {
-          fence = await cache.store.fence(list.map((key) => cache.prefix + keyOf(key)));
+          fence = await cache.store.fence([...new Set(list.flatMap((key) => cache.tags(keyOf(key))))]);
         } catch {
           fence = NO_FENCE;
           metrics.cache(name, 0, 0, true);
@@ -215,7 +215,7 @@ export function createShardAwareLoader<K, V>(
             settle(key, value);
             share(key, got instanceof Error ? { ok: false } : { ok: true, got });
             if (cache && fence !== NO_FENCE && !(value instanceof Error) && kind.cacheable(value)) {
-              toStore.push({ key: cache.prefix + id, value, fence });
+              toStore.push({ key: cache.prefix + id, value, tags: cache.tags(id), fence });
             }
           }
         }),
@@ -258,11 +258,11 @@ export function createShardAwareLoader<K, V>(
 
     // 5. store what was loaded, fenced (one mset per fence: one, or two with retried keys)
     if (cache && toStore.length > 0) {
-      const byFence = new Map<unknown, Array<{ key: string; value: V }>>();
-      for (const { key, value, fence } of toStore) {
+      const byFence = new Map<unknown, Array<{ key: string; value: V; tags: readonly string[] }>>();
+      for (const { key, value, tags, fence } of toStore) {
         const list = byFence.get(fence);
-        if (list) list.push({ key, value });
-        else byFence.set(fence, [{ key, value }]);
+        if (list) list.push({ key, value, tags });
+        else byFence.set(fence, [{ key, value, tags }]);
       }
       for (const [fence, entries] of byFence) {
         try {

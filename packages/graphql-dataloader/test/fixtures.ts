@@ -9,6 +9,9 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T)
   return { promise, resolve };
 }
 
+/** The invalidation tags of a loader key in these tests. */
+export const keyTags = (key: string): readonly string[] => [`k:${key}`];
+
 /** An in-memory LoaderCacheStore that records every call. */
 export class MapCache<V> implements LoaderCacheStore<V> {
   readonly data = new Map<string, V>();
@@ -22,7 +25,10 @@ export class MapCache<V> implements LoaderCacheStore<V> {
     return keys.map((k) => this.data.get(k));
   }
 
-  async mset(entries: ReadonlyArray<{ key: string; value: V }>, options: { ttlMs: number }): Promise<void> {
+  async mset(
+    entries: ReadonlyArray<{ key: string; value: V; tags: readonly string[] }>,
+    options: { ttlMs: number },
+  ): Promise<void> {
     this.calls.push({ op: 'mset', keys: entries.map((e) => e.key), ttlMs: options.ttlMs });
     if (this.failSets) throw new Error('cache down');
     for (const e of entries) this.data.set(e.key, e.value);

@@ -2,7 +2,7 @@ import { createMetricsRegistry } from '@intelgraph/telemetry';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createEntityLoader, LoaderStats, shardRoutingBy } from '../src/index.js';
-import { MapCache } from './fixtures.js';
+import { keyTags, MapCache } from './fixtures.js';
 
 describe('loader options', () => {
   it.each([
@@ -12,7 +12,8 @@ describe('loader options', () => {
     [{ shards: {} }, 'shards'],
     [{ cache: { store: {}, prefix: 'x' } }, 'cache.store'],
     [{ cache: { store: new MapCache(), prefix: '' } }, 'cache.prefix'],
-    [{ cache: { store: new MapCache(), prefix: 'p', ttlMs: -1 } }, 'cache.ttlMs'],
+    [{ cache: { store: new MapCache(), prefix: 'p', ttlMs: -1, tags: keyTags } }, 'cache.ttlMs'],
+    [{ cache: { store: new MapCache(), prefix: 'p' } }, 'cache.tags'],
   ])('rejects %j with CONFIG_INVALID naming %s', (options, field) => {
     expect(() => createEntityLoader(async () => [], options as never)).toThrow(
       expect.objectContaining({ code: 'CONFIG_INVALID', details: { field } }),
@@ -30,7 +31,7 @@ describe('LoaderStats', () => {
       name: 'userById',
       metrics: stats,
       shards: shardRoutingBy((id: string) => id.split(':')[0]!),
-      cache: { store: cache, prefix: 'u:' },
+      cache: { store: cache, prefix: 'u:', tags: keyTags },
     });
     await Promise.all(['a:1', 'a:2', 'b:1'].map((id) => loader.load(id)));
     const text = await registry.metrics();

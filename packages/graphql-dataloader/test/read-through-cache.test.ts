@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createEntityLoader, createRelationshipLoader, LoaderStats, shardRoutingBy } from '../src/index.js';
-import { MapCache, shardOfId } from './fixtures.js';
+import { keyTags, MapCache, shardOfId } from './fixtures.js';
 
 interface Row {
   id: string;
@@ -24,7 +24,7 @@ describe('read-through to a shared cache', () => {
     const stats = new LoaderStats();
     const loader = createEntityLoader(batch, {
       name: 'e',
-      cache: { store: cache, prefix: 'e:', ttlMs: 5000 },
+      cache: { store: cache, prefix: 'e:', ttlMs: 5000, tags: keyTags },
       metrics: stats,
     });
     const rows = await Promise.all(['t1:1', 't1:2', 't2:1'].map((id) => loader.load(id)));
@@ -44,7 +44,7 @@ describe('read-through to a shared cache', () => {
   it('serves a second request entirely from the cache, with no batch call', async () => {
     const cache = new MapCache<Row | null>();
     const { calls, batch } = counted();
-    const make = () => createEntityLoader(batch, { cache: { store: cache, prefix: 'e:' } });
+    const make = () => createEntityLoader(batch, { cache: { store: cache, prefix: 'e:', tags: keyTags } });
     await Promise.all(['t1:1', 't1:2'].map((id) => make().load(id)));
     const callsAfterFirst = calls.length;
     const second = make();
@@ -58,7 +58,7 @@ describe('read-through to a shared cache', () => {
   it('does not cache a missing row (a later insert must be visible)', async () => {
     const cache = new MapCache<Row | null>();
     const { batch } = counted();
-    const loader = createEntityLoader(batch, { cache: { store: cache, prefix: 'e:' } });
+    const loader = createEntityLoader(batch, { cache: { store: cache, prefix: 'e:', tags: keyTags } });
     expect(await loader.load('t1:missing')).toBeNull();
     expect(cache.data.has('e:t1:missing')).toBe(false);
   });
@@ -70,7 +70,7 @@ describe('read-through to a shared cache', () => {
     const stats = new LoaderStats();
     const loader = createEntityLoader(batch, {
       name: 'e',
-      cache: { store: cache, prefix: 'e:' },
+      cache: { store: cache, prefix: 'e:', tags: keyTags },
       metrics: stats,
     });
     expect(await loader.load('t1:1')).toEqual({ id: 't1:1', v: 4 });
@@ -85,7 +85,7 @@ describe('read-through to a shared cache', () => {
     const stats = new LoaderStats();
     const loader = createEntityLoader(batch, {
       name: 'e',
-      cache: { store: cache, prefix: 'e:' },
+      cache: { store: cache, prefix: 'e:', tags: keyTags },
       metrics: stats,
     });
     expect(await loader.load('t1:1')).toEqual({ id: 't1:1', v: 4 });
@@ -101,7 +101,7 @@ describe('read-through to a shared cache', () => {
         shardCalls.push(ctx.shardId!);
         return keys.map((id) => ({ id, v: 1 }));
       },
-      { shards: shardRoutingBy(shardOfId), cache: { store: cache, prefix: 'e:' } },
+      { shards: shardRoutingBy(shardOfId), cache: { store: cache, prefix: 'e:', tags: keyTags } },
     );
     const rows = await Promise.all(['t1:1', 't2:1', 't4:1'].map((id) => loader.load(id)));
     expect(rows.map((r) => r?.v)).toEqual([1, 7, 1]);
@@ -117,7 +117,7 @@ describe('read-through to a shared cache', () => {
           calls += 1;
           return parents.filter((p) => p !== 'none').map((p) => ({ parent: p, n: 1 }));
         },
-        { groupBy: (row) => row.parent, cache: { store: cache, prefix: 'rel:' } },
+        { groupBy: (row) => row.parent, cache: { store: cache, prefix: 'rel:', tags: keyTags } },
       );
     await Promise.all(['a', 'none'].map((p) => make().load(p)));
     const before = calls;

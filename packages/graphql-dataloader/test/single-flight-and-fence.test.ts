@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createEntityLoader, LoaderStats } from '../src/index.js';
-import { deferred, MapCache } from './fixtures.js';
+import { deferred, keyTags, MapCache } from './fixtures.js';
 
 interface Row {
   id: string;
@@ -29,28 +29,28 @@ function held() {
   };
 }
 
-/** MapCache with a write fence: `invalidate(key)` drops writes of loads fenced before it. */
+/** MapCache with a write fence: `invalidate(tag, key)` drops writes of loads fenced before it. */
 class FencedMapCache<V> extends MapCache<V> {
   readonly versions = new Map<string, number>();
   fenceFails = false;
 
-  invalidate(key: string): void {
-    this.versions.set(key, (this.versions.get(key) ?? 0) + 1);
+  invalidate(tag: string, key: string): void {
+    this.versions.set(tag, (this.versions.get(tag) ?? 0) + 1);
     this.data.delete(key);
   }
 
-  async fence(keys: readonly string[]): Promise<Map<string, number>> {
+  async fence(tags: readonly string[]): Promise<Map<string, number>> {
     if (this.fenceFails) throw new Error('cache down');
-    return new Map(keys.map((k) => [k, this.versions.get(k) ?? 0]));
+    return new Map(tags.map((t) => [t, this.versions.get(t) ?? 0]));
   }
 
   override async mset(
-    entries: ReadonlyArray<{ key: string; value: V }>,
+    entries: ReadonlyArray<{ key: string; value: V; tags: readonly string[] }>,
     options: { ttlMs: number; fence?: unknown },
   ): Promise<void> {
     const fence = options.fence as Map<string, number> | undefined;
     await super.mset(
-      entries.filter((e) => !fence || fence.get(e.key) === (this.versions.get(e.key) ?? 0)),
+      entries.filter((e) => !fence || e.tags.every((t) => fence.get(t) === (this.versions.get(t) ?? 0))),
       options,
     );
   }
@@ -64,7 +64,11 @@ describe('single-flight across requests', () => {
     const { calls, batch, release } = held();
     const stats = new LoaderStats();
     const make = () =>
-      createEntityLoader(batch, { name: 'e', cache: { store: cache, prefix: 'e:' }, metrics: stats });
+      createEntityLoader(batch, {
+        name: 'e',
+        cache: { store: cache, prefix: 'e:', tags: keyTags },
+        metrics: stats,
+      });
     const loads = Array.from({ length: 10 }, () => make().load('t1:1'));
     await tick();
     release();
@@ -78,7 +82,7 @@ describe('single-flight across requests', () => {
   it('a request joins only the keys in flight and loads the others itself', async () => {
     const cache = new MapCache<Row | null>();
     const { calls, batch, release } = held();
-    const make = () => createEntityLoader(batch, { cache: { store: cache, prefix: 'e:' } });
+    const make = () => createEntityLoader(batch, { cache: { store: cache, prefix: 'e:', tags: keyTags } });
     const first = make().load('t1:1');
     await tick();
     const second = make().loadMany(['t1:1', 't1:2', 't1:missing']);
@@ -93,8 +97,8 @@ describe('single-flight across requests', () => {
     const cache = new MapCache<Row | null>();
     const { calls, batch, release } = held();
     const loads = [
-      createEntityLoader(batch, { cache: { store: cache, prefix: 'a:' } }).load('t1:1'),
-      createEntityLoader(batch, { cache: { store: cache, prefix: 'b:' } }).load('t1:1'),
+      createEntityLoader(batch, { cache: { store: cache, prefix: 'a:', tags: keyTags } }).load('t1:1'),
+      createEntityLoader(batch, { cache: { store: cache, prefix: 'b:', tags: keyTags } }).load('t1:1'),
       createEntityLoader(batch).load('t1:1'),
       createEntityLoader(batch).load('t1:1'),
     ];
@@ -109,7 +113,7 @@ describe('single-flight across requests', () => {
     const { calls, batch, release, failWith } = held();
     let failures = 1;
     failWith(() => (failures-- > 0 ? new Error('statement timeout of request 1') : undefined));
-    const make = () => createEntityLoader(batch, { cache: { store: cache, prefix: 'e:' } });
+    const make = () => createEntityLoader(batch, { cache: { store: cache, prefix: 'e:', tags: keyTags } });
     const first = make().load('t1:1');
     await tick();
     const second = make().load('t1:1');
@@ -130,7 +134,7 @@ describe('single-flight across requests', () => {
           if (calls === 1) throw new Error('down');
           return keys.map((id) => ({ id, v: 1 }));
         },
-        { cache: { store: cache, prefix: 'e:' } },
+        { cache: { store: cache, prefix: 'e:', tags: keyTags } },
       );
     await expect(make().load('t1:1')).rejects.toThrow('down');
     expect(await make().load('t1:1')).toEqual({ id: 't1:1', v: 1 });
@@ -141,10 +145,10 @@ describe('write fence', () => {
   it('a load that began before an invalidation does not store what it read', async () => {
     const cache = new FencedMapCache<Row | null>();
     const { batch, release } = held();
-    const make = () => createEntityLoader(batch, { cache: { store: cache, prefix: 'e:' } });
+    const make = () => createEntityLoader(batch, { cache: { store: cache, prefix: 'e:', tags: keyTags } });
     const slow = make().load('t1:1');
     await tick();
-    cache.invalidate('e:t1:1'); // a write committed meanwhile
+    cache.invalidate('k:t1:1', 'e:t1:1'); // a write committed meanwhile
     release();
     expect(await slow).toEqual({ id: 't1:1', v: 1 });
     expect(cache.data.has('e:t1:1')).toBe(false);
@@ -159,7 +163,7 @@ describe('write fence', () => {
     const make = () =>
       createEntityLoader(async (keys: readonly string[]) => keys.map((id) => ({ id, v: 1 })), {
         name: 'e',
-        cache: { store: cache, prefix: 'e:' },
+        cache: { store: cache, prefix: 'e:', tags: keyTags },
         metrics: stats,
       });
     await make().load('t1:1');
@@ -172,8 +176,8 @@ describe('write fence', () => {
 
   it('rejects a store whose fence is not a function', () => {
     const store = Object.assign(new MapCache<Row | null>(), { fence: 1 }) as never;
-    expect(() => createEntityLoader(async () => [], { cache: { store, prefix: 'e:' } })).toThrow(
-      /cache\.store\.fence/,
-    );
+    expect(() =>
+      createEntityLoader(async () => [], { cache: { store, prefix: 'e:', tags: keyTags } }),
+    ).toThrow(/cache\.store\.fence/);
   });
 });

@@ -52,5 +52,11 @@ export type {
   Subscription,
   Transport,
 } from './transport/transport.js';
+export {
+  type ConsumerRole,
+  type EventBrokersConfig,
+  type PublisherRole,
+  transportFor,
+} from './transport/transport-for.js';
 export type { TransportMetrics } from './transport/transport-metrics.js';
 export { TRANSPORT_DEFAULTS, type TransportOptions } from './transport/transport-options.js';

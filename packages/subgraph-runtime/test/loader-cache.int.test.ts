@@ -4,10 +4,12 @@ import { serviceUrls } from '@intelgraph/test-support';
 import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  invalidateLoaderKeys,
+  invalidationTags,
   type RequestContext,
   type RunningSubgraph,
   rowByIdLoader,
+  ShardedEventStore,
+  type SubgraphContext,
   type SubgraphDefinition,
   startSubgraph,
 } from '../src/index.js';
@@ -59,45 +61,71 @@ const items: SubgraphDefinition<{
       sql: 'CREATE TABLE items (tenant_id text NOT NULL, id text NOT NULL, name text NOT NULL, PRIMARY KEY (tenant_id, id))',
     },
   ],
-  setup: () => ({
-    loaders: {
-      itemById: (ctx: RequestContext) =>
-        rowByIdLoader<Item>(gatedReads(ctx), {
-          name: 'itemById',
-          table: 'items',
-          columns: 'id, name',
-          toRecord: (row) => ({ id: row.id as string, name: row.name as string }),
-          cachePrefix: itemPrefix,
-        }),
-    },
-    resolvers: {
-      Query: {
-        item: (
-          _: unknown,
-          args: { id: string },
-          ctx: RequestContext & { loaders: { itemById: { load(id: string): Promise<Item | null> } } },
-        ) => ctx.loaders.itemById.load(args.id),
+  setup: async (services) => {
+    // Writes go through the event store, which invalidates the loader cache by the tags they declare.
+    const events = await ShardedEventStore.start(services, { schema: 'items_events' });
+    return {
+      stop: () => events.stop(),
+      loaders: {
+        itemById: (ctx: RequestContext) =>
+          rowByIdLoader<Item>(gatedReads(ctx), {
+            name: 'itemById',
+            type: 'Item',
+            table: 'items',
+            columns: 'id, name',
+            toRecord: (row) => ({ id: row.id as string, name: row.name as string }),
+            cachePrefix: itemPrefix,
+          }),
       },
-      Mutation: {
-        addItem: async (_: unknown, args: { name: string }, ctx: RequestContext) => {
-          const rows = await ctx.db.write('INSERT INTO items VALUES ($1, $2, $3) RETURNING id, name', [
-            ctx.db.tenantId,
-            routableId(ctx.db.tenantId),
-            args.name,
-          ]);
-          return rows[0];
+      resolvers: {
+        Query: {
+          item: (
+            _: unknown,
+            args: { id: string },
+            ctx: RequestContext & { loaders: { itemById: { load(id: string): Promise<Item | null> } } },
+          ) => ctx.loaders.itemById.load(args.id),
         },
-        renameItem: async (_: unknown, args: { id: string; name: string }, ctx: RequestContext) => {
-          const rows = await ctx.db.write(
-            'UPDATE items SET name = $3 WHERE tenant_id = $1 AND id = $2 RETURNING id, name',
-            [ctx.db.tenantId, args.id, args.name],
-          );
-          await invalidateLoaderKeys(ctx.services.cache, [itemPrefix(ctx.db.tenantId) + args.id]);
-          return rows[0] ?? null;
+        Mutation: {
+          addItem: async (_: unknown, args: { name: string }, ctx: RequestContext) => {
+            const rows = await ctx.db.write('INSERT INTO items VALUES ($1, $2, $3) RETURNING id, name', [
+              ctx.db.tenantId,
+              routableId(ctx.db.tenantId),
+              args.name,
+            ]);
+            return rows[0];
+          },
+          renameItem: async (_: unknown, args: { id: string; name: string }, ctx: SubgraphContext) => {
+            const { value } = await events.append(
+              ctx,
+              [
+                {
+                  id: randomUUID(),
+                  aggregateId: args.id,
+                  aggregateType: 'item',
+                  eventType: 'ItemRenamed',
+                  data: {},
+                },
+              ],
+              {
+                invalidates: invalidationTags({
+                  tenant: ctx.db.tenantId,
+                  objects: [{ type: 'Item', id: args.id }],
+                }),
+              },
+              async (tx) =>
+                (
+                  await tx.query(
+                    'UPDATE items SET name = $3 WHERE tenant_id = $1 AND id = $2 RETURNING id, name',
+                    [ctx.db.tenantId, args.id, args.name],
+                  )
+                ).rows[0] ?? null,
+            );
+            return value;
+          },
         },
-      },
-    } as never,
-  }),
+      } as never,
+    };
+  },
 };
 
 function gate(): { wait: () => Promise<void>; open: () => void; waiting: () => number } {

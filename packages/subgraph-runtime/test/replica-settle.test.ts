@@ -1,7 +1,7 @@
 import { MultiTierCache } from '@intelgraph/advanced-caching';
 import { ShardManager } from '@intelgraph/database-sharding';
 import { afterAll, describe, expect, it } from 'vitest';
-import { invalidateLoaderKeys, loaderKeyTag, replicaSettleMs } from '../src/index.js';
+import { invalidateAfterCommit, replicaSettleMs } from '../src/index.js';
 
 const cache = new MultiTierCache({ name: 'replica-settle-test', prefix: 'test:replica-settle' });
 afterAll(() => cache.close());
@@ -9,9 +9,9 @@ afterAll(() => cache.close());
 describe('invalidation once replicas have replayed a write', () => {
   it('drops an old row a lagging replica read stored after the first invalidation', async () => {
     const key = 'entity:v1:acme:acme:1';
-    await invalidateLoaderKeys(cache, [key], { againAfterMs: 30 });
+    await invalidateAfterCommit(cache, ['Entity:acme:1'], { againAfterMs: 30 });
     // Another caller's read hit a replica that had not replayed the write yet, and stored it.
-    await cache.set(key, { name: 'old' }, { ttl: 60, tags: [loaderKeyTag(key)] });
+    await cache.set(key, { name: 'old' }, { ttl: 60, tags: ['Entity:acme:1'] });
     expect(await cache.get(key)).toEqual({ name: 'old' });
     const deadline = Date.now() + 5000;
     while ((await cache.get(key)) !== undefined && Date.now() < deadline)
@@ -21,8 +21,8 @@ describe('invalidation once replicas have replayed a write', () => {
 
   it('invalidates once only when told no replica can lag', async () => {
     const key = 'entity:v1:acme:acme:2';
-    await invalidateLoaderKeys(cache, [key]);
-    await cache.set(key, { name: 'fresh' }, { ttl: 60, tags: [loaderKeyTag(key)] });
+    await invalidateAfterCommit(cache, ['Entity:acme:2']);
+    await cache.set(key, { name: 'fresh' }, { ttl: 60, tags: ['Entity:acme:2'] });
     await new Promise((r) => setTimeout(r, 60));
     expect(await cache.get(key)).toEqual({ name: 'fresh' });
   });

@@ -4,6 +4,7 @@ import { type RequestContext, rowByIdLoader } from '../src/index.js';
 function fakeContext(rows: Array<Record<string, unknown>>) {
   const statements: Array<{ sql: string; params: readonly unknown[] }> = [];
   const prefixes: string[] = [];
+  const tags: string[][] = [];
   const ctx = {
     db: {
       tenantId: 'acme',
@@ -15,13 +16,14 @@ function fakeContext(rows: Array<Record<string, unknown>>) {
     services: {
       idRouting: undefined,
       loaderStats: undefined,
-      loaderCache: (prefix: string) => {
-        prefixes.push(prefix);
+      loaderCache: (settings: { prefix: string; tags: (key: string) => readonly string[] }) => {
+        prefixes.push(settings.prefix);
+        tags.push([...settings.tags('acme:1')]);
         return undefined;
       },
     },
   } as unknown as RequestContext;
-  return { ctx, statements, prefixes };
+  return { ctx, statements, prefixes, tags };
 }
 
 const toNote = (row: Record<string, unknown>) => ({ id: row.id as string, text: row.text as string });
@@ -31,6 +33,7 @@ describe('rowByIdLoader', () => {
     const { ctx, statements, prefixes } = fakeContext([{ id: 'acme:1', text: 'one' }]);
     const loader = rowByIdLoader(ctx, {
       name: 'noteById',
+      type: 'Note',
       table: 'notes',
       columns: 'id, text',
       toRecord: toNote,
@@ -48,15 +51,18 @@ describe('rowByIdLoader', () => {
     expect(prefixes).toEqual([]);
   });
 
-  it('asks for the read-through cache under the tenant’s prefix only when given one', () => {
-    const { ctx, prefixes } = fakeContext([]);
+  it('asks for the read-through cache under the tenant’s prefix only when given one, tagged by type and id', () => {
+    const { ctx, prefixes, tags } = fakeContext([]);
     rowByIdLoader(ctx, {
       name: 'noteById',
+      type: 'Note',
       table: 'notes',
       columns: 'id, text',
       toRecord: toNote,
       cachePrefix: (tenantId) => `note:v1:${tenantId}:`,
     });
     expect(prefixes).toEqual(['note:v1:acme:']);
+    // The tag a write changing the note declares: invalidationTags({ objects: [{ type: 'Note', id }] }).
+    expect(tags).toEqual([['Note:acme:1']]);
   });
 });

@@ -14,8 +14,19 @@ import pg from 'pg';
  * counted; consumers deduplicate on the event id).
  */
 
-/** The aggregate topics the platform publishes (one KafkaTopic each in kubernetes/base/data). */
-export const EVENT_TOPICS = ['entity', 'investigation', 'relationship', 'user', 'tenant'] as const;
+/**
+ * The topics the platform publishes (one KafkaTopic each in kubernetes/base/data): the aggregate
+ * topics, and `cache-invalidation`, where every event that invalidates cache tags also goes
+ * (`INVALIDATION_TOPIC` of @intelgraph/advanced-caching).
+ */
+export const EVENT_TOPICS = [
+  'entity',
+  'investigation',
+  'relationship',
+  'user',
+  'tenant',
+  'cache-invalidation',
+] as const;
 
 /** One outbox row: an event on one topic. */
 export interface AppendedEvent {

@@ -26,5 +26,7 @@ export const __camel__TypeDefs = parse(/* GraphQL */ `
 
   type Mutation {
     add__Name__Note(text: String!): __Name__Note! @authenticated
+    "Replaces a note's text (NOT_FOUND for a missing or another tenant's note)."
+    edit__Name__Note(id: ID!, text: String!): __Name__Note! @authenticated
   }
 `);

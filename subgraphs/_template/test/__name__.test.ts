@@ -20,6 +20,30 @@ describe('__name__ subgraph', () => {
     expect(other.data).toEqual({ __camel__Notes: [] });
   });
 
+  it('edits a note, and publishes each change with the cache tags it invalidates', async () => {
+    const acme = { tenantId: 'acme', userId: 'acme:u2' };
+    const published: Array<{ aggregateId: string; eventType: string; metadata: { invalidates: string[] } }> =
+      [];
+    await subgraph.running.services.transport.subscribe('cache-invalidation', (m) => {
+      published.push(m.payload as (typeof published)[number]);
+    });
+    const added = await gql('mutation { add__Name__Note(text: "draft") { id } }', acme);
+    const id = (added.data as { add__Name__Note: { id: string } }).add__Name__Note.id;
+    const edited = await gql(`mutation { edit__Name__Note(id: "${id}", text: "final") { id text } }`, acme);
+    expect(edited.data).toEqual({ edit__Name__Note: { id, text: 'final' } });
+    const foreign = await gql(`mutation { edit__Name__Note(id: "${id}", text: "x") { id } }`, {
+      tenantId: 'globex',
+    });
+    expect(foreign.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    const mine = () => published.filter((p) => p.aggregateId === id);
+    const deadline = Date.now() + 10_000;
+    while (mine().length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(mine().map((p) => [p.eventType, p.metadata.invalidates])).toEqual([
+      ['NoteAdded', [`__Name__Note:${id}`, '__Name__Note@acme', '__Name__Note@*']],
+      ['NoteEdited', [`__Name__Note:${id}`]],
+    ]);
+  });
+
   it('refuses a request without the gateway’s signed identity', async () => {
     const res = await gql('{ __camel__Notes { text } }', null);
     expect(res.status).toBe(401);

@@ -10,6 +10,7 @@ export const accountsLoaders = defineLoaders({
   userById: (ctx: RequestContext) =>
     rowByIdLoader<UserRecord>(ctx, {
       name: 'userById',
+      type: 'User',
       table: 'users',
       columns: USER_COLUMNS,
       toRecord: toUser,

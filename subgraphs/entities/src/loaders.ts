@@ -47,6 +47,7 @@ export function createEntitiesLoaders(options: { batch?: boolean } = {}) {
     entityById: (ctx: RequestContext) =>
       rowByIdLoader<EntityRecord>(ctx, {
         name: 'entityById',
+        type: 'Entity',
         table: 'entities',
         columns: ENTITY_COLUMNS,
         toRecord: toEntity,

@@ -10,6 +10,7 @@ describe.each(TEST_BACKENDS)('entities on %s', (backend) => {
   const gql = subgraph.request;
   const statements: QueryEvent[] = [];
   const delivered: DeliveredMessage[] = [];
+  const invalidationEvents: DeliveredMessage[] = [];
   const tenant = `acme${randomUUID().slice(0, 6)}`;
   const analyst = { tenantId: tenant, userId: `${tenant}:analyst` };
   const other = { tenantId: `globex${randomUUID().slice(0, 6)}`, userId: 'x:y' };
@@ -29,6 +30,9 @@ describe.each(TEST_BACKENDS)('entities on %s', (backend) => {
     running.services.storage.distributor.onQuery((e) => statements.push(e));
     await running.services.transport.subscribe('entity', (m) => {
       delivered.push(m);
+    });
+    await running.services.transport.subscribe('cache-invalidation', (m) => {
+      invalidationEvents.push(m);
     });
   });
   afterAll(() => subgraph.stop());
@@ -79,8 +83,21 @@ describe.each(TEST_BACKENDS)('entities on %s', (backend) => {
       aggregateType: 'entity',
       version: 2,
       data: { tenantId: tenant, entityId: id, changes: { name: 'Ada King' } },
-      metadata: { tenantId: tenant, userId: analyst.userId },
+      metadata: { tenantId: tenant, userId: analyst.userId, invalidates: [`Entity:${id}`] },
     });
+    // The creation declared its set change (the tenant's entity lists, the creator's count).
+    expect(mine[0]?.payload).toMatchObject({
+      metadata: {
+        invalidates: [`Entity:${id}`, `User:${analyst.userId}`, `Entity@${tenant}`, 'Entity@*'],
+      },
+    });
+    // Both also went to the invalidation topic, the one the gateway's caches consume.
+    const deadlineInvalidation = Date.now() + 10_000;
+    const invalidations = () =>
+      invalidationEvents.filter((m) => (m.payload as { aggregateId?: string }).aggregateId === id);
+    while (invalidations().length < 2 && Date.now() < deadlineInvalidation)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(invalidations().map((m) => m.type)).toEqual(['EntityCreated', 'EntityUpdated']);
   });
 
   it('updating a missing entity is NOT_FOUND and stores no event', async () => {

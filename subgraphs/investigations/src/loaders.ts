@@ -11,6 +11,7 @@ export const investigationsLoaders = defineLoaders({
   investigationById: (ctx: RequestContext) =>
     rowByIdLoader<InvestigationRecord>(ctx, {
       name: 'investigationById',
+      type: 'Investigation',
       table: 'investigations',
       columns: INVESTIGATION_COLUMNS,
       toRecord: toInvestigation,

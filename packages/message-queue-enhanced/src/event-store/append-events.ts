@@ -13,9 +13,12 @@ export interface AppendResult {
   readonly duplicate: boolean;
 }
 
-/** Where the outbox rows of an append go; `undefined` disables the outbox. */
+/**
+ * Where the outbox rows of an append go; `undefined` disables the outbox. An event routed to
+ * several topics gets one outbox row per topic (each relayed as its own message, same id).
+ */
 export interface OutboxRouting {
-  topic(event: NewEvent): string;
+  topic(event: NewEvent): string | readonly string[];
 }
 
 export interface ValidatedAppend {
@@ -117,7 +120,9 @@ export async function writeAppend(
   const data = new Array<string>(n);
   const metadata = new Array<string>(n);
   const timestamps = new Array<number>(n);
-  const topics = outbox ? new Array<string>(n) : [];
+  // One outbox row per (event, topic): its event's ordinal (1-based) and its topic.
+  const rowEvents: number[] = [];
+  const topics: string[] = [];
   for (let i = 0; i < n; i++) {
     const e = events[i]!;
     ids[i] = e.id;
@@ -125,7 +130,13 @@ export async function writeAppend(
     data[i] = JSON.stringify(e.data);
     metadata[i] = e.metadata == null ? '{}' : JSON.stringify(e.metadata);
     timestamps[i] = e.timestamp ?? now;
-    if (outbox) topics[i] = outbox.topic(e);
+    if (outbox) {
+      const routed = outbox.topic(e);
+      for (const topic of typeof routed === 'string' ? [routed] : routed) {
+        rowEvents.push(i + 1);
+        topics.push(topic);
+      }
+    }
   }
   const statement = appendStatement(
     schema,
@@ -146,6 +157,7 @@ export async function writeAppend(
     timestamps,
     topics,
     options.notifyChannel ?? '',
+    rowEvents,
   ];
   // A named statement is parsed and planned once per connection, then only bound and executed.
   const { rows } = options.prepared
@@ -200,12 +212,13 @@ function appendStatement(
        WHERE aggregate_id = $1 AND version = $4::int ${andFresh} RETURNING version`;
   }
   // The new version v comes from the stream CTE; event #ord (1-based) gets v − n + ord.
+  // Outbox row r is for event $12[r] (its ordinal in $5/$6) on topic $10[r], in that order.
   const outboxCte = outbox
     ? `, ob AS (
          INSERT INTO ${s}.outbox (event_id, topic, message_key, message_type, headers)
-         SELECT u.id, u.topic, $1, u.type, '${THIN_ROW_HEADERS}'::jsonb
-         FROM st, unnest($5::text[], $6::text[], $10::text[]) WITH ORDINALITY AS u(id, type, topic, ord)
-         ORDER BY u.ord
+         SELECT ($5::text[])[r.ev], r.topic, $1, ($6::text[])[r.ev], '${THIN_ROW_HEADERS}'::jsonb
+         FROM st, unnest($12::int[], $10::text[]) WITH ORDINALITY AS r(ev, topic, ord)
+         ORDER BY r.ord
          RETURNING 1)`
     : '';
   const sql = `WITH ${
@@ -222,8 +235,8 @@ function appendStatement(
             AS u(id, type, data, meta, ts, ord)
        ORDER BY u.ord
        RETURNING 1)${outboxCte}
-     -- $4, $10 and $11 are named here in every variant so that every parameter has a type.
-     SELECT st.version, $4::int AS expected, cardinality($10::text[]) AS topics,
+     -- $4, $10, $11 and $12 are named here in every variant so that every parameter has a type.
+     SELECT st.version, $4::int AS expected, cardinality($10::text[]) AS topics, cardinality($12::int[]) AS rows,
        ${notify ? 'pg_notify($11::text, $1)' : '$11::text'} AS notified
      FROM st`;
   const statement = { name: `intelgraph_append_${statements.size}`, text: sql };

@@ -29,9 +29,10 @@ export interface EventSourcingStoreOptions {
   readonly schema?: string;
   /**
    * Outbox rows written with every append, in the same transaction. `topic` maps an event to the
-   * topic the relay publishes it on (default: its `aggregateType`). `false` disables the outbox.
+   * topic the relay publishes it on (default: its `aggregateType`), or to several (one row, so one
+   * message, per topic). `false` disables the outbox.
    */
-  readonly outbox?: false | { readonly topic?: (event: NewEvent) => string };
+  readonly outbox?: false | { readonly topic?: (event: NewEvent) => string | readonly string[] };
   /**
    * Appends through a pool as named prepared statements (parsed and planned once per
    * connection). Needs a pool whose `query` also takes pg's `{ name, text, values }` (`pg.Pool`

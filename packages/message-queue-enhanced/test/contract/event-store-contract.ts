@@ -269,6 +269,47 @@ export function runEventStoreContract(
       expect(await silent.readStream(b.aggregateId)).toHaveLength(1);
     });
 
+    it('writes one outbox row per topic when an event is routed to several, in event order', async () => {
+      const routed = new EventSourcingStore(pool, {
+        outbox: { topic: (e) => (e.eventType === 'quiet' ? 'main' : ['main', 'side']) },
+      });
+      const id = `inv-${randomUUID()}`;
+      const loud = { ...event(id, 1), eventType: 'loud' };
+      const quiet = { ...event(id, 2), eventType: 'quiet' };
+      const loudAgain = { ...event(id, 3), eventType: 'loud' };
+      await routed.append([loud, quiet, loudAgain]);
+      const { rows } = await pool.query(
+        'SELECT event_id, topic, message_type FROM event_store.outbox WHERE message_key = $1 ORDER BY id',
+        [id],
+      );
+      expect(rows).toEqual([
+        { event_id: loud.id, topic: 'main', message_type: 'loud' },
+        { event_id: loud.id, topic: 'side', message_type: 'loud' },
+        { event_id: quiet.id, topic: 'main', message_type: 'quiet' },
+        { event_id: loudAgain.id, topic: 'main', message_type: 'loud' },
+        { event_id: loudAgain.id, topic: 'side', message_type: 'loud' },
+      ]);
+      // Inside the caller's transaction (an executor) too.
+      const other = `inv-${randomUUID()}`;
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const tx = { query: (text: string, values?: unknown[]) => client.query(text, values) };
+        await new EventSourcingStore(
+          { query: tx.query, transaction: (work) => work(tx) },
+          { outbox: { topic: () => ['main', 'side'] } },
+        ).append(event(other, 1));
+        await client.query('COMMIT');
+      } finally {
+        client.release();
+      }
+      const { rows: inTx } = await pool.query(
+        'SELECT topic FROM event_store.outbox WHERE message_key = $1 ORDER BY id',
+        [other],
+      );
+      expect(inTx).toEqual([{ topic: 'main' }, { topic: 'side' }]);
+    });
+
     it('pages through the global log with limit and cursor, and refuses a cursor it did not issue', async () => {
       const own = new EventSourcingStore(pool, { schema: 'es_paging' });
       await own.migrate();

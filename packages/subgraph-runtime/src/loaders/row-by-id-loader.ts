@@ -1,9 +1,15 @@
+import { entityTag } from '@intelgraph/advanced-caching';
 import { createEntityLoader, type DataLoader, type LoaderOptions } from '@intelgraph/graphql-dataloader';
 import type { RequestContext } from '../context/request-context.js';
 
 export interface RowByIdLoaderOptions<V> {
   /** Name in metrics and errors (`userById`). */
   readonly name: string;
+  /**
+   * The GraphQL type of the rows (`User`): a cached row is tagged `User:<id>`, the tag the writes
+   * changing it declare (`invalidationTags({ objects: [{ type: 'User', id }] })`).
+   */
+  readonly type: string;
   /** A table keyed by `(tenant_id, id)` whose ids are routable (they embed the tenant). */
   readonly table: string;
   /** The columns `toRecord` needs, as a `SELECT` list. */
@@ -42,7 +48,14 @@ export function rowByIdLoader<V>(
       name: options.name,
       shards: ctx.services.idRouting,
       metrics: ctx.services.loaderStats,
-      ...(cachePrefix ? { cache: ctx.services.loaderCache<V | null>(cachePrefix(ctx.db.tenantId)) } : {}),
+      ...(cachePrefix
+        ? {
+            cache: ctx.services.loaderCache<V | null>({
+              prefix: cachePrefix(ctx.db.tenantId),
+              tags: (id) => [entityTag(options.type, id) ?? options.type],
+            }),
+          }
+        : {}),
     },
   );
 }

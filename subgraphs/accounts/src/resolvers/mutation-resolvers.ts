@@ -4,7 +4,7 @@ import { IntelGraphError } from '@intelgraph/errors';
 import type { NewEvent } from '@intelgraph/message-queue-enhanced';
 import {
   badInput,
-  eventMetadata,
+  invalidationTags,
   requireScope,
   requireText,
   type ShardedEventStore,
@@ -38,15 +38,15 @@ function created(
     eventType,
     version: 1,
     data: { tenantId: ctx.db.tenantId, ...data },
-    metadata: eventMetadata(ctx),
   };
 }
 
 /**
  * Tenant and user mutations. Each writes its row and appends its event (TenantCreated,
- * UserCreated) with the outbox row in one transaction on the tenant's shard; the relay publishes
- * it on the `tenant` / `user` topic, so caches holding the tenant's users (the gateway's
- * response cache) are purged like those of the other subgraphs' types.
+ * UserCreated) with the outbox row in one transaction on the tenant's shard, declaring what it
+ * invalidates; the relay publishes it on the `tenant` / `user` topic and the invalidation topic,
+ * so caches holding the tenant's users (the gateway's response cache) are purged like those of
+ * the other subgraphs' types.
  */
 export function createMutationResolvers(events: ShardedEventStore) {
   return {
@@ -56,10 +56,17 @@ export function createMutationResolvers(events: ShardedEventStore) {
         const name = requireText(args.input.name, 'input.name');
         const id = ctx.identity.tenantId;
         try {
-          const { value } = await events.appendWith(
-            ctx.db,
+          const { value } = await events.append(
+            ctx,
             [created(ctx, 'tenant', 'TenantCreated', id, { name })],
-            { expectedVersion: 0 },
+            {
+              expectedVersion: 0,
+              invalidates: invalidationTags({
+                tenant: id,
+                objects: [{ type: 'Tenant', id }],
+                sets: ['Tenant'],
+              }),
+            },
             async (tx) =>
               (
                 await tx.query(
@@ -88,10 +95,21 @@ export function createMutationResolvers(events: ShardedEventStore) {
         if (!ROLES.has(role)) throw badInput('input.role', 'unknown role', role);
         const id = routableId(ctx.db.tenantId);
         try {
-          const { value } = await events.appendWith(
-            ctx.db,
+          const { value } = await events.append(
+            ctx,
             [created(ctx, 'user', 'UserCreated', id, { userId: id, email, name, role })],
-            { expectedVersion: 0 },
+            {
+              expectedVersion: 0,
+              // A new user: the tenant's user lists change, and its Tenant.userCount.
+              invalidates: invalidationTags({
+                tenant: ctx.db.tenantId,
+                objects: [
+                  { type: 'User', id },
+                  { type: 'Tenant', id: ctx.db.tenantId },
+                ],
+                sets: ['User'],
+              }),
+            },
             async (tx) =>
               (
                 await tx.query(

@@ -3,17 +3,14 @@ import { routableId } from '@intelgraph/database-sharding';
 import type { NewEvent } from '@intelgraph/message-queue-enhanced';
 import {
   badInput,
-  eventMetadata,
-  invalidateLoaderKeys,
+  invalidationTags,
   notFound,
-  replicaSettleMs,
   requireOwnId,
   requireScope,
   requireText,
   type ShardedEventStore,
 } from '@intelgraph/subgraph-runtime';
 import { ENTITY_COLUMNS, RELATIONSHIP_COLUMNS, toEntity, toRelationship } from '../entity-row.js';
-import { entityCacheKeyPrefix } from '../loaders.js';
 import { type Ctx, ENTITY_KINDS } from './entity-resolvers.js';
 
 interface AttributeInput {
@@ -34,13 +31,12 @@ function attributesOf(input: readonly AttributeInput[] | null | undefined): Reco
   return out;
 }
 
-/** Who did it, carried on every event (the gateway's invalidation and audit read it). */
-
 /**
  * Entity mutations. Each one writes its rows and appends its event (EntityCreated,
- * EntityUpdated, EntitiesLinked) with the outbox row in one transaction on the tenant's shard;
- * the relay then publishes the event on the `entity` / `relationship` topic. An entity's version
- * is its event stream's version, so `expectedVersion` is checked by the event store.
+ * EntityUpdated, EntitiesLinked) with the outbox row in one transaction on the tenant's shard,
+ * declaring the cache tags it invalidates; the relay then publishes the event on the `entity` /
+ * `relationship` topic (and the invalidation topic). An entity's version is its event stream's
+ * version, so `expectedVersion` is checked by the event store.
  */
 export function createMutationResolvers(events: ShardedEventStore) {
   return {
@@ -70,16 +66,29 @@ export function createMutationResolvers(events: ShardedEventStore) {
             attributes,
             createdBy,
           },
-          metadata: eventMetadata(ctx),
         };
-        const { value } = await events.appendWith(ctx.db, [event], { expectedVersion: 0 }, async (tx) => {
-          const { rows } = await tx.query(
-            `INSERT INTO entities (tenant_id, id, kind, name, attributes, created_by) VALUES ($1, $2, $3, $4, $5::jsonb, $6)
-             RETURNING ${ENTITY_COLUMNS}`,
-            [ctx.db.tenantId, id, args.input.kind, name, JSON.stringify(attributes), createdBy],
-          );
-          return toEntity(rows[0] as Record<string, unknown>);
+        // A new entity: its tenant's entity lists change, and so does its creator's (User.entityCount).
+        const invalidates = invalidationTags({
+          tenant: ctx.db.tenantId,
+          objects: [
+            { type: 'Entity', id },
+            { type: 'User', id: createdBy },
+          ],
+          sets: ['Entity'],
         });
+        const { value } = await events.append(
+          ctx,
+          [event],
+          { expectedVersion: 0, invalidates },
+          async (tx) => {
+            const { rows } = await tx.query(
+              `INSERT INTO entities (tenant_id, id, kind, name, attributes, created_by) VALUES ($1, $2, $3, $4, $5::jsonb, $6)
+             RETURNING ${ENTITY_COLUMNS}`,
+              [ctx.db.tenantId, id, args.input.kind, name, JSON.stringify(attributes), createdBy],
+            );
+            return toEntity(rows[0] as Record<string, unknown>);
+          },
+        );
         return value;
       },
 
@@ -112,12 +121,14 @@ export function createMutationResolvers(events: ShardedEventStore) {
           aggregateType: 'entity',
           eventType: 'EntityUpdated',
           data: { tenantId: ctx.db.tenantId, entityId: id, changes },
-          metadata: eventMetadata(ctx),
         };
-        const { value } = await events.appendWith(
-          ctx.db,
+        const { value } = await events.append(
+          ctx,
           [event],
-          { expectedVersion: input.expectedVersion ?? 'any' },
+          {
+            expectedVersion: input.expectedVersion ?? 'any',
+            invalidates: invalidationTags({ tenant: ctx.db.tenantId, objects: [{ type: 'Entity', id }] }),
+          },
           async (tx, appended) => {
             const { rows } = await tx.query(
               `UPDATE entities SET name = COALESCE($3, name), attributes = COALESCE($4::jsonb, attributes),
@@ -136,10 +147,6 @@ export function createMutationResolvers(events: ShardedEventStore) {
             return toEntity(rows[0] as Record<string, unknown>);
           },
         );
-        await invalidateLoaderKeys(ctx.services.cache, [entityCacheKeyPrefix(ctx.db.tenantId) + id], {
-          againAfterMs: replicaSettleMs(ctx.services.storage.manager),
-        }).catch(() => {});
-        ctx.loaders.entityById.clear(id);
         // `value` is undefined only for a duplicate append, which a fresh event id never is.
         if (!value) throw notFound('Entity', id);
         return value;
@@ -163,10 +170,19 @@ export function createMutationResolvers(events: ShardedEventStore) {
           eventType: 'EntitiesLinked',
           version: 1,
           data: { tenantId: ctx.db.tenantId, relationshipId: id, fromId, toId, kind },
-          metadata: eventMetadata(ctx),
         };
+        // A new link: both ends' relationships and counts change, and the tenant's links.
+        const invalidates = invalidationTags({
+          tenant: ctx.db.tenantId,
+          objects: [
+            { type: 'Relationship', id },
+            { type: 'Entity', id: fromId },
+            { type: 'Entity', id: toId },
+          ],
+          sets: ['Relationship'],
+        });
         const { value } = await events
-          .appendWith(ctx.db, [event], { expectedVersion: 0 }, async (tx) => {
+          .append(ctx, [event], { expectedVersion: 0, invalidates }, async (tx) => {
             const { rows: found } = await tx.query(
               'SELECT id FROM entities WHERE tenant_id = $1 AND id = ANY($2)',
               [ctx.db.tenantId, [fromId, toId]],
@@ -191,8 +207,6 @@ export function createMutationResolvers(events: ShardedEventStore) {
             );
             return { value: toRelationship(rows[0]!) };
           });
-        ctx.loaders.relationshipsOfEntity.clearAll();
-        ctx.loaders.relationshipCountOfEntity.clearAll();
         return value;
       },
     },

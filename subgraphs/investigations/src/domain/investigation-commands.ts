@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { routableId } from '@intelgraph/database-sharding';
 import { IntelGraphError } from '@intelgraph/errors';
 import type { NewEvent } from '@intelgraph/message-queue-enhanced';
-import { notFound, type ShardedEventStore, type TenantDb } from '@intelgraph/subgraph-runtime';
+import {
+  invalidationTags,
+  notFound,
+  type ShardedEventStore,
+  type WriteRequest,
+} from '@intelgraph/subgraph-runtime';
 import {
   applyEvent,
   EMPTY_STATE,
@@ -12,10 +17,12 @@ import {
 } from './investigation-events.js';
 import { project } from './projection.js';
 
-export interface Actor {
-  readonly db: TenantDb;
-  readonly userId: string;
-  readonly requestId: string;
+/** Who issues a command: the request (its tenant's database, identity and loaders). */
+export type Actor = WriteRequest;
+
+/** The user a command records (`createdBy`, `addedBy`, `closedBy`). */
+function userOf(actor: Actor): string {
+  return actor.identity.userId ?? `${actor.db.tenantId}:system`;
 }
 
 /** Attempts of a command without expectedVersion that keeps losing races (with jittered backoff). */
@@ -43,7 +50,7 @@ export class InvestigationCommands {
         tenantId: actor.db.tenantId,
         title,
         description,
-        createdBy: actor.userId,
+        createdBy: userOf(actor),
         at: new Date().toISOString(),
       },
     });
@@ -56,7 +63,7 @@ export class InvestigationCommands {
       if (state.entityIds.has(entityId)) return undefined;
       return {
         eventType: 'EntityAdded',
-        data: { tenantId: actor.db.tenantId, entityId, addedBy: actor.userId, at: new Date().toISOString() },
+        data: { tenantId: actor.db.tenantId, entityId, addedBy: userOf(actor), at: new Date().toISOString() },
       };
     });
   }
@@ -66,7 +73,7 @@ export class InvestigationCommands {
       if (state.status === 'CLOSED') throw closed(id);
       return {
         eventType: 'InvestigationClosed',
-        data: { tenantId: actor.db.tenantId, closedBy: actor.userId, at: new Date().toISOString() },
+        data: { tenantId: actor.db.tenantId, closedBy: userOf(actor), at: new Date().toISOString() },
       };
     });
   }
@@ -121,11 +128,38 @@ export class InvestigationCommands {
       eventType: event.eventType,
       version: version + 1,
       data: event.data,
-      metadata: { tenantId: actor.db.tenantId, userId: actor.userId, requestId: actor.requestId },
     };
-    await this.#events.appendWith(actor.db, [stored], { expectedVersion: version }, (tx, result) =>
-      project(tx, { aggregateId: id, version: result.version, eventType: event.eventType, data: event.data }),
+    await this.#events.append(
+      actor,
+      [stored],
+      { expectedVersion: version, invalidates: invalidatedBy(actor.db.tenantId, id, event) },
+      (tx, result) =>
+        project(tx, {
+          aggregateId: id,
+          version: result.version,
+          eventType: event.eventType,
+          data: event.data,
+        }),
     );
+  }
+}
+
+/**
+ * What an investigation event changes in the caches: the investigation; on creation, the
+ * tenant's investigation lists; an added entity's `investigations` too.
+ */
+function invalidatedBy(tenant: string, id: string, event: InvestigationEvent): string[] {
+  const investigation = { type: 'Investigation', id };
+  switch (event.eventType) {
+    case 'InvestigationCreated':
+      return invalidationTags({ tenant, objects: [investigation], sets: ['Investigation'] });
+    case 'EntityAdded':
+      return invalidationTags({
+        tenant,
+        objects: [investigation, { type: 'Entity', id: event.data.entityId }],
+      });
+    case 'InvestigationClosed':
+      return invalidationTags({ tenant, objects: [investigation] });
   }
 }
 

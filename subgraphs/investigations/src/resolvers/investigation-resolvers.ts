@@ -30,18 +30,12 @@ function investigationsPage(ctx: Ctx, args: PageArgs & { status?: string | null 
 
 /** The investigation as the read model has it after a command (read from the primary). */
 async function reread(ctx: Ctx, id: string): Promise<InvestigationRecord> {
-  ctx.loaders.investigationById.clear(id);
-  ctx.loaders.entityIdsOfInvestigation.clear(id);
   const rows = await ctx.db.readPrimary(
     `SELECT ${INVESTIGATION_COLUMNS} FROM investigations WHERE tenant_id = $1 AND id = $2`,
     [ctx.db.tenantId, id],
   );
   if (!rows[0]) throw notFound('Investigation', id);
   return toInvestigation(rows[0]);
-}
-
-function actor(ctx: Ctx) {
-  return { db: ctx.db, userId: ctx.identity.userId ?? `${ctx.db.tenantId}:system`, requestId: ctx.requestId };
 }
 
 export function createInvestigationResolvers(commands: InvestigationCommands) {
@@ -64,14 +58,13 @@ export function createInvestigationResolvers(commands: InvestigationCommands) {
           args.input.description == null
             ? ''
             : requireText(args.input.description, 'input.description', { min: 0, max: 5000 });
-        return reread(ctx, await commands.create(actor(ctx), title, description));
+        return reread(ctx, await commands.create(ctx, title, description));
       },
       addEntity: async (_: unknown, args: { investigationId: string; entityId: string }, ctx: Ctx) => {
         requireScope(ctx.identity, 'write');
         const id = requireOwnId(ctx.identity, args.investigationId, 'Investigation', 'investigationId');
         const entityId = requireOwnId(ctx.identity, args.entityId, 'Entity', 'entityId');
-        await commands.addEntity(actor(ctx), id, entityId);
-        ctx.loaders.investigationsOfEntity.clear(entityId);
+        await commands.addEntity(ctx, id, entityId);
         return reread(ctx, id);
       },
       closeInvestigation: async (
@@ -81,7 +74,7 @@ export function createInvestigationResolvers(commands: InvestigationCommands) {
       ) => {
         requireScope(ctx.identity, 'write');
         const id = requireOwnId(ctx.identity, args.id, 'Investigation');
-        await commands.close(actor(ctx), id, args.expectedVersion ?? undefined);
+        await commands.close(ctx, id, args.expectedVersion ?? undefined);
         return reread(ctx, id);
       },
     },
