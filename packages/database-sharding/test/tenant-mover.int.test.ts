@@ -14,7 +14,6 @@ describe('TenantMover', () => {
   let a: MapInstance;
   let b: MapInstance;
   const tenant = 'acme';
-  const bystander = 'globex';
 
   async function appendEvent(
     tx: ShardTransaction,

@@ -26,25 +26,8 @@ export const TENANT_MOVING_SQLSTATE = 'IGM01';
 
 const literal = (value: string): string => `'${value.replaceAll("'", "''")}'`;
 
-/** Installs the tables, function and triggers (idempotent) and registers `tenant` as moving. */
-export async function installMoveCapture(
-  client: pg.ClientBase,
-  tables: readonly TenantTable[],
-  tenant: string,
-  moveId: string,
-): Promise<void> {
-  await client.query('BEGIN');
-  try {
-    // CREATE TRIGGER waits for the table's running writers; a long transaction fails the move early.
-    await client.query("SET LOCAL lock_timeout = '5s'");
-    await client.query(
-      `CREATE TABLE IF NOT EXISTS ${KEYS} (key text PRIMARY KEY, move_id text NOT NULL, fenced boolean NOT NULL DEFAULT false, moved boolean NOT NULL DEFAULT false)`,
-    );
-    await client.query(
-      `CREATE TABLE IF NOT EXISTS ${LOG} (id bigserial PRIMARY KEY, move_id text NOT NULL, tbl text NOT NULL, pk jsonb NOT NULL)`,
-    );
-    await client.query(`CREATE INDEX IF NOT EXISTS ${LOG}_by_move ON ${LOG} (move_id, id)`);
-    await client.query(`CREATE OR REPLACE FUNCTION ${FN}() RETURNS trigger LANGUAGE plpgsql AS $fn$
+/** The capture-and-fence trigger function (see the top of this file). */
+const CAPTURE_FUNCTION = `CREATE OR REPLACE FUNCTION ${FN}() RETURNS trigger LANGUAGE plpgsql AS $fn$
 DECLARE
   r jsonb;
   o jsonb;
@@ -80,7 +63,37 @@ BEGIN
   IF o IS NOT NULL AND opk <> pk THEN INSERT INTO ${LOG} (move_id, tbl, pk) VALUES (mid, TG_ARGV[2], opk); END IF;
   RETURN NULL;
 END
-$fn$`);
+$fn$`;
+
+/**
+ * Installs the tables, function and triggers (idempotent) and registers `tenant` as moving.
+ *
+ * Two transactions, so that no lock on the log is held while waiting for a table's writers (a
+ * writer holding its table and logging a row would wait for it: a deadlock). A trigger already
+ * in place with the same arguments (a resumed move) is left alone: creating one waits for every
+ * running writer of its table.
+ */
+export async function installMoveCapture(
+  client: pg.ClientBase,
+  tables: readonly TenantTable[],
+  tenant: string,
+  moveId: string,
+): Promise<void> {
+  if (!(await captureInstalled(client))) {
+    await inTransaction(client, async () => {
+      await client.query(
+        `CREATE TABLE IF NOT EXISTS ${KEYS} (key text PRIMARY KEY, move_id text NOT NULL, fenced boolean NOT NULL DEFAULT false, moved boolean NOT NULL DEFAULT false)`,
+      );
+      await client.query(
+        `CREATE TABLE IF NOT EXISTS ${LOG} (id bigserial PRIMARY KEY, move_id text NOT NULL, tbl text NOT NULL, pk jsonb NOT NULL)`,
+      );
+      await client.query(`CREATE INDEX IF NOT EXISTS ${LOG}_by_move ON ${LOG} (move_id, id)`);
+    });
+  }
+  await client.query(CAPTURE_FUNCTION);
+  await inTransaction(client, async () => {
+    // CREATE TRIGGER waits for the table's running writers; a long transaction fails the move early.
+    await client.query("SET LOCAL lock_timeout = '5s'");
     for (const table of tables) {
       if (table.spec.kind === 'outbox') continue;
       const args = [
@@ -91,10 +104,13 @@ $fn$`);
       ]
         .map(literal)
         .join(', ');
-      // Replaced in this transaction: there is no moment without a trigger.
-      await client.query(`DROP TRIGGER IF EXISTS ${TRIGGER} ON ${table.name}`);
+      const { rows } = await client.query<{ def: string }>(
+        'SELECT pg_get_triggerdef(oid) AS def FROM pg_trigger WHERE tgname = $1 AND tgrelid = $2::regclass',
+        [TRIGGER, table.name],
+      );
+      if (rows[0]?.def.endsWith(`EXECUTE FUNCTION ${FN}(${args})`)) continue;
       await client.query(
-        `CREATE TRIGGER ${TRIGGER} AFTER INSERT OR UPDATE OR DELETE ON ${table.name} FOR EACH ROW EXECUTE FUNCTION ${FN}(${args})`,
+        `CREATE OR REPLACE TRIGGER ${TRIGGER} AFTER INSERT OR UPDATE OR DELETE ON ${table.name} FOR EACH ROW EXECUTE FUNCTION ${FN}(${args})`,
       );
     }
     await client.query(
@@ -103,6 +119,13 @@ $fn$`);
        WHERE ${KEYS}.move_id <> EXCLUDED.move_id`,
       [tenant, moveId],
     );
+  });
+}
+
+async function inTransaction(client: pg.ClientBase, fn: () => Promise<void>): Promise<void> {
+  await client.query('BEGIN');
+  try {
+    await fn();
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});

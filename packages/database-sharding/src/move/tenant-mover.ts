@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { IntelGraphError } from '@intelgraph/errors';
 import type pg from 'pg';
 import type { ShardManager } from '../shard-manager.js';
+import { awaitInstances } from '../topology/await-instances.js';
 import { ShardMap, type TenantPlacement } from '../topology/shard-map.js';
 import type { FootprintTable, ShardMapStore } from '../topology/shard-map-store.js';
 import {
@@ -510,14 +511,8 @@ export class TenantMover {
   }
 
   /** Waits until every live instance applied `version`; returns the ones that did not in time. */
-  async #awaitInstances(version: number, timeoutMs: number): Promise<string[]> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const live = await this.#o.store.liveInstances(this.#o.liveWithinMs);
-      const lagging = live.filter((i) => i.appliedVersion < version).map((i) => i.instanceId);
-      if (lagging.length === 0 || Date.now() > deadline) return lagging;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+  #awaitInstances(version: number, timeoutMs: number): Promise<string[]> {
+    return awaitInstances(this.#o.store, version, { timeoutMs, liveWithinMs: this.#o.liveWithinMs });
   }
 
   /** Waits (bounded) until the target's replicas replayed everything its primary has now. */
