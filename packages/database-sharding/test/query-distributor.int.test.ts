@@ -53,7 +53,7 @@ describe('QueryDistributor on three real shards with streaming replicas', () => 
     const write = await cluster.distributor.executeOnShard({
       sql: 'UPDATE entities SET score = score + 1 WHERE tenant_id = $1',
       params: ['tenant-3'],
-      context: { tenantId: 'tenant-3' },
+      context: { shardKey: cluster.router.keyOf({ tenantId: 'tenant-3' }) },
     });
     expect(write.target).toBe('primary');
     expect(write.rowCount).toBe(1);

@@ -1,5 +1,5 @@
 import type { MultiTierCache } from '@intelgraph/advanced-caching';
-import type { LoaderCacheOptions, LoaderStats, ShardRouting } from '@intelgraph/graphql-dataloader';
+import type { LoaderCacheOptions, LoaderStats } from '@intelgraph/graphql-dataloader';
 import type { Transport } from '@intelgraph/message-queue-enhanced';
 import type { Logger, Registry } from '@intelgraph/telemetry';
 import type { Storage } from './storage/storage.js';
@@ -25,8 +25,6 @@ export interface RuntimeServices {
    * `tags(key)`), or undefined when loader caching is off for this service.
    */
   loaderCache<V>(settings: LoaderCacheSettings): LoaderCacheOptions<V> | undefined;
-  /** Routes routable ids to shards, for shard-aware loaders. */
-  readonly idRouting: ShardRouting<string>;
   readonly loaderStats: LoaderStats;
   /** Domain events: in-process by default, Kafka with KAFKA_BROKERS, RabbitMQ with AMQP_URL (both: both). */
   readonly transport: Transport;

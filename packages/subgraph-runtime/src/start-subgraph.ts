@@ -173,7 +173,6 @@ export async function startSubgraph<F extends LoaderFactories<RequestContext>>(
       config.loaderCache === false
         ? undefined
         : { store: multiTierLoaderStore<V>(cache), prefix, tags, ttlMs },
-    idRouting: { routeMany: (ids) => storage.router.routeIds(ids) },
     loaderStats: new LoaderStats({ registry }),
     transport,
     registry,

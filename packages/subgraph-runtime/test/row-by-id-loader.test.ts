@@ -14,7 +14,6 @@ function fakeContext(rows: Array<Record<string, unknown>>) {
       },
     },
     services: {
-      idRouting: undefined,
       loaderStats: undefined,
       loaderCache: (settings: { prefix: string; tags: (key: string) => readonly string[] }) => {
         prefixes.push(settings.prefix);

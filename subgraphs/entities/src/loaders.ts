@@ -35,10 +35,10 @@ export function entityCacheKeyPrefix(tenantId: string): string {
 }
 
 /**
- * The entities loaders, made per request. Every one is shard-aware (keys are routable ids) and
- * answers a whole list of parents with one statement per shard; first pages of per-parent lists
- * use a window function (`row_number() OVER (PARTITION BY parent)`) to take N rows per parent in
- * that one statement.
+ * The entities loaders, made per request. Each answers a whole list of parents with one statement
+ * (routed by the request's tenant, like every statement of the request: the ids of one request are
+ * its tenant's, so they never span shards); first pages of per-parent lists use a window function
+ * (`row_number() OVER (PARTITION BY parent)`) to take N rows per parent in that one statement.
  */
 export function createEntitiesLoaders(options: { batch?: boolean } = {}) {
   // batch: false is the "naive" baseline of the benchmark: one statement per key, no memo.
@@ -75,7 +75,6 @@ export function createEntitiesLoaders(options: { batch?: boolean } = {}) {
         {
           ...batching,
           name: 'entitiesByCreator',
-          shards: byIdPart(ctx),
           metrics: ctx.services.loaderStats,
           groupBy: (r) => r.parentKey,
         },
@@ -91,7 +90,6 @@ export function createEntitiesLoaders(options: { batch?: boolean } = {}) {
           ...batching,
           name: 'entityCountByCreator',
           kind: 'count',
-          shards: ctx.services.idRouting,
           metrics: ctx.services.loaderStats,
         },
       ),
@@ -119,7 +117,6 @@ export function createEntitiesLoaders(options: { batch?: boolean } = {}) {
         {
           ...batching,
           name: 'relationshipsOfEntity',
-          shards: byIdPart(ctx),
           metrics: ctx.services.loaderStats,
           groupBy: (r) => r.parentKey,
         },
@@ -139,7 +136,6 @@ export function createEntitiesLoaders(options: { batch?: boolean } = {}) {
           ...batching,
           name: 'relationshipCountOfEntity',
           kind: 'count',
-          shards: ctx.services.idRouting,
           metrics: ctx.services.loaderStats,
         },
       ),
@@ -147,21 +143,5 @@ export function createEntitiesLoaders(options: { batch?: boolean } = {}) {
 }
 
 export const entitiesLoaders = createEntitiesLoaders();
-
-/** Routing for `<id>|<limit>` keys: by the id part. */
-function byIdPart(ctx: RequestContext) {
-  return {
-    routeMany(keys: readonly string[]) {
-      const groups = new Map<string, string[]>();
-      for (const key of keys) {
-        const shard = ctx.services.storage.router.routeId(key.slice(0, key.lastIndexOf('|')));
-        const list = groups.get(shard) ?? [];
-        list.push(key);
-        groups.set(shard, list);
-      }
-      return groups;
-    },
-  };
-}
 
 export type EntitiesLoaders = ReturnType<typeof createEntitiesLoaders>;

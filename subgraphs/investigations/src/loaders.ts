@@ -4,7 +4,7 @@ import { INVESTIGATION_COLUMNS, type InvestigationRecord, toInvestigation } from
 
 /**
  * The investigations loaders, made per request; each answers a whole list with one statement
- * per shard. The read model is not cached across requests: it changes with every command, and a
+ * (routed by the request's tenant). The read model is not cached across requests: it changes with every command, and a
  * projection read by primary key is as cheap as a cache round trip.
  */
 export const investigationsLoaders = defineLoaders({
@@ -28,7 +28,6 @@ export const investigationsLoaders = defineLoaders({
         ).map((r) => ({ investigationId: r.investigation_id, entityId: r.entity_id })),
       {
         name: 'entityIdsOfInvestigation',
-        shards: ctx.services.idRouting,
         metrics: ctx.services.loaderStats,
         groupBy: (r) => r.investigationId,
       },
@@ -48,7 +47,6 @@ export const investigationsLoaders = defineLoaders({
         ).map((r) => ({ ...toInvestigation(r), entityId: r.entity_id as string })),
       {
         name: 'investigationsOfEntity',
-        shards: ctx.services.idRouting,
         metrics: ctx.services.loaderStats,
         groupBy: (r) => r.entityId,
       },

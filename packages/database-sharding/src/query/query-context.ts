@@ -2,9 +2,13 @@ import { IntelGraphError } from '@intelgraph/errors';
 import type { RouteHint, ShardKey } from '../strategies/sharding-strategy.js';
 import type { StatementResult } from './node-executor.js';
 
-/** Who is asking: the shard key and whether a replica may answer. */
+/**
+ * Who is asking: the shard key and whether a replica may answer. Exactly these fields — no index
+ * signature, so a misspelt option (`readOnly: true`) is a compile error rather than a write sent
+ * to the primary; a GraphQL context is turned into one with `router.keyOf(context)`.
+ */
 export interface QueryContext {
-  /** The shard key (tenant). Falls back to `context[shardKeyField]` (e.g. `tenantId`). */
+  /** The shard key (tenant). Required unless `shardKeys` is given (`SHARD_KEY_REQUIRED`). */
   readonly shardKey?: ShardKey;
   /** May be served by a replica. Default false (primary). */
   readonly readonly?: boolean;
@@ -17,7 +21,6 @@ export interface QueryContext {
   readonly session?: object;
   /** Several keys: allowed for reads on one shard; a write whose keys span shards is refused. */
   readonly shardKeys?: readonly ShardKey[];
-  readonly [field: string]: unknown;
 }
 
 export interface ShardQuery {
@@ -32,6 +35,18 @@ export interface ShardQueryResult<R> extends StatementResult<R> {
   readonly shardId: string;
   readonly node: string;
   readonly target: 'primary' | 'replica';
+}
+
+/** The shard key a query names (`context.shardKey`); `SHARD_KEY_REQUIRED` when it names none. */
+export function shardKeyOf(context: QueryContext): ShardKey {
+  const key: unknown = context.shardKey;
+  if (typeof key === 'string' ? key !== '' : typeof key === 'number' || key instanceof Date)
+    return key as ShardKey;
+  throw new IntelGraphError(
+    'SHARD_KEY_REQUIRED',
+    `a query needs context.shardKey (the tenant); got ${key === undefined ? 'none' : JSON.stringify(key)}`,
+    { input: key },
+  );
 }
 
 export function routeHint(context: QueryContext): RouteHint | undefined {

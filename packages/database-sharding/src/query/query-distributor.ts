@@ -14,6 +14,7 @@ import {
   routeHint,
   type ShardQuery,
   type ShardQueryResult,
+  shardKeyOf,
 } from './query-context.js';
 import { QueryEvents, type QueryListener } from './query-events.js';
 import { ReadYourWrites } from './read-your-writes.js';
@@ -102,7 +103,7 @@ export class QueryDistributor {
     const { context } = query;
     const readonly = context.readonly === true;
     const hint = routeHint(context);
-    const keys = context.shardKeys?.length ? context.shardKeys : [this.router.keyOf(context)];
+    const keys = context.shardKeys?.length ? context.shardKeys : [shardKeyOf(context)];
     if (!readonly && this.router.map) for (const key of keys) await this.#writable(key);
     const entered = keys.length === 1 ? this.#enterOne(keys[0]!, !readonly) : this.#enterAll(keys, !readonly);
     // Awaiting only when the fence holds the call keeps the common path free of an extra tick.
@@ -150,8 +151,8 @@ export class QueryDistributor {
     fn: (tx: ShardTransaction) => Promise<T>,
     context: Omit<QueryContext, 'shardKey'> = {},
   ): Promise<T> {
-    const ctx = { ...context, shardKey };
-    const key = this.router.keyOf(ctx);
+    const ctx: QueryContext = { ...context, shardKey };
+    const key = shardKeyOf(ctx);
     if (this.router.map) await this.#writable(key);
     const release = await this.router.fence.enter(keyString(key), true);
     try {

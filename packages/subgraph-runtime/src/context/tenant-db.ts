@@ -4,6 +4,11 @@ import type { QueryDistributor, ShardTransaction } from '@intelgraph/database-sh
  * The database as one request sees it: every statement routed by the request's tenant (from the
  * verified identity), reads allowed on a fresh-enough replica, and read-your-writes within the
  * session (a read after this session's write never hits a replica that has not replayed it).
+ *
+ * This is where a subgraph's read is routed, and the only place: loaders batch without grouping
+ * by shard (every key of a request is its tenant's), and the distributor routes the tenant when
+ * the statement runs — through the stored shard map the router follows and under a tenant move's
+ * fence — rather than trusting a shard chosen earlier (see docs/architecture.md, "Routing").
  */
 export class TenantDb {
   readonly tenantId: string;

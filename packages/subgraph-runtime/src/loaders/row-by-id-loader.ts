@@ -28,7 +28,8 @@ export interface RowByIdLoaderOptions<V> {
 /**
  * The by-id loader of a type a subgraph owns (`userById`, `entityById`, …), made per request:
  * every id of a batch — a gateway `_entities` call, a list's items — is read with one statement
- * per shard (`id = ANY(…)`, routed by the ids), optionally through the cache.
+ * (`id = ANY(…)`), optionally through the cache. The loader does not group ids by shard: they are
+ * all the request's tenant's, and `TenantDb` routes the statement by that tenant, once.
  */
 export function rowByIdLoader<V>(
   ctx: RequestContext,
@@ -46,7 +47,6 @@ export function rowByIdLoader<V>(
     {
       ...options.batching,
       name: options.name,
-      shards: ctx.services.idRouting,
       metrics: ctx.services.loaderStats,
       ...(cachePrefix
         ? {
