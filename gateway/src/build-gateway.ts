@@ -247,6 +247,7 @@ export async function buildGateway(config: GatewayConfig, deps: BuildGatewayDeps
     maxBodyBytes: config.maxBodyBytes,
     drainTimeoutMs: config.drainTimeoutMs,
     introspection,
+    executor: config.executor,
   });
   health.bind(() => gateway.runtime);
   return gateway;

@@ -95,6 +95,15 @@ export const configSpec = {
     min: 1,
     description: 'How long an open breaker fails fast before letting a trial request through.',
   }),
+  executor: variables.oneOf(
+    {
+      env: 'GATEWAY_EXECUTOR',
+      default: 'apollo',
+      description:
+        'Who executes query plans: `apollo` (Apollo Gateway) or `intelgraph` (our executor: copy-on-write merge, compiled response shaper, cached with the plan).',
+    },
+    ['apollo', 'intelgraph'],
+  ),
   dedup: variables.boolean({
     env: 'SUBGRAPH_DEDUP',
     default: 'true',

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloGateway } from '@apollo/gateway';
+import { ApolloGateway, type GraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import {
   ApolloServerPluginCacheControlDisabled,
@@ -12,6 +12,8 @@ import {
 import { IntelGraphError } from '@intelgraph/errors';
 import type { Logger } from '@intelgraph/telemetry';
 import type { GraphQLSchema } from 'graphql';
+import { withPlanExecutor } from './execution/executor-gateway.js';
+import { PlanExecutor } from './execution/plan-executor.js';
 import { graphqlOverHttpStatus } from './http/graphql-response-status.js';
 import { handleGraphQL } from './http/handle-graphql.js';
 import { sendError } from './http/send.js';
@@ -37,6 +39,11 @@ export interface GatewayOptions {
   readonly drainTimeoutMs?: number;
   /** Whether Apollo Server answers introspection (default true; `useIntrospection` refuses it first). */
   readonly introspection?: boolean;
+  /**
+   * Who executes query plans (default `apollo`): Apollo Gateway's `executeQueryPlan`, or
+   * `intelgraph`, our executor (`execution/`) over the same planner and fetch pipeline.
+   */
+  readonly executor?: 'apollo' | 'intelgraph';
 }
 
 export type GatewayPhase = 'created' | 'starting' | 'serving' | 'draining' | 'stopped';
@@ -68,18 +75,28 @@ export class Gateway {
     for (const p of plugins)
       for (const [path, route] of Object.entries(p.routes ?? {})) this.#routes.set(path, route);
     this.#httpHooks = plugins.filter((p) => p.onHttpRequest);
+    const dataSources = new Map<string, GraphQLDataSource<RequestState>>();
+    const planExecutor = options.executor === 'intelgraph' ? new PlanExecutor({ dataSources }) : undefined;
     this.#gateway = new ApolloGateway({
       supergraphSdl: options.supergraph,
       logger: options.log,
       buildService: ({ name, url }) => {
         if (!url)
           throw new IntelGraphError('SUPERGRAPH_INVALID', `Subgraph "${name}" has no URL in the supergraph`);
-        return new PipelineDataSource(name, url, buildSubgraphFetch(transport.fetch, plugins, name), plugins);
+        const dataSource = new PipelineDataSource(
+          name,
+          url,
+          buildSubgraphFetch(transport.fetch, plugins, name),
+          plugins,
+        );
+        dataSources.set(name, dataSource);
+        return dataSource;
       },
     });
     this.#gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
       this.#schema = apiSchema;
       this.#supergraphSdl = coreSupergraphSdl;
+      planExecutor?.setSupergraph(coreSupergraphSdl);
       options.analyzer.setSchema(apiSchema);
       for (const p of plugins) p.onSchemaChange?.(apiSchema, coreSupergraphSdl);
     });
@@ -99,7 +116,7 @@ export class Gateway {
       },
     };
     this.#apollo = new ApolloServer<RequestState>({
-      gateway: this.#gateway,
+      gateway: planExecutor ? withPlanExecutor(this.#gateway, planExecutor) : this.#gateway,
       // Auth is by bearer token, never cookies, so a cross-site GET cannot act as a user: the
       // preflight header Apollo's CSRF check demands would only stop CDN-cacheable GETs.
       csrfPrevention: false,
