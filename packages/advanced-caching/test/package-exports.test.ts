@@ -29,6 +29,10 @@ describe('package exports', () => {
     const cloudfront = bareImports(join(src, 'cdn', 'cloudfront', 'index.ts'));
     expect(cloudfront.has('@aws-sdk/client-cloudfront')).toBe(true);
     const pkg = JSON.parse(readFileSync(join(src, '..', 'package.json'), 'utf8'));
-    expect(pkg.exports['./cloudfront']).toBe('./src/cdn/cloudfront/index.ts');
+    // Sources under the development condition, the build for everyone else.
+    expect(pkg.exports['./cloudfront']).toMatchObject({
+      development: './src/cdn/cloudfront/index.ts',
+      default: './dist/cdn/cloudfront/index.js',
+    });
   });
 });
