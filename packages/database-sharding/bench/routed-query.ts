@@ -1,4 +1,6 @@
+import { createTestDatabase } from '@intelgraph/test-support';
 import pg from 'pg';
+import { ShardMapFollower, ShardMapStore } from '../src/index.js';
 import { benchCluster } from './bench-cluster.js';
 import { fmt, median, type ScenarioResult, spread, throughput, throughputWithCpu } from './measure.js';
 
@@ -7,11 +9,15 @@ import { fmt, median, type ScenarioResult, spread, throughput, throughputWithCpu
  * mapping) against the raw `pg.Pool` on the same database with the same pool size, same
  * concurrency, alternating rounds. Every answer is checked.
  */
-export async function routedQuery(): Promise<ScenarioResult> {
+export async function routedQuery(options: { storedMap?: boolean } = {}): Promise<ScenarioResult> {
   const cluster = await benchCluster('ig_bench_route', [
     'CREATE TABLE kv (id int PRIMARY KEY, v text NOT NULL)',
     "INSERT INTO kv SELECT g, 'v' || g FROM generate_series(1, 1000) g",
   ]);
+  // With the stored map: routing by a followed map version with 1000 placed tenants (what a
+  // platform in the middle of a rebalance routes by), its LISTEN connection and poll running.
+  const following = options.storedMap ? await followStoredMap(cluster) : undefined;
+  const label = options.storedMap ? ' (stored map)' : '';
   try {
     const tenant = 'tenant-bench';
     const shardId = cluster.router.route(tenant);
@@ -76,7 +82,7 @@ export async function routedQuery(): Promise<ScenarioResult> {
     return {
       table: [
         [
-          'routed executeOnShard queries/s',
+          `routed executeOnShard queries/s${label}`,
           fmt(o),
           `spread ${(spread(oursRates) * 100).toFixed(0)}%, 8 callers, pool 10`,
         ],
@@ -87,20 +93,57 @@ export async function routedQuery(): Promise<ScenarioResult> {
           `${cpuOurs.toFixed(1)} µs vs ${cpuBase.toFixed(1)} µs, this process only`,
         ],
         [
-          'routed ÷ raw throughput (median of 30 paired runs)',
+          `routed${label} ÷ raw throughput (median of 30 paired runs)`,
           ratio.toFixed(3),
           `pair spread ${(spread(pairRatios) * 100).toFixed(0)}%, target ≥ 0.95`,
         ],
       ],
-      metrics: {
-        routedOpsPerSec: Math.round(o),
-        rawPoolOpsPerSec: Math.round(b),
-        routedCpuUsPerQuery: Number(cpuOurs.toFixed(2)),
-        rawCpuUsPerQuery: Number(cpuBase.toFixed(2)),
-      },
-      ratios: { routedOpsPerSec: ratio, routedCpuUsPerQuery: cpuOurs / cpuBase },
+      metrics: options.storedMap
+        ? { routedStoredMapOpsPerSec: Math.round(o), rawPoolOpsPerSecStoredMapRun: Math.round(b) }
+        : {
+            routedOpsPerSec: Math.round(o),
+            rawPoolOpsPerSec: Math.round(b),
+            routedCpuUsPerQuery: Number(cpuOurs.toFixed(2)),
+            rawCpuUsPerQuery: Number(cpuBase.toFixed(2)),
+          },
+      ratios: options.storedMap
+        ? { routedStoredMapOpsPerSec: ratio, routedStoredMapCpuUsPerQuery: cpuOurs / cpuBase }
+        : { routedOpsPerSec: ratio, routedCpuUsPerQuery: cpuOurs / cpuBase },
     };
   } finally {
+    await following?.stop();
     await cluster.close();
   }
+}
+
+async function followStoredMap(
+  cluster: Awaited<ReturnType<typeof benchCluster>>,
+): Promise<{ stop(): Promise<void> }> {
+  const metadata = await createTestDatabase('ig_bench_route_map');
+  const store = new ShardMapStore({ url: metadata.url });
+  await store.migrate();
+  await store.initialize({
+    virtualNodes: 150,
+    shards: cluster.manager.shards.map((s) => ({ id: s.id, primary: s.config.primary })),
+  });
+  const snapshot = await store.change('1000 placed tenants', async (c) => {
+    for (let t = 0; t < 1000; t++)
+      await c.place({ tenant: `placed-${t}`, shardId: 'shard-0', state: 'pinned' });
+  });
+  const follower = new ShardMapFollower({
+    store,
+    manager: cluster.manager,
+    router: cluster.router,
+    service: 'bench',
+  });
+  await follower.start(snapshot);
+  if (cluster.router.map?.version !== snapshot.version)
+    throw new Error('the router does not follow the stored map');
+  return {
+    async stop() {
+      await follower.stop();
+      await store.close();
+      await metadata.drop();
+    },
+  };
 }

@@ -8,18 +8,24 @@ import type { ScenarioResult } from './measure.js';
 import { ringBalance } from './ring-balance.js';
 import { ringLookup } from './ring-lookup.js';
 import { routedQuery } from './routed-query.js';
+import { tenantMove } from './tenant-move.js';
 
 const scenarios: Array<[string, () => ScenarioResult | Promise<ScenarioResult>]> = [
   ['ring lookup', ringLookup],
   ['ring balance', ringBalance],
   ['routed query', routedQuery],
+  ['routed query, stored map', () => routedQuery({ storedMap: true })],
   ['broadcast COUNT', broadcastCount],
+  ['tenant move', tenantMove],
 ];
+// BENCH_ONLY="routed query, stored map;tenant move" runs those scenarios only.
+const only = process.env.BENCH_ONLY?.split(';').map((s) => s.trim());
 
 const metrics: Record<string, number> = {};
 const ratios: Record<string, number> = {};
 const rows: Array<[string, string, string]> = [];
 for (const [name, run] of scenarios) {
+  if (only && !only.includes(name)) continue;
   const result = await run();
   rows.push([`— ${name}`, '', '']);
   rows.push(...result.table);
@@ -38,6 +44,6 @@ console.log(
     metrics,
     ratios,
     baseline:
-      'ring: hash % N; routed query: raw pg.Pool on the same database; broadcast: slowest single shard COUNT; balance: ideal 1/(N+1)',
+      'ring: hash % N; routed query (also with the stored map followed): raw pg.Pool on the same database; broadcast: slowest single shard COUNT; balance: ideal 1/(N+1); tenant move: the 500 ms write-pause target',
   })}`,
 );

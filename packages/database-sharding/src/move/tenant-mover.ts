@@ -54,12 +54,24 @@ export type MoveProgress =
       readonly totalRows: number;
     };
 
+/**
+ * How one table of the footprint was verified: every row's hash compared online (source against
+ * target, before the fence), then — with writes stopped — the row counts and the rows that
+ * differed then or changed since, compared again.
+ */
 export interface TableCheck {
   readonly table: string;
-  readonly source: { readonly rows: number; readonly checksum: string };
-  readonly target: { readonly rows: number; readonly checksum: string };
+  readonly sourceRows: number;
+  readonly targetRows: number;
+  /** Rows whose hashes were compared online. */
+  readonly compared: number;
+  /** Rows compared again in the fence (different online, or changed since). */
+  readonly rechecked: number;
   readonly equal: boolean;
 }
+
+/** Table → primary keys (`TenantTable.pkString`) to compare again in the fence. */
+type Suspects = Map<string, Set<string>>;
 
 export interface MoveReport {
   readonly moveId: string;
@@ -76,6 +88,8 @@ export interface MoveReport {
   readonly outboxRowsMoved: number;
   /** From the map's `fenced` version to its switch: the longest a write of the tenant waited. */
   readonly cutoverMs: number;
+  /** Where the cut-over went (ms): instances applying `fenced`, the SQL fence, the last replay, the outbox, verification, replicas, the switch. */
+  readonly cutoverSteps: Readonly<Record<string, number>>;
   readonly verified: readonly TableCheck[];
   readonly deletedSourceRows: number;
   readonly switchedVersion: number;
@@ -218,16 +232,29 @@ export class TenantMover {
     const { tenant, source, target, id } = record;
     const tables = await this.tables();
     const byName = new Map(tables.map((t) => [t.spec.table, t]));
-    const stats = {
+    const stats: {
+      copiedRows: number;
+      copyMs: number;
+      replayedChanges: number;
+      catchUpRounds: number;
+      outboxRowsMoved: number;
+      cutoverMs: number;
+      cutoverSteps: Record<string, number>;
+      deletedSourceRows: number;
+      switchedVersion: number;
+      verified: TableCheck[];
+      compared?: Map<string, number>;
+    } = {
       copiedRows: record.copiedRows,
       copyMs: 0,
       replayedChanges: 0,
       catchUpRounds: 0,
       outboxRowsMoved: 0,
       cutoverMs: 0,
+      cutoverSteps: {},
       deletedSourceRows: 0,
       switchedVersion: record.detail.switchedVersion ?? 0,
-      verified: [] as TableCheck[],
+      verified: [],
     };
     const phase = (name: string): void =>
       this.#o.onProgress?.({ kind: 'phase', moveId: id, tenant, phase: name });
@@ -256,8 +283,13 @@ export class TenantMover {
               if (n < this.#o.catchUpThreshold) break;
             }
           }
+          // Every row compared online; only what differed or changed since is compared in the fence.
+          const suspects =
+            current === 'fenced' ? undefined : await this.#precheck(tables, tenant, src, dst, stats);
+          // What the writers changed during the pre-check, replayed online too (and compared again later).
+          if (suspects) stats.replayedChanges += await this.#replay(id, byName, src, dst, true, suspects);
           phase('fence');
-          await this.#cutover(record, tables, byName, src, dst, stats);
+          await this.#cutover(record, tables, byName, src, dst, stats, suspects);
           current = 'switched';
         } catch (error) {
           await this.#abandon(record, tables, src, dst, error);
@@ -287,6 +319,7 @@ export class TenantMover {
       catchUpRounds: stats.catchUpRounds,
       outboxRowsMoved: stats.outboxRowsMoved,
       cutoverMs: Math.round(stats.cutoverMs),
+      cutoverSteps: stats.cutoverSteps,
       verified: stats.verified,
       deletedSourceRows: stats.deletedSourceRows,
       switchedVersion: stats.switchedVersion,
@@ -342,6 +375,7 @@ export class TenantMover {
     src: pg.PoolClient,
     dst: pg.PoolClient,
     bounded = false,
+    touched?: Suspects,
   ): Promise<number> {
     let total = 0;
     const upTo = bounded ? await logHead(src, moveId) : undefined;
@@ -356,6 +390,11 @@ export class TenantMover {
         if (!table) continue;
         const identity = (row: Record<string, unknown>): string =>
           table.spec.primaryKey.map((c) => JSON.stringify(row[c])).join('\u0000');
+        if (touched) {
+          const set = touched.get(name) ?? new Set<string>();
+          for (const k of keys) set.add(table.pkString(k));
+          touched.set(name, set);
+        }
         const rows = await table.current(src, keys);
         const present = new Set(rows.map(identity));
         await table.upsert(dst, rows);
@@ -381,18 +420,28 @@ export class TenantMover {
       replayedChanges: number;
       outboxRowsMoved: number;
       cutoverMs: number;
+      cutoverSteps: Record<string, number>;
       verified: TableCheck[];
       switchedVersion: number;
+      compared?: Map<string, number>;
     },
+    suspects: Suspects | undefined,
   ): Promise<void> {
     const { store } = this.#o;
     const { tenant, id, source, target } = record;
     const startedAt = performance.now();
+    let mark = startedAt;
+    const step = (name: string): void => {
+      const now = performance.now();
+      stats.cutoverSteps[name] = Math.round(now - mark);
+      mark = now;
+    };
     const fenced = await store.change(`move ${tenant}: fence`, async (c) => {
       const p = this.#placementOf(c.before.placements, tenant, id);
       if (p.state !== 'fenced') await c.place({ ...p, state: 'fenced' });
     });
     await this.#awaitInstances(fenced.version, this.#o.fenceAckTimeoutMs);
+    step('instancesFenced');
     try {
       await fenceTenant(src, tenant, this.#o.fenceLockTimeoutMs);
     } catch (error) {
@@ -403,21 +452,49 @@ export class TenantMover {
       );
     }
     await this.journal.update(id, { phase: 'fenced' });
-    stats.replayedChanges += await this.#replay(id, byName, src, dst);
+    step('sqlFence');
+    const recheck: Suspects = suspects ?? new Map();
+    stats.replayedChanges += await this.#replay(id, byName, src, dst, false, recheck);
+    step('replay');
     const outbox = tables.find((t) => t.spec.kind === 'outbox');
     if (outbox) stats.outboxRowsMoved = await moveOutbox(outbox, src, dst, tenant, `${target} (move ${id})`);
-    // Source and target must hold the same rows now: nothing writes the tenant on either.
-    // One statement at a time per connection; source and target side by side.
+    step('outbox');
+    // Source and target must hold the same rows now: nothing writes the tenant on either. A move
+    // resumed in this phase did not compare online: it compares every row now.
     const checks: TableCheck[] = [];
     for (const t of tables) {
       if (t.spec.kind === 'outbox') continue;
-      const [s, d] = await Promise.all([t.checksum(src, tenant), t.checksum(dst, tenant)]);
-      checks.push({
-        table: t.spec.table,
-        source: s,
-        target: d,
-        equal: s.rows === d.rows && s.checksum === d.checksum,
-      });
+      let check: TableCheck;
+      if (suspects === undefined) {
+        const [s, d] = await Promise.all([t.rowHashes(src, tenant), t.rowHashes(dst, tenant)]);
+        const equal = s.size === d.size && [...s].every(([k, h]) => d.get(k) === h);
+        check = {
+          table: t.spec.table,
+          sourceRows: s.size,
+          targetRows: d.size,
+          compared: 0,
+          rechecked: s.size,
+          equal,
+        };
+      } else {
+        const keys = [...(recheck.get(t.spec.table) ?? [])];
+        const [sn, dn, sh, dh] = await Promise.all([
+          t.count(src, tenant),
+          t.count(dst, tenant),
+          t.hashesOf(src, keys),
+          t.hashesOf(dst, keys),
+        ]);
+        const equal = sn === dn && sh.size === dh.size && [...sh].every(([k, h]) => dh.get(k) === h);
+        check = {
+          table: t.spec.table,
+          sourceRows: sn,
+          targetRows: dn,
+          compared: stats.compared?.get(t.spec.table) ?? 0,
+          rechecked: keys.length,
+          equal,
+        };
+      }
+      checks.push(check);
     }
     stats.verified = checks;
     const different = checks.filter((c) => !c.equal);
@@ -427,7 +504,9 @@ export class TenantMover {
         `tenant '${tenant}': the copy on '${target}' differs from '${source}' in ${different.map((c) => c.table).join(', ')}`,
         { input: tenant, details: { switched: false, different } },
       );
+    step('verify');
     await this.#replicasReplayed(target, dst);
+    step('replicas');
     const switched = await store.change(`move ${tenant}: switch to ${target}`, async (c) => {
       const after = new ShardMap({
         ...c.before,
@@ -438,12 +517,39 @@ export class TenantMover {
       else await c.place({ tenant, shardId: target, state: 'pinned' });
       return { tenant, source, target, moveId: id };
     });
+    step('switch');
     stats.cutoverMs = performance.now() - startedAt;
     stats.switchedVersion = switched.version;
     await this.journal.update(id, {
       phase: 'switched',
       detail: { switchedVersion: switched.version, cutoverMs: Math.round(stats.cutoverMs), verified: checks },
     });
+  }
+
+  /**
+   * Compares every row's hash on source and target (online: writes go on, so rows may differ
+   * because they changed since the copy — those are in the log and replayed in the fence). Returns
+   * the keys that differed, per table, to compare again once writes are stopped.
+   */
+  async #precheck(
+    tables: readonly TenantTable[],
+    tenant: string,
+    src: pg.PoolClient,
+    dst: pg.PoolClient,
+    stats: { compared?: Map<string, number> },
+  ): Promise<Suspects> {
+    const suspects: Suspects = new Map();
+    stats.compared = new Map();
+    for (const t of tables) {
+      if (t.spec.kind === 'outbox') continue;
+      const [s, d] = await Promise.all([t.rowHashes(src, tenant), t.rowHashes(dst, tenant)]);
+      const differing = new Set<string>();
+      for (const [k, h] of s) if (d.get(k) !== h) differing.add(k);
+      for (const k of d.keys()) if (!s.has(k)) differing.add(k);
+      suspects.set(t.spec.table, differing);
+      stats.compared.set(t.spec.table, s.size);
+    }
+    return suspects;
   }
 
   async #cleanup(

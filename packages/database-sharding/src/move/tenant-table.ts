@@ -169,6 +169,53 @@ export class TenantTable {
     return { rows: Number(rows[0]!.n), checksum: rows[0]!.c ?? 'empty' };
   }
 
+  /** The expression hashing one row as a move compares it (without the columns the target regenerates). */
+  #rowHash(alias: string): string {
+    const drop = this.spec.kind === 'events' ? ` - 'position' - 'transaction_id'` : '';
+    return `md5((to_jsonb(${alias}) ${drop})::text)`;
+  }
+
+  /** The primary key of a row as a string (JSON of the key columns, in key order). */
+  pkString(row: Row): string {
+    return JSON.stringify(this.spec.primaryKey.map((c) => row[c]));
+  }
+
+  /** Every row of the tenant as primary key → hash (the online pre-check of a move). */
+  async rowHashes(client: Queryable, tenant: string): Promise<Map<string, string>> {
+    const keys = this.spec.primaryKey.map((c) => `t.${q(c)}`).join(', ');
+    const { rows } = await client.query<{ k: unknown[]; h: string }>(
+      `SELECT jsonb_build_array(${keys}) AS k, ${this.#rowHash('t')} AS h FROM ${this.name} t WHERE ${this.where(1, 't.')}`,
+      [tenant],
+    );
+    return new Map(rows.map((r) => [JSON.stringify(r.k), r.h]));
+  }
+
+  /** Hashes of the rows with these primary keys (`pkString` form); missing rows are absent. */
+  async hashesOf(client: Queryable, pks: readonly string[]): Promise<Map<string, string>> {
+    if (pks.length === 0) return new Map();
+    const keys = this.spec.primaryKey.map((c) => `t.${q(c)}`).join(', ');
+    const objects = pks.map((pk) => {
+      const values = JSON.parse(pk) as unknown[];
+      return Object.fromEntries(this.spec.primaryKey.map((c, i) => [c, values[i]]));
+    });
+    const join = this.spec.primaryKey.map((c) => `t.${q(c)} = k.${q(c)}`).join(' AND ');
+    const { rows } = await client.query<{ k: unknown[]; h: string }>(
+      `SELECT jsonb_build_array(${keys}) AS k, ${this.#rowHash('t')} AS h
+         FROM ${this.name} t JOIN jsonb_populate_recordset(NULL::${this.name}, $1::jsonb) k ON ${join}`,
+      [JSON.stringify(objects)],
+    );
+    return new Map(rows.map((r) => [JSON.stringify(r.k), r.h]));
+  }
+
+  /** Row count of the tenant (an index-only count where the key column is indexed). */
+  async count(client: Queryable, tenant: string): Promise<number> {
+    const { rows } = await client.query<{ n: string }>(
+      `SELECT count(*)::text AS n FROM ${this.name} t WHERE ${this.where(1, 't.')}`,
+      [tenant],
+    );
+    return Number(rows[0]!.n);
+  }
+
   /** Rows per tenant of this table on a shard (for status, plans, verification). */
   async rowsPerTenant(client: Queryable): Promise<Map<string, number>> {
     const key = q(this.spec.keyColumn);
