@@ -22,7 +22,8 @@ export interface ExecutorRequestContext {
   readonly queryHash: string;
   readonly operation: OperationDefinitionNode;
   readonly schema: GraphQLSchema;
-  readonly contextValue: RequestState;
+  /** The request's state (Apollo Server hands the gateway its `contextValue` as `context`). */
+  readonly context: RequestState;
 }
 
 export interface ExecutionResult {
@@ -100,7 +101,7 @@ export class PlanExecutor {
           variables,
           variableDefinitions: planned.operation.variableDefinitions,
           requestContext,
-          state: requestContext.contextValue,
+          state: requestContext.context,
           tree,
           errors,
         },
