@@ -22,7 +22,13 @@ export type {
   SqlPool,
   SqlQueryable,
 } from './event-store/sql-database.js';
-export { type NewEvent, START_CURSOR, type StoredEvent } from './event-store/stored-event.js';
+export {
+  compareCursors,
+  isCursor,
+  type NewEvent,
+  START_CURSOR,
+  type StoredEvent,
+} from './event-store/stored-event.js';
 export { InProcessTransport, type InProcessTransportOptions } from './in-process/in-process-transport.js';
 export {
   KAFKA_DEFAULTS,

@@ -41,6 +41,9 @@ export {
   type IdentityMode,
 } from './identity/identity-guard.js';
 export { stopOnSignals } from './lifecycle/serve-until-signal.js';
+export { followEvents } from './live/follow-events.js';
+export { LIVE_EVENT_HUB_DEFAULTS, LiveEventHub, type LiveEventHubOptions } from './live/live-event-hub.js';
+export type { LiveEventStream } from './live/live-event-stream.js';
 export { type RowByIdLoaderOptions, rowByIdLoader } from './loaders/row-by-id-loader.js';
 export type { LoaderCacheSettings, RuntimeServices } from './runtime-services.js';
 export { bulkInsert } from './seed/bulk-insert.js';

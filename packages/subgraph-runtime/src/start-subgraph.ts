@@ -5,6 +5,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/ind
 import { createRedisClient, MultiTierCache, registerCacheMetrics } from '@intelgraph/advanced-caching';
 import type { ShardConfig } from '@intelgraph/database-sharding';
 import { IntelGraphError } from '@intelgraph/errors';
+import type { Identity } from '@intelgraph/identity';
 import { DataLoaderRegistry, type LoaderFactories, LoaderStats } from '@intelgraph/graphql-dataloader';
 import { type Transport, transportFor } from '@intelgraph/message-queue-enhanced';
 import {
@@ -28,6 +29,8 @@ import type { LoaderCacheSettings, RuntimeServices } from './runtime-services.js
 import type { Migration } from './storage/migrations.js';
 import { openStorage } from './storage/storage.js';
 import { storageReadiness } from './storage/storage-readiness.js';
+import { PrimaryTenantDb } from './live/primary-tenant-db.js';
+import { serveSubscriptions } from './live/subscription-server.js';
 import { traceGraphQLRequests, traceStatements } from './tracing/subgraph-tracing.js';
 
 /** One tenant-keyed table: its name, the column holding the tenant, its primary key. */
@@ -198,13 +201,15 @@ export async function startSubgraph<F extends LoaderFactories<RequestContext>>(
   const tracing = startTracing({ serviceName: definition.name, config });
   const traced = tracing.enabled || tracesEndpoint(config) !== undefined;
   const untraceStatements = traced ? traceStatements(storage.distributor) : () => {};
+  // buildSubgraphSchema types its resolver map with Apollo's base context; ours is richer.
+  const schema = buildSubgraphSchema({
+    typeDefs: definition.typeDefs,
+    resolvers: parts.resolvers as GraphQLResolverMap<unknown>,
+  });
+  const formatError = createFormatError(logger);
   const apollo = new ApolloServer<SubgraphContext<F>>({
-    // buildSubgraphSchema types its resolver map with Apollo's base context; ours is richer.
-    schema: buildSubgraphSchema({
-      typeDefs: definition.typeDefs,
-      resolvers: parts.resolvers as GraphQLResolverMap<unknown>,
-    }),
-    formatError: createFormatError(logger),
+    schema,
+    formatError,
     includeStacktraceInErrorResponses: false,
     introspection: true,
     // Federated tracing (ftv1) is for Apollo's hosted studio; this platform exports its own metrics.
@@ -216,6 +221,24 @@ export async function startSubgraph<F extends LoaderFactories<RequestContext>>(
   });
   await apollo.start();
   const sessions = new SessionRegistry();
+  // One request's context; a subscription event's reads go to the primary (PrimaryTenantDb).
+  const contextOf = (
+    { identity: who, requestId, logger: requestLogger }: { identity: Identity; requestId: string; logger: Logger },
+    live: boolean,
+  ): SubgraphContext<F> => {
+    const session = sessions.sessionOf(who.tenantId, who.userId);
+    const base: RequestContext = {
+      requestId,
+      identity: who,
+      logger: requestLogger,
+      db: live
+        ? new PrimaryTenantDb(storage.distributor, who.tenantId, session)
+        : new TenantDb(storage.distributor, who.tenantId, session),
+      services,
+    };
+    const loaders = new DataLoaderRegistry<RequestContext, F>(parts.loaders, base);
+    return { ...base, registry: loaders, loaders: loaders.loaders };
+  };
   const server = new SubgraphServer<SubgraphContext<F>>({
     service: definition.name,
     apollo: traced ? traceGraphQLRequests(apollo, definition.name) : apollo,
@@ -223,17 +246,17 @@ export async function startSubgraph<F extends LoaderFactories<RequestContext>>(
     registry,
     logger,
     readiness: () => storageReadiness(storage.manager, storage.router.shardIds),
-    context: ({ identity: who, requestId, logger: requestLogger }) => {
-      const base: RequestContext = {
-        requestId,
-        identity: who,
-        logger: requestLogger,
-        db: new TenantDb(storage.distributor, who.tenantId, sessions.sessionOf(who.tenantId, who.userId)),
-        services,
-      };
-      const loaders = new DataLoaderRegistry<RequestContext, F>(parts.loaders, base);
-      return { ...base, registry: loaders, loaders: loaders.loaders };
-    },
+    context: (request) => contextOf(request, false),
+  });
+  const subscriptions = serveSubscriptions({
+    http: server.http,
+    schema,
+    identity,
+    context: (request) => contextOf(request, true),
+    formatError,
+    logger,
+    registry,
+    accepting: () => server.state === 'ready',
   });
   const url = await server.listen(config.port, config.host);
   logger.info(
@@ -251,6 +274,8 @@ export async function startSubgraph<F extends LoaderFactories<RequestContext>>(
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
+      // Subscribers are told to reconnect elsewhere (1012) with their last position.
+      await subscriptions.close().catch(() => {});
       await server.drain(config.shutdownTimeoutMs);
       await apollo.stop().catch(() => {});
       await parts.stop?.().catch((error: unknown) => logger.error({ err: error }, 'subgraph stop failed'));

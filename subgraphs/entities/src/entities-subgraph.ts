@@ -1,8 +1,9 @@
-import { ShardedEventStore, type SubgraphDefinition } from '@intelgraph/subgraph-runtime';
+import { LiveEventHub, ShardedEventStore, type SubgraphDefinition } from '@intelgraph/subgraph-runtime';
 import { createEntitiesLoaders, type EntitiesLoaders } from './loaders.js';
 import { entitiesMigrations } from './migrations.js';
 import { entityResolvers } from './resolvers/entity-resolvers.js';
 import { createMutationResolvers } from './resolvers/mutation-resolvers.js';
+import { createSubscriptionResolvers } from './resolvers/subscription-resolvers.js';
 import { userResolvers } from './resolvers/user-resolvers.js';
 import { entitiesTypeDefs } from './schema.js';
 
@@ -27,6 +28,16 @@ export function createEntitiesSubgraph(
     ],
     setup: async (services) => {
       const events = await ShardedEventStore.start(services, { schema: ENTITIES_EVENT_SCHEMA });
+      const live = new LiveEventHub({
+        service: services.service,
+        topics: ['entity'],
+        events,
+        transport: services.transport,
+        logger: services.logger,
+        registry: services.registry,
+      });
+      await live.start();
+      const subscriptions = createSubscriptionResolvers(live);
       return {
         loaders: createEntitiesLoaders(options),
         resolvers: {
@@ -35,8 +46,12 @@ export function createEntitiesSubgraph(
           Entity: entityResolvers.Entity,
           Relationship: entityResolvers.Relationship,
           User: userResolvers.User,
+          ...subscriptions,
         },
-        stop: () => events.stop(),
+        stop: async () => {
+          await live.stop();
+          await events.stop();
+        },
       };
     },
   };

@@ -72,6 +72,24 @@ export const entitiesTypeDefs = parse(/* GraphQL */ `
     entitySummary: String! @requires(fields: "name")
   }
 
+  "One change of an entity, as a subscription delivers it."
+  type EntityChange {
+    "The event's position in the tenant's event log: pass it as \`after\` to resume after it."
+    position: String!
+    eventId: ID!
+    "ENTITY_CREATED or ENTITY_UPDATED."
+    type: String!
+    "When it happened (ISO 8601)."
+    at: String!
+    "The entity after this change (its current state when read)."
+    entity: Entity!
+  }
+
+  type Subscription {
+    "Each change of one entity of the caller's tenant. \`after\`: resume after that position (missed changes first)."
+    entityChanged(id: ID!, after: String): EntityChange!
+  }
+
   type Query {
     "An entity of the caller's tenant; NOT_FOUND otherwise."
     entity(id: ID!): Entity

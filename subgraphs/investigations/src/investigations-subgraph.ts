@@ -1,8 +1,10 @@
-import { ShardedEventStore, type SubgraphDefinition } from '@intelgraph/subgraph-runtime';
+import { LiveEventHub, ShardedEventStore, type SubgraphDefinition } from '@intelgraph/subgraph-runtime';
 import { InvestigationCommands } from './domain/investigation-commands.js';
 import { type InvestigationsLoaders, investigationsLoaders } from './loaders.js';
 import { investigationsMigrations } from './migrations.js';
+import { INVESTIGATION_AGGREGATE } from './domain/investigation-events.js';
 import { createInvestigationResolvers } from './resolvers/investigation-resolvers.js';
+import { createSubscriptionResolvers } from './resolvers/subscription-resolvers.js';
 import { investigationsTypeDefs } from './schema.js';
 
 /** Schema of the investigations event store (with its outbox) on every shard. */
@@ -23,10 +25,27 @@ export const investigationsSubgraph: SubgraphDefinition<InvestigationsLoaders> =
   ],
   setup: async (services) => {
     const events = await ShardedEventStore.start(services, { schema: INVESTIGATIONS_EVENT_SCHEMA });
+    // Subscriptions: this instance's own consumer group on the investigations topic wakes the
+    // subscribers' tenant feeds, which read the event store.
+    const live = new LiveEventHub({
+      service: services.service,
+      topics: [INVESTIGATION_AGGREGATE],
+      events,
+      transport: services.transport,
+      logger: services.logger,
+      registry: services.registry,
+    });
+    await live.start();
     return {
       loaders: investigationsLoaders,
-      resolvers: createInvestigationResolvers(new InvestigationCommands(events)),
-      stop: () => events.stop(),
+      resolvers: {
+        ...createInvestigationResolvers(new InvestigationCommands(events)),
+        ...createSubscriptionResolvers(live),
+      },
+      stop: async () => {
+        await live.stop();
+        await events.stop();
+      },
     };
   },
 };

@@ -64,6 +64,34 @@ export const investigationsTypeDefs = parse(/* GraphQL */ `
       @listSize(slicingArguments: ["first"], sizedFields: ["edges"], assumedSize: 20, requireOneSlicingArgument: false)
   }
 
+  "What happened to an investigation (its event types)."
+  enum InvestigationEventType {
+    INVESTIGATION_CREATED
+    ENTITY_ADDED
+    INVESTIGATION_CLOSED
+  }
+
+  "One event of an investigation, as a subscription delivers it."
+  type InvestigationUpdate {
+    "The event's position in the tenant's event log: pass it as \`after\` to resume after it."
+    position: String!
+    eventId: ID!
+    type: InvestigationEventType!
+    "When it happened (ISO 8601)."
+    at: String!
+    "The investigation after this event (its current state when read)."
+    investigation: Investigation!
+    "The entity an ENTITY_ADDED event added; resolved by the entities subgraph."
+    entity: Entity
+  }
+
+  type Subscription {
+    "Each change of one investigation of the caller's tenant. \`after\`: resume after that position (missed events first)."
+    investigationUpdated(id: ID!, after: String): InvestigationUpdate!
+    "Every investigation event of the caller's tenant, optionally of some types only."
+    investigationEvents(types: [InvestigationEventType!], after: String): InvestigationUpdate!
+  }
+
   input CreateInvestigationInput {
     title: String!
     description: String

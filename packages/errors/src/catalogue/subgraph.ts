@@ -38,4 +38,10 @@ export const subgraphErrors = {
     summary: 'The subgraph is starting or shutting down and does not take requests now.',
     retryable: true,
   },
+  SUBSCRIPTION_SLOW_CONSUMER: {
+    httpStatus: 429,
+    summary:
+      'A subscriber fell further behind than its bounded buffer allows; the subscription ended. Resubscribe with the last position.',
+    retryable: true,
+  },
 } as const satisfies ErrorSection;

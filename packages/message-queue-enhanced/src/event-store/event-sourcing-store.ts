@@ -190,23 +190,46 @@ export class EventSourcingStore {
   /**
    * The global log after `after` (default: from the start), in a total order that never skips
    * an event committed late: only transactions older than every running one are returned (see
-   * `event-store-migrations.ts`). Pass the returned `cursor` to continue.
+   * `event-store-migrations.ts`). Pass the returned `cursor` to continue. `aggregatePrefix`
+   * keeps the aggregates whose id starts with it (a tenant's, `<tenant>:`), in the same order.
    */
   async readAll(
-    options: { after?: string; limit?: number } = {},
+    options: { after?: string; limit?: number; aggregatePrefix?: string } = {},
   ): Promise<{ events: StoredEvent[]; cursor: string }> {
     const after = options.after ?? START_CURSOR;
     const { transactionId, position } = parseCursorOrThrow(after);
+    const prefixed = options.aggregatePrefix !== undefined;
     const { rows } = await this.database.query(
       `SELECT ${EVENT_COLUMNS} FROM "${this.schema}".events
        WHERE (transaction_id, position) > ($1::text::xid8, $2::bigint)
          AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+         ${prefixed ? 'AND starts_with(aggregate_id, $4)' : ''}
        ORDER BY transaction_id, position
        LIMIT $3`,
-      [transactionId, position, options.limit ?? 1000],
+      [transactionId, position, options.limit ?? 1000, ...(prefixed ? [options.aggregatePrefix] : [])],
     );
     const events = (rows as EventRow[]).map(toStoredEvent);
     return { events, cursor: events.at(-1)?.cursor ?? after };
+  }
+
+  /**
+   * The position of the last readable event (of the aggregates whose id starts with
+   * `aggregatePrefix`, e.g. a tenant's `<tenant>:`), or `START_CURSOR` when there is none: where a
+   * reader that wants only what comes next starts. Same visibility rule as `readAll`, so an event
+   * committed late by an older transaction is after it, never skipped.
+   */
+  async tailCursor(options: { aggregatePrefix?: string } = {}): Promise<string> {
+    const prefixed = options.aggregatePrefix !== undefined;
+    const { rows } = await this.database.query(
+      `SELECT transaction_id::text AS t, position::text AS p FROM "${this.schema}".events
+       WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+         ${prefixed ? 'AND starts_with(aggregate_id, $1)' : ''}
+       ORDER BY transaction_id DESC, position DESC
+       LIMIT 1`,
+      prefixed ? [options.aggregatePrefix] : [],
+    );
+    const row = rows[0] as { t: string; p: string } | undefined;
+    return row ? `${row.t}:${row.p}` : START_CURSOR;
   }
 
   async saveSnapshot<S>(snapshot: Snapshot<S>): Promise<void> {

@@ -74,3 +74,18 @@ export function parseCursor(cursor: string): { transactionId: string; position: 
   if (!match) throw new Error(`bad cursor '${cursor}'`);
   return { transactionId: match[1]!, position: match[2]! };
 }
+
+/** Orders two cursors of one store's global log: negative when `a` is before `b`, 0 when equal. */
+export function compareCursors(a: string, b: string): number {
+  const x = parseCursor(a);
+  const y = parseCursor(b);
+  const byTransaction = BigInt(x.transactionId) - BigInt(y.transactionId);
+  if (byTransaction !== 0n) return byTransaction < 0n ? -1 : 1;
+  const byPosition = BigInt(x.position) - BigInt(y.position);
+  return byPosition === 0n ? 0 : byPosition < 0n ? -1 : 1;
+}
+
+/** Whether `cursor` is a well-formed position of the global log (`<transaction>:<position>`). */
+export function isCursor(cursor: unknown): cursor is string {
+  return typeof cursor === 'string' && /^\d{1,20}:\d{1,20}$/.test(cursor);
+}

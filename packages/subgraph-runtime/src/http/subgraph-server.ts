@@ -88,6 +88,11 @@ export class SubgraphServer<C extends BaseContext> {
     return this.#inFlight;
   }
 
+  /** The node HTTP server (the subscriptions' WebSocket upgrades attach to it). */
+  get http(): Server {
+    return this.#http;
+  }
+
   /** Listens; resolves with the URL of the GraphQL endpoint. */
   async listen(port: number, host: string): Promise<string> {
     await new Promise<void>((resolve, reject) => {
