@@ -21,6 +21,8 @@ export class CacheHintIndex {
   readonly #types = new Map<string, CacheHint>();
   readonly #fields = new Map<string, CacheHint>();
   readonly #keys = new Map<string, string>();
+  /** Each abstract type's possible object types (union members, interface implementations). */
+  readonly #possible = new Map<string, Set<string>>();
 
   static empty(): CacheHintIndex {
     return new CacheHintIndex();
@@ -40,6 +42,14 @@ export class CacheHintIndex {
       )
         continue;
       const typeName = def.name.value;
+      if (def.kind === Kind.UNION_TYPE_DEFINITION)
+        index.#possible.set(typeName, new Set((def.types ?? []).map((t) => t.name.value)));
+      if (def.kind === Kind.OBJECT_TYPE_DEFINITION || def.kind === Kind.OBJECT_TYPE_EXTENSION)
+        for (const i of def.interfaces ?? []) {
+          const members = index.#possible.get(i.name.value) ?? new Set<string>();
+          members.add(typeName);
+          index.#possible.set(i.name.value, members);
+        }
       for (const d of def.directives ?? []) {
         if (d.name.value === 'cacheControl') index.#types.set(typeName, hintOf(d.arguments ?? []));
         if (d.name.value === 'join__type' && !index.#keys.has(typeName)) {
@@ -63,6 +73,20 @@ export class CacheHintIndex {
 
   fieldHint(type: string, field: string): CacheHint | undefined {
     return this.#fields.get(`${type}.${field}`);
+  }
+
+  /**
+   * Whether an object of one type can be of the other: their possible object types meet (a type
+   * the index does not know as abstract is an object type). An `_entities` fetch for an entity
+   * interface (`@interfaceObject`) sends representations typed by the interface and selects
+   * `... on Book` for those that turn out to be books.
+   */
+  overlaps(a: string, b: string): boolean {
+    if (a === b) return true;
+    const pa = this.#possible.get(a) ?? new Set([a]);
+    const pb = this.#possible.get(b) ?? new Set([b]);
+    for (const t of pa) if (pb.has(t)) return true;
+    return false;
   }
 
   /** The single key field of an entity type (`id`, `upc`), when it has a simple one. */

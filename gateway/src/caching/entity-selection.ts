@@ -1,4 +1,4 @@
-import type { FieldNode, FragmentDefinitionNode, SelectionSetNode, ValueNode } from 'graphql';
+import type { DirectiveNode, FieldNode, FragmentDefinitionNode, SelectionSetNode, ValueNode } from 'graphql';
 import { graphqlJs } from '../graphql-js.js';
 import type { CacheHintIndex } from './cache-hints.js';
 import { mergePolicies, type ResponsePolicy } from './cache-policy.js';
@@ -16,9 +16,19 @@ export interface EntitiesFetch {
   readonly variable: string;
   /** The response key of `_entities` (an alias, rarely). */
   readonly responseKey: string;
-  /** The selection applied to an entity of each type. */
-  selectionFor(type: string): SelectionSetNode | undefined;
+  /**
+   * The selection applied to an entity whose representation has this type: the fragments on the
+   * type and on every type condition `applies` says an object of it can satisfy (for an entity
+   * interface, its implementations; for an object, its interfaces). Undefined without any.
+   */
+  selectionFor(type: string, applies?: (condition: string) => boolean): SelectionSetNode | undefined;
   readonly fragments: ReadonlyMap<string, FragmentDefinitionNode>;
+  /**
+   * The operation's variable defaults (`query($x: Boolean = true)`): a field's arguments are read
+   * with these under the values sent, else `f(a: $x)` with `$x` left to its default would be keyed
+   * like `f` without the argument, and served another query's answer.
+   */
+  readonly variableDefaults: Readonly<Record<string, unknown>>;
 }
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -62,16 +72,25 @@ export function parseEntitiesFetch(query: string): EntitiesFetch | undefined {
     if (cond && set) byType.set(cond, [...(byType.get(cond) ?? []), set]);
     else generic.push(sel);
   }
-  const merged = new Map<string, SelectionSetNode>();
-  for (const [type, sets] of byType)
-    merged.set(type, {
+  const selectionFor = (
+    type: string,
+    applies?: (condition: string) => boolean,
+  ): SelectionSetNode | undefined => {
+    const conditions = [...byType.keys()].filter((c) => c === type || applies?.(c));
+    if (conditions.length === 0) return undefined;
+    return {
       kind: Kind.SELECTION_SET,
-      selections: [...generic, ...sets.flatMap((s) => s.selections)],
-    });
+      selections: [...generic, ...conditions.flatMap((c) => byType.get(c)!.flatMap((s) => s.selections))],
+    };
+  };
+  const variableDefaults: Record<string, unknown> = {};
+  for (const v of op.variableDefinitions ?? [])
+    if (v.defaultValue) variableDefaults[v.variable.name.value] = valueFromASTUntyped(v.defaultValue);
   return {
+    variableDefaults,
     variable: arg.value.name.value,
     responseKey: root.alias?.value ?? '_entities',
-    selectionFor: (type) => merged.get(type),
+    selectionFor,
     fragments,
   };
 }
@@ -84,14 +103,42 @@ function fieldKey(field: FieldNode, variables: Record<string, unknown>): string 
   return `${field.name.value}(${JSON.stringify(args)})`;
 }
 
-/** Visits the fields of a selection set, flattening fragments (whose type applies to `typename`). */
+/**
+ * Whether a selection is asked for: `@skip(if:)` / `@include(if:)` read with the fetch's
+ * variables. The planner keeps these directives in subgraph fetches, and a subgraph leaves out
+ * what they exclude; a cached entity must be projected the same way, or it would hand the plan a
+ * field the subgraph would not have sent (a `@requires` representation then completes, and a
+ * field vanilla Apollo Gateway leaves null gets a value). Without variables (a selection looked
+ * at for its shape only), everything is.
+ */
+function isIncluded(
+  node: { readonly directives?: readonly DirectiveNode[] | undefined },
+  variables: Record<string, unknown> | undefined,
+): boolean {
+  if (!variables || !node.directives?.length) return true;
+  for (const d of node.directives) {
+    const name = d.name.value;
+    if (name !== 'skip' && name !== 'include') continue;
+    const arg = d.arguments?.find((a) => a.name.value === 'if');
+    const value = arg ? valueFromASTUntyped(arg.value, variables) : undefined;
+    if (name === 'skip' && value === true) return false;
+    if (name === 'include' && value === false) return false;
+  }
+  return true;
+}
+
+/**
+ * Visits the fields of a selection set, flattening fragments; with `variables`, only the
+ * selections `@skip`/`@include` leave in.
+ */
 function forEachField(
   set: SelectionSetNode,
-  _typename: unknown,
+  variables: Record<string, unknown> | undefined,
   fragments: ReadonlyMap<string, FragmentDefinitionNode>,
   fn: (field: FieldNode) => boolean,
 ): boolean {
   for (const sel of set.selections) {
+    if (!isIncluded(sel, variables)) continue;
     if (sel.kind === Kind.FIELD) {
       if (!fn(sel)) return false;
       continue;
@@ -101,7 +148,7 @@ function forEachField(
     // never a wrong answer.
     const inner =
       sel.kind === Kind.INLINE_FRAGMENT ? sel.selectionSet : fragments.get(sel.name.value)?.selectionSet;
-    if (inner && !forEachField(inner, _typename, fragments, fn)) return false;
+    if (inner && !forEachField(inner, variables, fragments, fn)) return false;
   }
   return true;
 }
@@ -126,7 +173,7 @@ export function canonicalize(
   if (typeof value !== 'object') return undefined;
   const obj = value as Record<string, unknown>;
   const out: Canonical = {};
-  const ok = forEachField(set, obj.__typename, fragments, (field) => {
+  const ok = forEachField(set, variables, fragments, (field) => {
     const responseKey = field.alias?.value ?? field.name.value;
     if (!(responseKey in obj)) return true; // a fragment that did not apply
     const v = obj[responseKey];
@@ -171,30 +218,53 @@ export function compileSelection(
   fragments: ReadonlyMap<string, FragmentDefinitionNode>,
 ): CompiledSelection {
   const out: CompiledField[] = [];
-  forEachField(set, undefined, fragments, (field) => {
-    out.push({
+  forEachField(set, variables, fragments, (field) => {
+    const compiled: CompiledField = {
       key: fieldKey(field, variables),
       responseKey: field.alias?.value ?? field.name.value,
       fields: field.selectionSet ? compileSelection(field.selectionSet, variables, fragments) : undefined,
-    });
+    };
+    // One response key selected twice (the planner keeps `f { a }` and `f @include(if: $x) { b }`
+    // apart) is one field of the answer with both selections: projecting them one after the
+    // other would overwrite the first with the second's narrower object.
+    const i = out.findIndex((f) => f.responseKey === compiled.responseKey && f.key === compiled.key);
+    if (i < 0) out.push(compiled);
+    else out[i] = mergeCompiled(out[i]!, compiled);
     return true;
   });
   return out;
 }
 
-/** Whether a field argument anywhere in the selection refers to a variable. */
+function mergeCompiled(a: CompiledField, b: CompiledField): CompiledField {
+  if (!a.fields || !b.fields) return a;
+  const fields = [...a.fields];
+  for (const f of b.fields) {
+    const i = fields.findIndex((x) => x.responseKey === f.responseKey && x.key === f.key);
+    if (i < 0) fields.push(f);
+    else fields[i] = mergeCompiled(fields[i]!, f);
+  }
+  return { ...a, fields };
+}
+
+/** Whether a field argument or a `@skip`/`@include` condition anywhere in the selection refers to a variable. */
 export function usesVariables(
   set: SelectionSetNode,
   fragments: ReadonlyMap<string, FragmentDefinitionNode>,
 ): boolean {
-  let found = false;
-  forEachField(set, undefined, fragments, (field) => {
-    found =
-      (field.arguments ?? []).some((a) => hasVariable(a.value)) ||
-      (field.selectionSet !== undefined && usesVariables(field.selectionSet, fragments));
-    return !found;
-  });
-  return found;
+  const directivesUse = (node: { readonly directives?: readonly DirectiveNode[] | undefined }) =>
+    (node.directives ?? []).some((d) => (d.arguments ?? []).some((a) => hasVariable(a.value)));
+  for (const sel of set.selections) {
+    if (directivesUse(sel)) return true;
+    if (sel.kind === Kind.FIELD) {
+      if ((sel.arguments ?? []).some((a) => hasVariable(a.value))) return true;
+      if (sel.selectionSet && usesVariables(sel.selectionSet, fragments)) return true;
+      continue;
+    }
+    const fragment = sel.kind === Kind.INLINE_FRAGMENT ? sel : fragments.get(sel.name.value);
+    if (fragment && sel.kind === Kind.FRAGMENT_SPREAD && directivesUse(fragment)) return true;
+    if (fragment && usesVariables(fragment.selectionSet, fragments)) return true;
+  }
+  return false;
 }
 
 function hasVariable(value: ValueNode): boolean {
@@ -276,7 +346,7 @@ export function entityPolicy(
     scope: typeHint?.scope ?? 'public',
     noStore: false,
   };
-  forEachField(set, type, fragments, (field) => {
+  forEachField(set, undefined, fragments, (field) => {
     const h = hints.fieldHint(type, field.name.value);
     if (h)
       policy = mergePolicies(policy, {

@@ -143,7 +143,8 @@ export function useEntityCache(options: EntityCacheOptions): GatewayPlugin {
   const typePlanOf = (plan: QueryPlan, type: string): TypePlan | undefined => {
     let t = plan.types.get(type);
     if (t === undefined) {
-      const set = plan.fetch.selectionFor(type);
+      const hints = plan.hints;
+      const set = plan.fetch.selectionFor(type, (condition) => hints.overlaps(condition, type));
       const { fragments } = plan.fetch;
       t = set
         ? {
@@ -168,7 +169,8 @@ export function useEntityCache(options: EntityCacheOptions): GatewayPlugin {
       const shapeOf = (text: string, hints: CacheHintIndex): FetchShape | undefined => {
         const body = JSON.parse(text) as FetchShape['body'];
         const plan = typeof body?.query === 'string' ? planOf(body.query, hints) : undefined;
-        const variables = body.variables ?? {};
+        // Variables as the subgraph reads them: the values sent over the operation's defaults.
+        const variables = plan ? { ...plan.fetch.variableDefaults, ...body.variables } : {};
         const reps = plan ? variables[plan.fetch.variable] : undefined;
         if (!plan || !Array.isArray(reps)) return undefined;
         const entries = (reps as Representation[]).map((rep): ShapeEntry => {

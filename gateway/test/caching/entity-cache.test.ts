@@ -7,6 +7,7 @@ import { CacheHintIndex } from '../../src/caching/cache-hints.js';
 import { stableJson } from '../../src/caching/cache-keys.js';
 import { createGatewayCaching, type GatewayCachingConfig } from '../../src/caching/create-gateway-caching.js';
 import {
+  canonicalize,
   compileSelection,
   parseEntitiesFetch,
   project,
@@ -78,7 +79,8 @@ function subgraph() {
   const fetch: SubgraphFetch = async (req) => {
     const body = JSON.parse(req.body);
     const reps = body.variables.representations as { id: string }[];
-    const n = (body.variables.n as number | undefined) ?? 0;
+    // `$n` as the subgraph reads it: the value sent, else the operation's default, else none.
+    const n = (body.variables.n as number | undefined) ?? Number(/\$n:Int=(\d+)/.exec(body.query)?.[1] ?? 0);
     calls.push(reps.map((r) => r.id));
     return {
       status: 200,
@@ -120,6 +122,46 @@ describe('entity cache: compiled selections', () => {
     );
   });
 
+  it('projects one response key selected twice (kept apart by a directive) with both selections', () => {
+    // The planner sends `attachments { depicts { … } }` and `attachments @include(if: …) { … }`
+    // as two fields; projecting the second over the first answered `depicts: null` from the cache
+    // where the subgraph (and vanilla Apollo Gateway) gave `depicts: {}` (the differential test's find).
+    const f = parseEntitiesFetch(
+      'query($r:[_Any!]!){_entities(representations:$r){...on M{ att { __typename depicts { __typename } } att @include(if: true) { t1: __typename } } } }',
+    )!;
+    const set = f.selectionFor('M')!;
+    const fetched = { att: [{ __typename: 'Photo', depicts: { __typename: 'Review' } }] };
+    const stored = canonicalize(fetched, set, {}, f.fragments)!;
+    expect(projectCompiled(stored, compileSelection(set, {}, f.fragments))).toEqual({
+      att: [{ __typename: 'Photo', depicts: { __typename: 'Review' }, t1: 'Photo' }],
+    });
+  });
+
+  it('projects what @skip/@include leave in, as the subgraph answers: nothing more, nothing less', () => {
+    // A cached `weight(unit: LB)` handed to the plan under `@include(if: false)` completed a
+    // @requires representation the subgraph would not have, and a field vanilla Apollo Gateway
+    // leaves null got a value (the differential test's find).
+    const f = parseEntitiesFetch(
+      'query($r:[_Any!]!,$x:Boolean!){_entities(representations:$r){...on P{ sku ... on P @include(if: false) { weight(unit: LB) } dims @skip(if: $x) { w } ...F @include(if: $x) } } } fragment F on P { region }',
+    )!;
+    const set = f.selectionFor('P')!;
+    const stored = { sku: 'S', 'weight({"unit":"LB"})': 3, dims: { w: 1 }, region: 'EU' };
+    expect(usesVariables(set, f.fragments)).toBe(true);
+    expect(projectCompiled(stored, compileSelection(set, { x: true }, f.fragments))).toEqual({
+      sku: 'S',
+      region: 'EU',
+    });
+    expect(projectCompiled(stored, compileSelection(set, { x: false }, f.fragments))).toEqual({
+      sku: 'S',
+      dims: { w: 1 },
+    });
+    // What the subgraph left out is not stored either.
+    expect(canonicalize({ sku: 'S', dims: { w: 1 } }, set, { x: false }, f.fragments)).toEqual({
+      sku: 'S',
+      dims: { w: 1 },
+    });
+  });
+
   it('keys representations by their sorted JSON, whatever the key order', () => {
     expect(stableJson({ b: [1, { d: 2, c: undefined, a: null }], a: 'x', __typename: 'T' })).toBe(
       '{"__typename":"T","a":"x","b":[1,{"a":null,"d":2}]}',
@@ -142,6 +184,81 @@ describe('entity cache: compiled selections', () => {
     expect(await run(2)).toEqual({ _entities: [{ name: 'name-1', tags: ['1.0', '1.1'] }] });
     expect(await run(3)).toEqual({ _entities: [{ name: 'name-1', tags: ['1.0', '1.1', '1.2'] }] });
     expect(sub.calls).toEqual([['1'], ['1']]);
+  });
+
+  it('reads arguments with the operation’s variable defaults: f(a: $x) with $x defaulted is not f without a', async () => {
+    const sub = subgraph();
+    const hints = hintsOf(120);
+    const fetch = useEntityCache({
+      cache: new MultiTierCache({ stampedePrevention: false }),
+      hints: () => hints,
+      controls: new CacheControls(),
+    }).wrapSubgraphFetch!(sub.fetch, 'details');
+    const DEFAULTED =
+      'query($representations:[_Any!]!,$n:Int=3){_entities(representations:$representations){...on Entity{name tags(first:$n)}}}';
+    // `$n` unset without a default: the argument is absent (the subgraph gives no tags).
+    expect((await fetch(entitiesFetch(request(), ['1'], BY_VARIABLE))).body.data).toEqual({
+      _entities: [{ name: 'name-1', tags: [] }],
+    });
+    // Unset with a default of 3: another field, not a hit on the entry above (the differential
+    // test found `shippingCostTo(zone: 0, express: $v)` with `$v = true` served the `express: false` answer).
+    expect((await fetch(entitiesFetch(request(), ['1'], DEFAULTED))).body.data).toEqual({
+      _entities: [{ name: 'name-1', tags: ['1.0', '1.1', '1.2'] }],
+    });
+    expect((await fetch(entitiesFetch(request(), ['1'], BY_VARIABLE, { n: 3 }))).body.data).toEqual({
+      _entities: [{ name: 'name-1', tags: ['1.0', '1.1', '1.2'] }],
+    });
+    expect(sub.calls).toEqual([['1'], ['1']]);
+  });
+
+  it('applies fragments on the implementations to an entity interface’s representations (@interfaceObject)', async () => {
+    // Representations typed `Media` (an interface object) with `... on Book { … }`: the Book
+    // fragment applies to them. Keyed by `... on Media` alone, a cached `{ __typename }` was a
+    // hit for a query asking `pages` and `title`, answered null (the differential test's find).
+    const hints = CacheHintIndex.fromSupergraph(`
+directive @cacheControl(maxAge: Int) on OBJECT | INTERFACE
+directive @join__type(graph: G, key: String) repeatable on OBJECT | INTERFACE
+enum G { X }
+interface Media @join__type(graph: X, key: "id") @cacheControl(maxAge: 60) { id: ID! title: String }
+type Book implements Media @join__type(graph: X, key: "id") @cacheControl(maxAge: 60) { id: ID! title: String pages: Int }
+type Movie implements Media @join__type(graph: X, key: "id") @cacheControl(maxAge: 60) { id: ID! title: String }`);
+    expect(hints.overlaps('Book', 'Media')).toBe(true);
+    expect(hints.overlaps('Movie', 'Book')).toBe(false);
+    const calls: string[] = [];
+    const upstream: SubgraphFetch = async (req) => {
+      const body = JSON.parse(req.body);
+      calls.push(body.query);
+      const book = {
+        __typename: 'Book',
+        ...(body.query.includes('pages') ? { pages: 412, a0: 'Dune' } : {}),
+      };
+      return { status: 200, body: { data: { _entities: [book] } } };
+    };
+    const fetch = useEntityCache({
+      cache: new MultiTierCache({ stampedePrevention: false }),
+      hints: () => hints,
+      controls: new CacheControls(),
+    }).wrapSubgraphFetch!(upstream, 'catalog');
+    const ask = (query: string) =>
+      fetch({
+        subgraph: 'catalog',
+        url: 'http://catalog/graphql',
+        body: JSON.stringify({ query, variables: { r: [{ __typename: 'Media', id: 'b1' }] } }),
+        headers: {},
+        idempotent: true,
+        state: request(),
+      });
+    const TYPENAME = 'query($r:[_Any!]!){_entities(representations:$r){...on Media{__typename}}}';
+    const BOOK =
+      'query($r:[_Any!]!){_entities(representations:$r){...on Book{pages a0:title}...on Media{__typename}}}';
+    expect((await ask(TYPENAME)).body.data).toEqual({ _entities: [{ __typename: 'Book' }] });
+    expect((await ask(BOOK)).body.data).toEqual({
+      _entities: [{ __typename: 'Book', pages: 412, a0: 'Dune' }],
+    });
+    expect((await ask(BOOK)).body.data).toEqual({
+      _entities: [{ pages: 412, a0: 'Dune', __typename: 'Book' }],
+    });
+    expect(calls).toEqual([TYPENAME, BOOK]);
   });
 
   it('re-plans a query when the hint index changes (a new supergraph)', async () => {
