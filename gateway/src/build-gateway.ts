@@ -248,6 +248,19 @@ export async function buildGateway(config: GatewayConfig, deps: BuildGatewayDeps
     drainTimeoutMs: config.drainTimeoutMs,
     introspection,
     executor: config.executor,
+    ...(config.subscriptions
+      ? {
+          subscriptions: {
+            registry: metrics.registry,
+            limits: {
+              perConnection: config.subscriptionMaxPerConnection,
+              perTenant: config.subscriptionMaxPerTenant,
+              maxBufferedBytes: config.subscriptionMaxBufferedBytes,
+              keepAliveMs: config.subscriptionKeepAliveMs,
+            },
+          },
+        }
+      : {}),
   });
   health.bind(() => gateway.runtime);
   return gateway;

@@ -359,6 +359,37 @@ export const configSpec = {
     z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/),
     'error codes',
   ),
+  subscriptions: variables.boolean({
+    env: 'SUBSCRIPTIONS',
+    default: 'true',
+    description:
+      'Serve subscriptions on the GraphQL endpoint: graphql-ws (WebSocket), GraphQL over SSE and multipart HTTP (Accept).',
+  }),
+  subscriptionMaxPerConnection: variables.integer({
+    env: 'SUBSCRIPTION_MAX_PER_CONNECTION',
+    default: '20',
+    min: 1,
+    description: 'Subscriptions one WebSocket connection may hold at once (SUBSCRIPTION_LIMIT_EXCEEDED past it).',
+  }),
+  subscriptionMaxPerTenant: variables.integer({
+    env: 'SUBSCRIPTION_MAX_PER_TENANT',
+    default: '1000',
+    min: 1,
+    description: 'Subscriptions one tenant may hold at once on one gateway instance.',
+  }),
+  subscriptionMaxBufferedBytes: variables.integer({
+    env: 'SUBSCRIPTION_MAX_BUFFERED_BYTES',
+    default: '1048576',
+    min: 1,
+    description:
+      'Bytes a subscriber may have unsent on its socket before it is dropped as a slow consumer (WebSocket close 4429).',
+  }),
+  subscriptionKeepAliveMs: variables.integer({
+    env: 'SUBSCRIPTION_KEEPALIVE_MS',
+    default: '12000',
+    min: 1,
+    description: 'Keep-alive interval of subscriptions: WebSocket ping, SSE comment, multipart heartbeat part.',
+  }),
   drainTimeoutMs: variables.integer({
     env: 'DRAIN_TIMEOUT_MS',
     default: '10000',

@@ -10,7 +10,7 @@ import {
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
 import { IntelGraphError } from '@intelgraph/errors';
-import type { Logger } from '@intelgraph/telemetry';
+import type { Logger, Registry } from '@intelgraph/telemetry';
 import type { GraphQLSchema } from 'graphql';
 import { withPlanExecutor } from './execution/executor-gateway.js';
 import { PlanExecutor } from './execution/plan-executor.js';
@@ -21,6 +21,8 @@ import type { OperationAnalyzer } from './limits/operation-analyzer.js';
 import type { GatewayPlugin, GatewayRuntime, RequestState } from './plugin.js';
 import { buildSubgraphFetch, PipelineDataSource } from './subgraph-fetch/pipeline-data-source.js';
 import type { SubgraphTransport } from './subgraph-fetch/undici-transport.js';
+import { type SubscriptionLimits, SubscriptionService } from './subscriptions/subscription-service.js';
+import { serveWsSubscriptions } from './subscriptions/ws-subscription-server.js';
 import type { SupergraphSource } from './supergraph/supergraph-source.js';
 
 export interface GatewayOptions {
@@ -44,6 +46,11 @@ export interface GatewayOptions {
    * `intelgraph`, our executor (`execution/`) over the same planner and fetch pipeline.
    */
   readonly executor?: 'apollo' | 'intelgraph';
+  /**
+   * Subscriptions (graphql-ws, SSE, multipart) on the GraphQL endpoint, with their limits and the
+   * registry their metrics go to. Absent: subscriptions are refused (SUBSCRIPTION_NOT_SUPPORTED).
+   */
+  readonly subscriptions?: { readonly registry: Registry; readonly limits?: SubscriptionLimits };
 }
 
 export type GatewayPhase = 'created' | 'starting' | 'serving' | 'draining' | 'stopped';
@@ -68,6 +75,8 @@ export class Gateway {
   #supergraphSdl: string | undefined;
   #inFlight = 0;
   #drained: (() => void) | undefined;
+  readonly #subscriptions: SubscriptionService | undefined;
+  #wsServer: { close(): Promise<void> } | undefined;
 
   constructor(options: GatewayOptions) {
     this.#options = options;
@@ -93,8 +102,18 @@ export class Gateway {
         return dataSource;
       },
     });
+    this.#subscriptions = options.subscriptions
+      ? new SubscriptionService({
+          plugins,
+          dataSources,
+          registry: options.subscriptions.registry,
+          log: options.log,
+          ...(options.subscriptions.limits ? { limits: options.subscriptions.limits } : {}),
+        })
+      : undefined;
     this.#gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
       this.#schema = apiSchema;
+      this.#subscriptions?.setSupergraph(coreSupergraphSdl, apiSchema);
       this.#supergraphSdl = coreSupergraphSdl;
       planExecutor?.setSupergraph(coreSupergraphSdl);
       options.analyzer.setSchema(apiSchema);
@@ -199,6 +218,16 @@ export class Gateway {
       await new Promise<void>((resolve) => this.#server.close(() => resolve()));
       throw error;
     }
+    if (this.#subscriptions)
+      this.#wsServer = serveWsSubscriptions({
+        http: this.#server,
+        path: this.#options.path ?? '/graphql',
+        service: this.#subscriptions,
+        plugins: this.#options.plugins,
+        analyzer: this.#options.analyzer,
+        log: this.#options.log,
+        accepting: () => this.#phase === 'serving' && this.#schema !== undefined,
+      });
     this.#phase = 'serving';
     this.#options.log.info({ url: this.url }, 'gateway serving');
   }
@@ -206,6 +235,10 @@ export class Gateway {
   async stop(): Promise<void> {
     if (this.#phase === 'stopped' || this.#phase === 'draining') return;
     this.#phase = 'draining';
+    // Subscribers first: each is ended with SHUTTING_DOWN (WebSocket: 1012 Service Restart), so
+    // clients resubscribe elsewhere with their last position; their streaming responses close.
+    this.#subscriptions?.drain();
+    await this.#wsServer?.close();
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
     this.#server.closeIdleConnections();
     const deadline = this.#options.drainTimeoutMs ?? 10_000;
@@ -256,6 +289,7 @@ export class Gateway {
           loaded: () => this.#schema !== undefined && this.#phase === 'serving',
           draining: () => this.#phase === 'draining' || this.#phase === 'stopped',
           track: (state) => this.#states.set(state.req, state),
+          ...(this.#subscriptions ? { subscriptions: this.#subscriptions } : {}),
         });
         return;
       }

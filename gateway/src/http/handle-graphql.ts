@@ -4,6 +4,8 @@ import { IntelGraphError, toIntelGraphError } from '@intelgraph/errors';
 import { type Logger, resolveRequestId } from '@intelgraph/telemetry';
 import type { OperationAnalyzer } from '../limits/operation-analyzer.js';
 import type { GatewayPlugin, RequestState } from '../plugin.js';
+import { serveHttpSubscription, streamingProtocol } from '../subscriptions/http-subscription.js';
+import type { SubscriptionService } from '../subscriptions/subscription-service.js';
 import { readGraphQLParams } from './graphql-params.js';
 import { checkOperationSelection } from './select-operation.js';
 import { sendError } from './send.js';
@@ -23,6 +25,8 @@ export interface HandleGraphQLDeps {
    * original through this registration.
    */
   readonly track?: (state: RequestState) => void;
+  /** Subscriptions over streaming responses (SSE, multipart); absent: subscriptions are refused. */
+  readonly subscriptions?: SubscriptionService;
 }
 
 /** Apollo refuses a present-but-undefined `variables`/`extensions`; send only what is set. */
@@ -107,7 +111,21 @@ export async function handleGraphQL(
         input: state.operationName,
       });
     }
+    const streaming = analysis.operationType === 'subscription' ? streamingProtocol(req.headers.accept) : undefined;
+    if (analysis.operationType === 'subscription' && (!deps.subscriptions || !streaming)) {
+      throw new IntelGraphError(
+        'SUBSCRIPTION_NOT_SUPPORTED',
+        deps.subscriptions
+          ? 'A subscription needs a streaming response: send Accept: text/event-stream (GraphQL over SSE) or multipart/mixed;subscriptionSpec="1.0", or connect over WebSocket (graphql-transport-ws)'
+          : 'Subscriptions are not enabled on this gateway',
+        { input: state.operationName },
+      );
+    }
     for (const p of deps.plugins) if (p.onOperation) await p.onOperation(state, analysis);
+    if (deps.subscriptions && streaming) {
+      await serveHttpSubscription(deps.subscriptions, state, analysis, req, res, streaming);
+      return;
+    }
 
     const response = await deps.apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: {

@@ -4,8 +4,8 @@ import type { OperationAnalysis } from '../limits/analyze-operation.js';
 /**
  * Checks that the request names an operation the gateway can run, before anything plans it:
  * several operations and no `operationName`, or a name the document does not define, are the
- * client's mistake (400 with a code) — Apollo Server would answer them 500 — and a subscription
- * sent as a plain request is refused until the gateway has a streaming transport. A document
+ * client's mistake (400 with a code) — Apollo Server would answer them 500. (Subscriptions are
+ * served by `handleGraphQL` over a streaming response, when the client accepts one.) A document
  * without any operation is left to validation, which names the problem.
  */
 export function checkOperationSelection(
@@ -13,16 +13,7 @@ export function checkOperationSelection(
   operationName: string | undefined,
 ): void {
   const operation = analysis.operation;
-  if (operation) {
-    if (operation.operation === 'subscription') {
-      throw new IntelGraphError(
-        'SUBSCRIPTION_NOT_SUPPORTED',
-        'Subscriptions are not supported over plain HTTP requests; send queries and mutations',
-        { input: operation.name?.value },
-      );
-    }
-    return;
-  }
+  if (operation) return;
   const names: string[] = [];
   let count = 0;
   for (const d of analysis.document.definitions) {

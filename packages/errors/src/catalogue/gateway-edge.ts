@@ -17,8 +17,27 @@ export const gatewayEdgeErrors = {
   },
   SUBSCRIPTION_NOT_SUPPORTED: {
     httpStatus: 400,
-    summary: 'A subscription sent as a plain GET or POST request; the gateway serves queries and mutations.',
+    summary:
+      'A subscription sent without a streaming Accept (text/event-stream, multipart/mixed;subscriptionSpec="1.0") and not over WebSocket, or to a gateway without subscriptions.',
     retryable: false,
+  },
+  SUBSCRIPTION_LIMIT_EXCEEDED: {
+    httpStatus: 429,
+    summary:
+      'A new subscription would exceed the per-connection (SUBSCRIPTION_MAX_PER_CONNECTION) or per-tenant (SUBSCRIPTION_MAX_PER_TENANT) limit of this gateway instance.',
+    retryable: true,
+  },
+  SUBSCRIPTION_UPSTREAM_CLOSED: {
+    httpStatus: 502,
+    summary:
+      'The subgraph serving the subscription ended it (restarted, drained, unreachable, or refused it); resubscribe with the last position.',
+    retryable: true,
+  },
+  TOKEN_EXPIRED: {
+    httpStatus: 401,
+    summary:
+      'The token a subscription was opened with expired; the subscription ended (WebSocket close 4401). Subscribe again with a fresh token and the last position.',
+    retryable: true,
   },
   INTROSPECTION_DISABLED: {
     httpStatus: 400,

@@ -1,14 +1,14 @@
 import { IDENTITY_HEADER, type Identity } from '@intelgraph/identity';
-import type { ExecutionResult } from 'graphql';
+import type { FormattedExecutionResult } from 'graphql';
 import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { signIdentity } from './graphql-client.js';
 
 /** What a probe received: results, then at most one end (`complete` or `error`). */
 export interface SubscriptionProbe<D = Record<string, unknown>> {
-  readonly results: ExecutionResult<D, { position?: string }>[];
+  readonly results: FormattedExecutionResult<D, { position?: string }>[];
   /** The `n`th result (0-based), waiting up to `timeoutMs` for it. */
-  nth(n: number, timeoutMs?: number): Promise<ExecutionResult<D, { position?: string }>>;
+  nth(n: number, timeoutMs?: number): Promise<FormattedExecutionResult<D, { position?: string }>>;
   /** Settles when the subscription ends: resolves on complete, rejects on error. */
   readonly ended: Promise<void>;
   /** Completes the subscription from the client side. */
@@ -42,7 +42,7 @@ export function subscriptionProbe<D = Record<string, unknown>>(
   query: string,
   variables: Record<string, unknown> = {},
 ): SubscriptionProbe<D> {
-  const results: ExecutionResult<D, { position?: string }>[] = [];
+  const results: FormattedExecutionResult<D, { position?: string }>[] = [];
   const waiters: Array<() => void> = [];
   let dispose: () => void = () => {};
   const ended = new Promise<void>((resolve, reject) => {
