@@ -33,5 +33,5 @@ export async function killKafka(): Promise<void> {
 
 /** Starts the broker again (services.sh kafka) and waits until it serves. */
 export async function startKafka(): Promise<void> {
-  await run('bash', [servicesScript, 'kafka'], { timeout: 120_000 });
+  await run('bash', [servicesScript, 'kafka'], { timeout: 300_000 });
 }
