@@ -369,7 +369,8 @@ export const configSpec = {
     env: 'SUBSCRIPTION_MAX_PER_CONNECTION',
     default: '20',
     min: 1,
-    description: 'Subscriptions one WebSocket connection may hold at once (SUBSCRIPTION_LIMIT_EXCEEDED past it).',
+    description:
+      'Subscriptions one WebSocket connection may hold at once (SUBSCRIPTION_LIMIT_EXCEEDED past it).',
   }),
   subscriptionMaxPerTenant: variables.integer({
     env: 'SUBSCRIPTION_MAX_PER_TENANT',
@@ -388,7 +389,8 @@ export const configSpec = {
     env: 'SUBSCRIPTION_KEEPALIVE_MS',
     default: '12000',
     min: 1,
-    description: 'Keep-alive interval of subscriptions: WebSocket ping, SSE comment, multipart heartbeat part.',
+    description:
+      'Keep-alive interval of subscriptions: WebSocket ping, SSE comment, multipart heartbeat part.',
   }),
   drainTimeoutMs: variables.integer({
     env: 'DRAIN_TIMEOUT_MS',

@@ -63,25 +63,36 @@ describe('subscriptions through the gateway (PostgreSQL shards, two gateway inst
     return client;
   };
   const createEntity = async (name: string) => {
-    const r = await gql('mutation($n: String!) { createEntity(input: { kind: PERSON, name: $n }) { id } }', { n: name });
+    const r = await gql('mutation($n: String!) { createEntity(input: { kind: PERSON, name: $n }) { id } }', {
+      n: name,
+    });
     expect(r.body.errors).toBeUndefined();
     return r.body.data.createEntity.id as string;
   };
   const createInvestigation = async (title: string) => {
-    const r = await gql('mutation($t: String!) { createInvestigation(input: { title: $t }) { id } }', { t: title });
+    const r = await gql('mutation($t: String!) { createInvestigation(input: { title: $t }) { id } }', {
+      t: title,
+    });
     expect(r.body.errors).toBeUndefined();
     return r.body.data.createInvestigation.id as string;
   };
   const addEntity = async (investigationId: string, entityId: string) => {
-    const r = await gql('mutation($i: ID!, $e: ID!) { addEntity(investigationId: $i, entityId: $e) { id } }', {
-      i: investigationId,
-      e: entityId,
-    });
+    const r = await gql(
+      'mutation($i: ID!, $e: ID!) { addEntity(investigationId: $i, entityId: $e) { id } }',
+      {
+        i: investigationId,
+        e: entityId,
+      },
+    );
     expect(r.body.errors).toBeUndefined();
   };
   /** Collects a graphql-ws subscription's results. */
   const wsSubscribe = (client: Client, variables: Record<string, unknown>, query = UPDATED) => {
-    const results: Array<{ data?: { investigationUpdated: Update }; errors?: unknown[]; extensions?: Record<string, unknown> }> = [];
+    const results: Array<{
+      data?: { investigationUpdated: Update };
+      errors?: unknown[];
+      extensions?: Record<string, unknown>;
+    }> = [];
     let fail: (e: unknown) => void = () => {};
     const ended = new Promise<void>((resolve, reject) => {
       fail = reject;
@@ -116,7 +127,8 @@ describe('subscriptions through the gateway (PostgreSQL shards, two gateway inst
       IDENTITY_SECRET: identitySecret,
     };
     platform = await startPlatform({
-      subgraphEnv: (name) => (shards.has(name) ? { DATABASE_SHARDS: JSON.stringify(shards.get(name)!.shards) } : {}),
+      subgraphEnv: (name) =>
+        shards.has(name) ? { DATABASE_SHARDS: JSON.stringify(shards.get(name)!.shards) } : {},
       gatewayPort: 0,
       subgraphPorts: 'any',
       tenant,
@@ -184,7 +196,11 @@ describe('subscriptions through the gateway (PostgreSQL shards, two gateway inst
     await addEntity(investigation, live);
     await until(() => resumed.results.length >= 3);
     await new Promise((r) => setTimeout(r, 300));
-    expect(resumed.results.map((r) => r.data!.investigationUpdated.entity!.name)).toEqual(['m1', 'm2', 'live']);
+    expect(resumed.results.map((r) => r.data!.investigationUpdated.entity!.name)).toEqual([
+      'm1',
+      'm2',
+      'live',
+    ]);
   });
 
   it('graphql-sse (distinct connections): the same update over SSE, then complete', async () => {
@@ -207,7 +223,9 @@ describe('subscriptions through the gateway (PostgreSQL shards, two gateway inst
     await new Promise((r) => setTimeout(r, 1500));
     await addEntity(investigation, entity);
     await until(() => results.some((r) => r.data?.investigationUpdated.type === 'ENTITY_ADDED'));
-    expect(results.find((r) => r.data?.investigationUpdated.type === 'ENTITY_ADDED')!.data!.investigationUpdated).toMatchObject({
+    expect(
+      results.find((r) => r.data?.investigationUpdated.type === 'ENTITY_ADDED')!.data!.investigationUpdated,
+    ).toMatchObject({
       type: 'ENTITY_ADDED',
       entity: { name: 'Ada' },
       investigation: { createdBy: { name: 'Sam' } },
@@ -246,7 +264,10 @@ describe('subscriptions through the gateway (PostgreSQL shards, two gateway inst
     }
     const part = text.split('--graphql').find((p) => p.includes('"ENTITY_ADDED"'))!;
     const json = JSON.parse(part.slice(part.indexOf('{')));
-    expect(json.payload.data.investigationUpdated).toMatchObject({ type: 'ENTITY_ADDED', entity: { name: 'Alan' } });
+    expect(json.payload.data.investigationUpdated).toMatchObject({
+      type: 'ENTITY_ADDED',
+      entity: { name: 'Alan' },
+    });
     controller.abort();
   });
 

@@ -111,7 +111,8 @@ export async function handleGraphQL(
         input: state.operationName,
       });
     }
-    const streaming = analysis.operationType === 'subscription' ? streamingProtocol(req.headers.accept) : undefined;
+    const streaming =
+      analysis.operationType === 'subscription' ? streamingProtocol(req.headers.accept) : undefined;
     if (analysis.operationType === 'subscription' && (!deps.subscriptions || !streaming)) {
       throw new IntelGraphError(
         'SUBSCRIPTION_NOT_SUPPORTED',

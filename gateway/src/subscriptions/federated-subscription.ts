@@ -41,7 +41,9 @@ const PRIMARY = '\u0000subscription-primary';
  * The upstream connection does not retry: if the subgraph goes away the subscription ends with
  * `SUBSCRIPTION_UPSTREAM_CLOSED` and the client resubscribes (with its last position).
  */
-export function federatedSubscription(options: FederatedSubscriptionOptions): AsyncIterableIterator<SubscriptionResult> {
+export function federatedSubscription(
+  options: FederatedSubscriptionOptions,
+): AsyncIterableIterator<SubscriptionResult> {
   const { planned, state } = options;
   const client: Client = createClient({
     url: planned.url.replace(/^http/, 'ws'),
@@ -138,9 +140,13 @@ function upstreamError(error: unknown, subgraph: string): IntelGraphError {
       return new IntelGraphError('SUBSCRIPTION_SLOW_CONSUMER', first.message ?? 'slow consumer', {
         details: { subgraph },
       });
-    return new IntelGraphError('SUBSCRIPTION_UPSTREAM_CLOSED', first?.message ?? 'the subgraph refused the subscription', {
-      details: { subgraph, upstreamCode: first?.extensions?.code },
-    });
+    return new IntelGraphError(
+      'SUBSCRIPTION_UPSTREAM_CLOSED',
+      first?.message ?? 'the subgraph refused the subscription',
+      {
+        details: { subgraph, upstreamCode: first?.extensions?.code },
+      },
+    );
   }
   const close = error as { code?: number; reason?: string };
   return new IntelGraphError(
@@ -152,5 +158,7 @@ function upstreamError(error: unknown, subgraph: string): IntelGraphError {
 
 /** A GraphQL error as sent to the client (Apollo's errors are graphql-js errors; be lenient). */
 function formatted(error: { message: string; toJSON?: () => unknown }): GraphQLFormattedError {
-  return typeof error.toJSON === 'function' ? (error.toJSON() as GraphQLFormattedError) : { ...error, message: error.message };
+  return typeof error.toJSON === 'function'
+    ? (error.toJSON() as GraphQLFormattedError)
+    : { ...error, message: error.message };
 }

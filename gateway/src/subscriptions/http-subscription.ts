@@ -6,7 +6,9 @@ import type { SubscriptionResult } from './federated-subscription.js';
 import type { SubscriptionProtocol, SubscriptionService } from './subscription-service.js';
 
 /** The streaming protocol an `Accept` header asks for, if any. */
-export function streamingProtocol(accept: string | undefined): Exclude<SubscriptionProtocol, 'graphql-ws'> | undefined {
+export function streamingProtocol(
+  accept: string | undefined,
+): Exclude<SubscriptionProtocol, 'graphql-ws'> | undefined {
   if (!accept) return undefined;
   const lower = accept.toLowerCase();
   if (lower.includes('text/event-stream')) return 'sse';
@@ -56,7 +58,8 @@ const MULTIPART: Framing = {
     'x-accel-buffering': 'no',
   },
   start: '\r\n--graphql',
-  result: (result) => `\r\ncontent-type: application/json; charset=utf-8\r\n\r\n${JSON.stringify({ payload: result })}\r\n--graphql`,
+  result: (result) =>
+    `\r\ncontent-type: application/json; charset=utf-8\r\n\r\n${JSON.stringify({ payload: result })}\r\n--graphql`,
   failure: (error) =>
     `\r\ncontent-type: application/json; charset=utf-8\r\n\r\n${JSON.stringify({ payload: null, errors: errorJson(error) })}\r\n--graphql`,
   heartbeat: '\r\ncontent-type: application/json; charset=utf-8\r\n\r\n{}\r\n--graphql',

@@ -143,9 +143,13 @@ export class SubscriptionService {
         : setTimeout(
             () =>
               entry.end(
-                new IntelGraphError('TOKEN_EXPIRED', 'The token expired; subscribe again with a fresh token', {
-                  details: { expiredAt: new Date(expiresAt).toISOString() },
-                }),
+                new IntelGraphError(
+                  'TOKEN_EXPIRED',
+                  'The token expired; subscribe again with a fresh token',
+                  {
+                    details: { expiredAt: new Date(expiresAt).toISOString() },
+                  },
+                ),
               ),
             Math.max(0, expiresAt - Date.now()),
           );

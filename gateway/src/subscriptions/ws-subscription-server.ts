@@ -14,6 +14,7 @@ import { graphqlJs } from '../graphql-js.js';
  * under a bundler or test runner need not be ours.
  */
 const REFUSED = graphqlJs.parse('subscription Refused { __typename }');
+
 import type { OperationAnalyzer } from '../limits/operation-analyzer.js';
 import type { GatewayPlugin, RequestState } from '../plugin.js';
 import type { ActiveSubscription, SubscriptionService } from './subscription-service.js';
@@ -60,7 +61,11 @@ function authorizationOf(params: Readonly<Record<string, unknown>> | undefined):
 }
 
 /** A request state for a WebSocket connection: its upgrade request, with the token from `connection_init`. */
-function connectionState(request: IncomingMessage, authorization: string | undefined, log: Logger): RequestState {
+function connectionState(
+  request: IncomingMessage,
+  authorization: string | undefined,
+  log: Logger,
+): RequestState {
   const headers = { ...request.headers };
   if (authorization) headers.authorization = authorization;
   else delete headers.authorization;
@@ -95,7 +100,11 @@ function failing(error: unknown): AsyncIterableIterator<never> {
 }
 
 /** A GraphQL error as sent: the coded error behind it (`originalError`) gives message and code. */
-function formatError(error: { message: string; originalError?: unknown; toJSON?: () => unknown }): GraphQLFormattedError {
+function formatError(error: {
+  message: string;
+  originalError?: unknown;
+  toJSON?: () => unknown;
+}): GraphQLFormattedError {
   let original: unknown = error.originalError;
   while (original && typeof original === 'object' && 'originalError' in original && original.originalError)
     original = original.originalError;
@@ -103,7 +112,9 @@ function formatError(error: { message: string; originalError?: unknown; toJSON?:
     const { http: _http, ...extensions } = original.toGraphQLExtensions();
     return { message: original.message, extensions };
   }
-  return typeof error.toJSON === 'function' ? (error.toJSON() as GraphQLFormattedError) : { message: error.message };
+  return typeof error.toJSON === 'function'
+    ? (error.toJSON() as GraphQLFormattedError)
+    : { message: error.message };
 }
 
 /**
@@ -134,7 +145,8 @@ export function serveWsSubscriptions(options: WsSubscriptionServerOptions): { cl
       onConnect: async (ctx) => {
         const state = connectionState(ctx.extra.request, authorizationOf(ctx.connectionParams), options.log);
         try {
-          for (const p of options.plugins) if (CONNECT_PLUGINS.has(p.name) && p.onRequest) await p.onRequest(state);
+          for (const p of options.plugins)
+            if (CONNECT_PLUGINS.has(p.name) && p.onRequest) await p.onRequest(state);
         } catch (error) {
           const coded = toIntelGraphError(error);
           options.log.info({ code: coded.code, reason: coded.message }, 'subscription connection refused');
@@ -167,7 +179,8 @@ export function serveWsSubscriptions(options: WsSubscriptionServerOptions): { cl
               `this connection holds ${subscriptions.size} subscriptions (limit ${service.limits.perConnection})`,
               { details: { scope: 'connection', limit: service.limits.perConnection } },
             );
-          for (const p of options.plugins) if (!CONNECT_PLUGINS.has(p.name) && p.onRequest) await p.onRequest(state);
+          for (const p of options.plugins)
+            if (!CONNECT_PLUGINS.has(p.name) && p.onRequest) await p.onRequest(state);
           const query = state.params.query;
           if (!query) throw new IntelGraphError('QUERY_MISSING', 'The subscribe message has no query');
           const analysis = options.analyzer.analyze(query, state.params.operationName);
@@ -201,7 +214,12 @@ export function serveWsSubscriptions(options: WsSubscriptionServerOptions): { cl
         } catch (error) {
           const coded = toIntelGraphError(error);
           state.errorCode = coded.code;
-          return { schema: undefined as never, document: REFUSED, operationName: 'Refused', contextValue: { refusal: coded } };
+          return {
+            schema: undefined as never,
+            document: REFUSED,
+            operationName: 'Refused',
+            contextValue: { refusal: coded },
+          };
         }
       },
       subscribe: (args) => {
@@ -209,7 +227,8 @@ export function serveWsSubscriptions(options: WsSubscriptionServerOptions): { cl
         return (context.subscription ? context.subscription.results : failing(context.refusal)) as never;
       },
       // Never reached: onSubscribe hands graphql-ws only subscription documents.
-      execute: () => failing(new IntelGraphError('SUBSCRIPTION_NOT_SUPPORTED', 'Only subscriptions')) as never,
+      execute: () =>
+        failing(new IntelGraphError('SUBSCRIPTION_NOT_SUPPORTED', 'Only subscriptions')) as never,
       // Our results are formatted already (plain errors): returned as they are, graphql-ws sends them.
       onNext: (ctx, _id, _payload, _args, result) => {
         service.delivered('graphql-ws');

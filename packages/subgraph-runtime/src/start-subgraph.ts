@@ -5,8 +5,8 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/ind
 import { createRedisClient, MultiTierCache, registerCacheMetrics } from '@intelgraph/advanced-caching';
 import type { ShardConfig } from '@intelgraph/database-sharding';
 import { IntelGraphError } from '@intelgraph/errors';
-import type { Identity } from '@intelgraph/identity';
 import { DataLoaderRegistry, type LoaderFactories, LoaderStats } from '@intelgraph/graphql-dataloader';
+import type { Identity } from '@intelgraph/identity';
 import { type Transport, transportFor } from '@intelgraph/message-queue-enhanced';
 import {
   createLogger,
@@ -25,12 +25,12 @@ import { createFormatError } from './graphql/format-error.js';
 import { noStoreMutationsPlugin } from './graphql/no-store-mutations.js';
 import { SubgraphServer } from './http/subgraph-server.js';
 import { IdentityGuard } from './identity/identity-guard.js';
+import { PrimaryTenantDb } from './live/primary-tenant-db.js';
+import { serveSubscriptions } from './live/subscription-server.js';
 import type { LoaderCacheSettings, RuntimeServices } from './runtime-services.js';
 import type { Migration } from './storage/migrations.js';
 import { openStorage } from './storage/storage.js';
 import { storageReadiness } from './storage/storage-readiness.js';
-import { PrimaryTenantDb } from './live/primary-tenant-db.js';
-import { serveSubscriptions } from './live/subscription-server.js';
 import { traceGraphQLRequests, traceStatements } from './tracing/subgraph-tracing.js';
 
 /** One tenant-keyed table: its name, the column holding the tenant, its primary key. */
@@ -223,7 +223,11 @@ export async function startSubgraph<F extends LoaderFactories<RequestContext>>(
   const sessions = new SessionRegistry();
   // One request's context; a subscription event's reads go to the primary (PrimaryTenantDb).
   const contextOf = (
-    { identity: who, requestId, logger: requestLogger }: { identity: Identity; requestId: string; logger: Logger },
+    {
+      identity: who,
+      requestId,
+      logger: requestLogger,
+    }: { identity: Identity; requestId: string; logger: Logger },
     live: boolean,
   ): SubgraphContext<F> => {
     const session = sessions.sessionOf(who.tenantId, who.userId);

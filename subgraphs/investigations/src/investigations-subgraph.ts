@@ -1,8 +1,8 @@
 import { LiveEventHub, ShardedEventStore, type SubgraphDefinition } from '@intelgraph/subgraph-runtime';
 import { InvestigationCommands } from './domain/investigation-commands.js';
+import { INVESTIGATION_AGGREGATE } from './domain/investigation-events.js';
 import { type InvestigationsLoaders, investigationsLoaders } from './loaders.js';
 import { investigationsMigrations } from './migrations.js';
-import { INVESTIGATION_AGGREGATE } from './domain/investigation-events.js';
 import { createInvestigationResolvers } from './resolvers/investigation-resolvers.js';
 import { createSubscriptionResolvers } from './resolvers/subscription-resolvers.js';
 import { investigationsTypeDefs } from './schema.js';

@@ -45,10 +45,14 @@ describe.each(TEST_BACKENDS)('investigations subscriptions on %s', (backend) => 
   };
   const addEntity = async (tenant: string, investigationId: string) => {
     const entityId = `${tenant}:${randomUUID()}`;
-    const r = await gql('mutation($i: ID!, $e: ID!) { addEntity(investigationId: $i, entityId: $e) { id } }', {
-      tenantId: tenant,
-      userId: `${tenant}:u`,
-    }, { i: investigationId, e: entityId });
+    const r = await gql(
+      'mutation($i: ID!, $e: ID!) { addEntity(investigationId: $i, entityId: $e) { id } }',
+      {
+        tenantId: tenant,
+        userId: `${tenant}:u`,
+      },
+      { i: investigationId, e: entityId },
+    );
     expect(r.errors).toBeUndefined();
     return entityId;
   };
@@ -69,7 +73,8 @@ describe.each(TEST_BACKENDS)('investigations subscriptions on %s', (backend) => 
     await gql('mutation($id: ID!) { closeInvestigation(id: $id) { id } }', { tenantId: tenant }, { id });
     // A live subscription may also get an event committed just before it (the store's visibility
     // horizon is conservative: it never skips a late commit), here the creation.
-    const changes = () => probe.results.filter((r) => r.data?.investigationUpdated.type !== 'INVESTIGATION_CREATED');
+    const changes = () =>
+      probe.results.filter((r) => r.data?.investigationUpdated.type !== 'INVESTIGATION_CREATED');
     await probe.nth(changes().length === probe.results.length ? 2 : 3);
     await new Promise((r) => setTimeout(r, 100));
     const updates = changes().map((r) => r.data!.investigationUpdated);
@@ -94,7 +99,10 @@ describe.each(TEST_BACKENDS)('investigations subscriptions on %s', (backend) => 
     first.stop(); // the client goes away …
     const missed = [await addEntity(tenant, id), await addEntity(tenant, id), await addEntity(tenant, id)];
     // … and comes back with the last position it saw.
-    const resumed = subscriptionProbe<{ investigationUpdated: Update }>(client(tenant), UPDATED, { id, after: seen });
+    const resumed = subscriptionProbe<{ investigationUpdated: Update }>(client(tenant), UPDATED, {
+      id,
+      after: seen,
+    });
     for (let n = 0; n < 3; n += 1) await resumed.nth(n);
     const live = await addEntity(tenant, id);
     await resumed.nth(3);
@@ -107,11 +115,9 @@ describe.each(TEST_BACKENDS)('investigations subscriptions on %s', (backend) => 
   it('never hands a subscriber another tenant’s event, under concurrent writes of several tenants', async () => {
     const tenants = [tenantId(), tenantId(), tenantId()];
     const probes = tenants.map((t) =>
-      subscriptionProbe<{ investigationEvents: { position: string; type: string; investigation: { id: string } } }>(
-        client(t),
-        EVENTS,
-        { types: ['INVESTIGATION_CREATED'] },
-      ),
+      subscriptionProbe<{
+        investigationEvents: { position: string; type: string; investigation: { id: string } };
+      }>(client(t), EVENTS, { types: ['INVESTIGATION_CREATED'] }),
     );
     await new Promise((r) => setTimeout(r, 300));
     const created = await Promise.all(

@@ -110,7 +110,8 @@ export class LiveEventStream implements AsyncIterableIterator<StoredEvent>, Feed
         return;
       }
       this.#last = events.at(-1)!.cursor;
-      for (const event of events) if (!this.#options.accept || this.#options.accept(event)) this.#backlog.push(event);
+      for (const event of events)
+        if (!this.#options.accept || this.#options.accept(event)) this.#backlog.push(event);
     }
   }
 

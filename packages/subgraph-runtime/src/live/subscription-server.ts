@@ -1,5 +1,5 @@
-import type { IncomingHttpHeaders, Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders, Server } from 'node:http';
 import { toIntelGraphError } from '@intelgraph/errors';
 import type { Identity } from '@intelgraph/identity';
 import type { StoredEvent } from '@intelgraph/message-queue-enhanced';
@@ -39,7 +39,8 @@ type ConnectionExtra = {
 function headersOf(params: Readonly<Record<string, unknown>> | undefined): IncomingHttpHeaders {
   const source = (params?.headers as Record<string, unknown> | undefined) ?? params ?? {};
   const headers: IncomingHttpHeaders = {};
-  for (const [name, value] of Object.entries(source)) if (typeof value === 'string') headers[name.toLowerCase()] = value;
+  for (const [name, value] of Object.entries(source))
+    if (typeof value === 'string') headers[name.toLowerCase()] = value;
   return headers;
 }
 
@@ -90,13 +91,14 @@ export function serveSubscriptions(options: SubscriptionServerOptions): { close(
         if (ctx.extra.identity) active.dec();
       },
       context: (ctx) => ({ identity: ctx.extra.identity }),
-      subscribe: (args) => subscribePerEvent(args, (identity) =>
-        options.context({
-          identity,
-          requestId: randomUUID(),
-          logger: options.logger.child({ tenantId: identity.tenantId }),
-        }),
-      ),
+      subscribe: (args) =>
+        subscribePerEvent(args, (identity) =>
+          options.context({
+            identity,
+            requestId: randomUUID(),
+            logger: options.logger.child({ tenantId: identity.tenantId }),
+          }),
+        ),
       onError: (_ctx, _id, _payload, errors) =>
         errors.map((error) => options.formatError(error.toJSON(), error)),
       onNext: (_ctx, _id, _payload, _args, result) =>

@@ -26,13 +26,18 @@ export type SubscriptionClient = Client;
  * A graphql-ws client for a subgraph: the signed identity in `connection_init`, as the gateway
  * sends it (`null`: none, to see the refusal).
  */
-export function subgraphWsClient(url: string, identity: (Partial<Identity> & { tenantId: string }) | null): Client {
+export function subgraphWsClient(
+  url: string,
+  identity: (Partial<Identity> & { tenantId: string }) | null,
+): Client {
   return createClient({
     url: wsUrl(url),
     webSocketImpl: WebSocket,
     lazy: true,
     retryAttempts: 0,
-    ...(identity ? { connectionParams: () => ({ headers: { [IDENTITY_HEADER]: signIdentity(identity) } }) } : {}),
+    ...(identity
+      ? { connectionParams: () => ({ headers: { [IDENTITY_HEADER]: signIdentity(identity) } }) }
+      : {}),
   });
 }
 

@@ -27,7 +27,8 @@ export function createSubscriptionResolvers(hub: LiveEventHub) {
             hub,
             ctx,
             args,
-            (e) => e.aggregateType === 'entity' && e.aggregateId === id && EVENT_TYPES[e.eventType] !== undefined,
+            (e) =>
+              e.aggregateType === 'entity' && e.aggregateId === id && EVENT_TYPES[e.eventType] !== undefined,
           );
         },
         resolve: (event: StoredEvent) => ({
