@@ -122,7 +122,7 @@ export class LiveEventHub {
     } catch {
       return; // not a routable aggregate: no tenant's subscriber can be waiting for it
     }
-    this.#feeds.get(tenantId)?.wake();
+    this.#feeds.get(tenantId)?.wake(typeof message.timestamp === 'number' ? message.timestamp : undefined);
   }
 
   /** Leaves the consumer group and ends every subscriber's stream. */

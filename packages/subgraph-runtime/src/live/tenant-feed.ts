@@ -15,6 +15,9 @@ export interface TenantFeedOptions {
   readonly onError: (error: unknown) => void;
 }
 
+/** Wake-ups sent this long before the feed existed are for events before its head, ms. */
+const STALE_WAKE_MS = 30_000;
+
 /** How long a wake-up keeps looking for events not yet readable, ms. */
 const WAKE_PATIENCE_MS = 5_000;
 
@@ -34,6 +37,7 @@ export class TenantFeed {
   #pumping = false;
   #again = false;
   #closed = false;
+  readonly #createdAt = Date.now();
 
   constructor(options: TenantFeedOptions) {
     this.#options = options;
@@ -76,8 +80,14 @@ export class TenantFeed {
     this.#listeners.delete(listener);
   }
 
-  wake(): void {
+  /**
+   * New events may be readable. `at`: when the waking message was sent (epoch ms); a message
+   * much older than the feed (a Kafka group reading a topic from its beginning) announces events
+   * the feed's head is past already, and is ignored.
+   */
+  wake(at?: number): void {
     if (this.#closed) return;
+    if (at !== undefined && at < this.#createdAt - STALE_WAKE_MS) return;
     if (this.#pumping) {
       this.#again = true;
       return;
