@@ -98,9 +98,9 @@ export const configSpec = {
   executor: variables.oneOf(
     {
       env: 'GATEWAY_EXECUTOR',
-      default: 'apollo',
+      default: 'intelgraph',
       description:
-        'Who executes query plans: `apollo` (Apollo Gateway) or `intelgraph` (our executor: copy-on-write merge, compiled response shaper, cached with the plan).',
+        'Who executes query plans: `intelgraph` (our executor: copy-on-write merge, compiled response shaper, cached with the plan) or `apollo` (Apollo Gateway, as before).',
     },
     ['apollo', 'intelgraph'],
   ),

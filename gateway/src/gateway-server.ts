@@ -42,8 +42,8 @@ export interface GatewayOptions {
   /** Whether Apollo Server answers introspection (default true; `useIntrospection` refuses it first). */
   readonly introspection?: boolean;
   /**
-   * Who executes query plans (default `apollo`): Apollo Gateway's `executeQueryPlan`, or
-   * `intelgraph`, our executor (`execution/`) over the same planner and fetch pipeline.
+   * Who executes query plans (default `intelgraph`): our executor (`execution/`) over Apollo's
+   * planner and the same fetch pipeline, or `apollo`, Apollo Gateway's `executeQueryPlan`.
    */
   readonly executor?: 'apollo' | 'intelgraph';
   /**
@@ -85,7 +85,7 @@ export class Gateway {
       for (const [path, route] of Object.entries(p.routes ?? {})) this.#routes.set(path, route);
     this.#httpHooks = plugins.filter((p) => p.onHttpRequest);
     const dataSources = new Map<string, GraphQLDataSource<RequestState>>();
-    const planExecutor = options.executor === 'intelgraph' ? new PlanExecutor({ dataSources }) : undefined;
+    const planExecutor = options.executor === 'apollo' ? undefined : new PlanExecutor({ dataSources });
     this.#gateway = new ApolloGateway({
       supergraphSdl: options.supergraph,
       logger: options.log,
