@@ -4,6 +4,7 @@ import { createRealShards, type RealShards } from '@intelgraph/subgraph-runtime/
 import { createLogger } from '@intelgraph/telemetry';
 import { createClient as createSseClient } from 'graphql-sse';
 import { type Client, createClient as createWsClient } from 'graphql-ws';
+import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { buildGateway } from '../src/build-gateway.js';
@@ -138,6 +139,8 @@ describe('subscriptions through the gateway (PostgreSQL shards, two gateway inst
     const config = loadConfig(configSpec, {
       ...env,
       PORT: '0',
+      SUBSCRIPTION_MAX_PER_CONNECTION: '3',
+      MAX_DEPTH: '8',
       SUBGRAPHS: platform.subgraphs.map((s) => `${s.name}=${s.running!.url}`).join(','),
     });
     second = await buildGateway(config, { log: createLogger({ service: 'gateway-2', level: 'silent' }) });
@@ -283,5 +286,61 @@ describe('subscriptions through the gateway (PostgreSQL shards, two gateway inst
     const plain = await gql(UPDATED, { id: `${tenant}:${randomUUID()}` });
     expect(plain.status).toBe(400);
     expect(plain.body.errors[0].extensions.code).toBe('SUBSCRIPTION_NOT_SUPPORTED');
+  });
+
+  it('graphql-ws protocol errors get the spec’s close codes (subscribe before connection_ack: 4401; bad message: 4400)', async () => {
+    const closeOf = (send: (ws: WebSocket) => void) =>
+      new Promise<{ code: number }>((resolve) => {
+        const ws = new WebSocket(second.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+        ws.on('open', () => send(ws));
+        ws.on('close', (code) => resolve({ code }));
+      });
+    expect(
+      await closeOf((ws) =>
+        ws.send(
+          JSON.stringify({ id: '1', type: 'subscribe', payload: { query: 'subscription { __typename }' } }),
+        ),
+      ),
+    ).toEqual({ code: 4401 });
+    expect(await closeOf((ws) => ws.send('{"type":"nonsense"}'))).toEqual({ code: 4400 });
+  });
+
+  it('limits subscriptions per connection (SUBSCRIPTION_LIMIT_EXCEEDED) and applies the operation limits', async () => {
+    const investigation = await createInvestigation('Operation Limits');
+    const client = wsClient();
+    const subs = [0, 1, 2].map(() => wsSubscribe(client, { id: investigation }));
+    await new Promise((r) => setTimeout(r, 1000));
+    const fourth = wsSubscribe(client, { id: investigation });
+    await expect(fourth.ended).rejects.toMatchObject([
+      { extensions: { code: 'SUBSCRIPTION_LIMIT_EXCEEDED' } },
+    ]);
+    void subs;
+    const deep = wsSubscribe(
+      wsClient(),
+      { id: investigation },
+      `subscription($id: ID!) { investigationUpdated(id: $id) { investigation { entities { investigations { entities { investigations { entities { investigations { entities { id } } } } } } } } } }`,
+    );
+    await expect(deep.ended).rejects.toMatchObject([{ extensions: { code: 'QUERY_TOO_DEEP' } }]);
+  });
+
+  it('ends a subscription when its token expires: WebSocket close 4401 TOKEN_EXPIRED', async () => {
+    const investigation = await createInvestigation('Operation Expiry');
+    const me = await gql('{ me { id } }');
+    const shortLived = await new SignJWT({ tenant, scope: 'read write admin' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(me.body.data.me.id)
+      .setIssuedAt()
+      .setExpirationTime(Math.floor(Date.now() / 1000) + 3)
+      .sign(new TextEncoder().encode(jwtSecret));
+    const sub = wsSubscribe(wsClient(shortLived), { id: investigation });
+    await expect(sub.ended).rejects.toMatchObject({ code: 4401, reason: 'TOKEN_EXPIRED' });
+  }, 20_000);
+
+  it('drains on stop: open subscriptions end with 1012 (reconnect elsewhere)', async () => {
+    const investigation = await createInvestigation('Operation Drain');
+    const sub = wsSubscribe(wsClient(), { id: investigation });
+    await new Promise((r) => setTimeout(r, 1000));
+    await second.stop();
+    await expect(sub.ended).rejects.toMatchObject({ code: 1012 });
   });
 });
