@@ -7,6 +7,7 @@ const ASSETS: Readonly<Record<string, [pkg: string, file: string, type: string]>
   'react.js': ['react', 'umd/react.production.min.js', 'text/javascript'],
   'react-dom.js': ['react-dom', 'umd/react-dom.production.min.js', 'text/javascript'],
   'graphiql.js': ['graphiql', 'graphiql.min.js', 'text/javascript'],
+  'graphql-ws.js': ['graphql-ws', 'umd/graphql-ws.min.js', 'text/javascript'],
   'graphiql.css': ['graphiql', 'graphiql.min.css', 'text/css'],
 };
 
@@ -25,15 +26,26 @@ function page(base: string): string {
 <script src="${base}/react.js"></script>
 <script src="${base}/react-dom.js"></script>
 <script src="${base}/graphiql.js"></script>
+<script src="${base}/graphql-ws.js"></script>
 <script src="${base}/start.js"></script>
 </body>
 </html>`;
 }
 
 // The token, if any, is kept in this browser's localStorage only and sent as a bearer header.
+// Subscriptions go over graphql-ws to the same endpoint; its connection_init carries the headers
+// of the Headers tab (GraphiQL keeps them in localStorage), so the token is the same.
 const START = (endpoint: string, headers: Readonly<Record<string, string>> | undefined): string => `
 (function () {
-  var fetcher = GraphiQL.createFetcher({ url: ${JSON.stringify(endpoint)} });
+  var defaults = ${JSON.stringify(JSON.stringify(headers ?? {}))};
+  var wsClient = graphqlWs.createClient({
+    url: (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + ${JSON.stringify(endpoint)},
+    lazy: true,
+    connectionParams: function () {
+      try { return JSON.parse(localStorage.getItem('graphiql:headers') || defaults); } catch (e) { return {}; }
+    }
+  });
+  var fetcher = GraphiQL.createFetcher({ url: ${JSON.stringify(endpoint)}, wsClient: wsClient });
   var root = ReactDOM.createRoot(document.getElementById('graphiql'));
   root.render(React.createElement(GraphiQL, {
     fetcher: fetcher,
@@ -50,9 +62,9 @@ const START = (endpoint: string, headers: Readonly<Record<string, string>> | und
 `;
 
 /**
- * GraphiQL at `/graphiql`, working offline: React and GraphiQL are served from the gateway's
- * own node_modules (the UMD builds), never from a CDN, so it works on an air-gapped network and
- * under a strict Content-Security-Policy.
+ * GraphiQL at `/graphiql`, working offline: React, GraphiQL and graphql-ws are served from the
+ * gateway's own node_modules (the UMD builds), never from a CDN, so it works on an air-gapped
+ * network and under a strict Content-Security-Policy. Subscriptions run over graphql-ws.
  */
 export function useGraphiQL(
   options: {
