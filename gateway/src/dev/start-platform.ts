@@ -78,6 +78,13 @@ Example:
   Across the three subgraphs (the demo investigation, its entities and who created them):
     ${DEMO_QUERY}
 
+  Live updates (a subscription; in GraphiQL, or any graphql-ws / graphql-sse / Apollo Client):
+    subscription { investigationEvents { position type investigation { title } entity { name } } }
+  then add an entity to an investigation from another tab (addEntity) and watch it arrive;
+  over SSE: curl -N ${url} -H 'accept: text/event-stream' -H 'content-type: application/json' \
+    -H 'authorization: Bearer <the token above>' \
+    -d '{"query":"subscription { investigationEvents { position type investigation { title } } }"}'
+
 Ctrl-C stops everything.
 `);
 } catch (error) {
