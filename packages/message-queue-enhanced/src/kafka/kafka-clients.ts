@@ -58,8 +58,11 @@ function baseOptions(connection: KafkaConnection): BaseOptions {
  */
 export function keyPartitioner(): Partitioner<Buffer, Buffer, string, string> {
   let next = 0;
-  return (message, key) =>
-    key ? compatibilityPartitioner(message, key) : (next = (next + 1) % Number.MAX_SAFE_INTEGER);
+  return (message, key) => {
+    if (key) return compatibilityPartitioner(message, key);
+    next = (next + 1) % Number.MAX_SAFE_INTEGER;
+    return next;
+  };
 }
 
 /**
