@@ -18,8 +18,9 @@ import { runDifferential } from './run-differential.js';
  */
 
 const JWT_SECRET = 'differential-classic-secret-'.padEnd(48, 'x');
-const BATCH = 4;
-const RUNS = Number(process.env.DIFFERENTIAL_RUNS ?? 75);
+// Five operations, each sent by two to four callers: at least ten requests in flight per gateway.
+const BATCH = 5;
+const RUNS = Number(process.env.DIFFERENTIAL_RUNS ?? 60);
 
 async function bearer(tenant: string, user: string, scopes: string[]): Promise<Record<string, string>> {
   const token = await new SignJWT({ tenant, scope: scopes.join(' ') })

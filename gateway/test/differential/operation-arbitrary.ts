@@ -223,8 +223,9 @@ export function operationArbitrary(options: OperationArbitraryOptions): fc.Arbit
     type: GraphQLCompositeType,
     depth: number,
     fragments: boolean,
+    size = maxSelections,
   ): fc.Arbitrary<readonly Selection[]> {
-    const key = `${type.name}/${depth}/${fragments}`;
+    const key = `${type.name}/${depth}/${fragments}/${size}`;
     const known = memo.get(key);
     if (known) return known;
     const fields = isUnionType(type)
@@ -264,23 +265,13 @@ export function operationArbitrary(options: OperationArbitraryOptions): fc.Arbit
         });
       }
     }
-    const arb = fc.array(fc.oneof(...entries), { minLength: 1, maxLength: maxSelections, size: 'max' });
+    const arb = fc.array(fc.oneof(...entries), { minLength: 1, maxLength: size, size: 'max' });
     memo.set(key, arb);
     return arb;
   }
 
-  const rootFields = Object.values(queryType.getFields()).filter(
-    (f) => !exclude(`${queryType.name}.${f.name}`),
-  );
-  const rootArb = fc.array(
-    fc.oneof(
-      ...rootFields.map((f) => ({
-        weight: isCompositeType(getNamedType(f.type)) ? 8 : 3,
-        arbitrary: fieldArb(queryType, f, maxDepth),
-      })),
-    ),
-    { minLength: 1, maxLength: options.maxRootFields ?? 3, size: 'max' },
-  );
+  // The root selection set like any other (fields, `__typename`, fragments on Query), its own size.
+  const rootArb = selectionSet(queryType, maxDepth, true, options.maxRootFields ?? 3);
   return fc
     .record({ root: rootArb, named: fc.boolean() })
     .map(({ root, named }) => printOperation(root, named))
