@@ -114,13 +114,23 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
 
   it('routes the ingress 90/10 to the stable and canary gateway, with mTLS STRICT and least-request pools', () => {
     const vs = find(rs, 'VirtualService', 'gateway');
-    const route = vs.spec.http[0].route;
-    expect(route.map((r: Any) => [r.destination.subset, r.weight])).toEqual([
+    const graphql = vs.spec.http.find((h: Any) => h.name === 'graphql');
+    expect(graphql.route.map((r: Any) => [r.destination.subset, r.weight])).toEqual([
       ['stable', 90],
       ['canary', 10],
     ]);
-    expect(vs.spec.http[0].timeout).toBeDefined();
-    expect(vs.spec.http[0].retries.retryOn).not.toMatch(/5xx/);
+    expect(graphql.timeout).toBeDefined();
+    expect(graphql.retries.retryOn).not.toMatch(/5xx/);
+    // Subscriptions (WebSocket upgrades, SSE and multipart responses): the same split, no
+    // timeout and no retries, ahead of the request route.
+    const subscriptions = vs.spec.http.find((h: Any) => h.name === 'graphql-subscriptions');
+    expect(vs.spec.http.indexOf(subscriptions)).toBeLessThan(vs.spec.http.indexOf(graphql));
+    expect(subscriptions.route.map((r: Any) => [r.destination.subset, r.weight])).toEqual([
+      ['stable', 90],
+      ['canary', 10],
+    ]);
+    expect(subscriptions.timeout).toBe('0s');
+    expect(subscriptions.retries).toEqual({ attempts: 0 });
     const dr = find(rs, 'DestinationRule', 'gateway');
     expect(dr.spec.subsets.map((s: Any) => s.labels.track)).toEqual(['stable', 'canary']);
     const canary = find(rs, 'Deployment', 'gateway-canary');
@@ -149,7 +159,8 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
       }
     }
     for (const app of APPS.slice(1)) {
-      expect(find(rs, 'VirtualService', app).spec.http[0].retries.retryOn.split(',')).toContain('503');
+      const requests = find(rs, 'VirtualService', app).spec.http.find((h: Any) => !h.match);
+      expect(requests.retries.retryOn.split(',')).toContain('503');
     }
   });
 
