@@ -343,4 +343,20 @@ describe('subscriptions through the gateway (PostgreSQL shards, two gateway inst
     await second.stop();
     await expect(sub.ended).rejects.toMatchObject({ code: 1012 });
   });
+
+  it('a subgraph instance going away (stopped: 1012) ends its subscriptions with SUBSCRIPTION_UPSTREAM_CLOSED', async () => {
+    const investigation = await createInvestigation('Operation Outage');
+    const client = createWsClient({
+      url: platform.gateway.url.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      lazy: true,
+      connectionParams: { Authorization: `Bearer ${token}` },
+    });
+    clients.push(client);
+    const sub = wsSubscribe(client, { id: investigation });
+    await new Promise((r) => setTimeout(r, 1000));
+    await platform.subgraphs.find((s) => s.name === 'investigations')!.running!.stop();
+    await expect(sub.ended).rejects.toMatchObject([{ extensions: { code: 'SUBSCRIPTION_UPSTREAM_CLOSED' } }]);
+  });
 });
