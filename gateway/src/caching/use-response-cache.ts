@@ -39,7 +39,8 @@ function responseKey(state: RequestState, scope: 'public' | 'private'): string |
  * tenant and scopes, plus the user when the policy is private; a private response without a user
  * is never stored. Looked up once the operation's static policy is known (so the key's scope is
  * known before execution); answered through Apollo's `responseForOperation`, so a hit runs no
- * query plan. Stored only when the final policy allows (no errors, max-age > 0), for max-age
+ * query plan. Stored only when the final policy allows (no errors, `extensions.valueCompletion`
+ * included; max-age > 0), for max-age
  * seconds, tagged with the response's types (bare, and for its tenant: `tenantTypeTag`) and
  * entities so events and the admin endpoint invalidate it. Writes are fenced: tag versions (the operation's types) and the time are taken
  * before execution, and a response one of whose tags was invalidated while it was computed is
@@ -67,8 +68,11 @@ export function useResponseCache(options: ResponseCacheOptions): GatewayPlugin {
         async willSendResponse({ contextValue: state, response }) {
           const c = cacheStateOf(state);
           if (c.servedFromCache || response.body.kind !== 'single') return;
-          const { data, errors } = response.body.singleResult;
-          if (!isStorable(c.policy) || errors?.length || !data) return;
+          const { data, errors, extensions } = response.body.singleResult;
+          // Apollo Gateway reports a subgraph's null in a non-null position (the value it could
+          // not complete) in `extensions.valueCompletion`, not `errors`: an error all the same,
+          // and a hit (data only) would lose it.
+          if (!isStorable(c.policy) || errors?.length || extensions?.valueCompletion || !data) return;
           const key = c.policy.scope === 'private' ? responseKey(state, 'private') : keys.get(state.req);
           const fence = fences.get(state.req);
           if (!key || !fence) return;

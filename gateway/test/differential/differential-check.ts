@@ -27,7 +27,7 @@ export interface Exchange {
 export interface Answer {
   readonly status: number;
   readonly data: unknown;
-  /** `CODE at path` per error, sorted. */
+  /** `CODE at path` per error (and per `extensions.valueCompletion` entry), sorted. */
   readonly codes: readonly string[];
   // biome-ignore lint/suspicious/noExplicitAny: the raw response, for the report
   readonly body: any;
@@ -75,10 +75,16 @@ export async function send(
   } catch {
     body = { unparsable: text };
   }
-  const b = body as { data?: unknown; errors?: { path?: unknown[]; extensions?: { code?: unknown } }[] };
-  const codes = (b.errors ?? [])
-    .map((e) => `${String(e.extensions?.code ?? '(no code)')} at ${e.path ? e.path.join('.') : '(no path)'}`)
-    .sort();
+  type Located = { path?: unknown[]; extensions?: { code?: unknown } };
+  const b = body as { data?: unknown; errors?: Located[]; extensions?: { valueCompletion?: Located[] } };
+  const code = (e: Located) =>
+    `${String(e.extensions?.code ?? '(no code)')} at ${e.path ? e.path.join('.') : '(no path)'}`;
+  // Apollo Gateway reports values it could not complete (a subgraph's null in a non-null
+  // position) in extensions.valueCompletion: errors too.
+  const codes = [
+    ...(b.errors ?? []).map(code),
+    ...(b.extensions?.valueCompletion ?? []).map((e) => `valueCompletion ${code(e)}`),
+  ].sort();
   return { status: res.status, data: b.data, codes, body };
 }
 
