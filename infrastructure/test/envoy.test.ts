@@ -55,9 +55,9 @@ describe("edge Envoy configuration against Envoy's v3 protos", () => {
     [
       'an unknown field inside a typed_config',
       (b: Any) => {
-        b.static_resources.listeners[0].filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[0].routes[1].route.retry_policy.num_retriez = 2;
+        b.static_resources.listeners[0].filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[0].routes[3].route.retry_policy.num_retriez = 2;
       },
-      `${hcmAt}/route_config/virtual_hosts/0/routes/1/route/retry_policy unknown field 'num_retriez' (envoy.config.route.v3.RetryPolicy)`,
+      `${hcmAt}/route_config/virtual_hosts/0/routes/3/route/retry_policy unknown field 'num_retriez' (envoy.config.route.v3.RetryPolicy)`,
     ],
     [
       'a wrong type in a nested Any (the JWT filter)',
@@ -158,6 +158,14 @@ describe('edge Envoy configuration', () => {
     ]);
     // The GET route comes first, or every GET would match the POST route's prefix.
     expect(routes().indexOf(get)).toBeLessThan(routes().indexOf(post));
+    // Subscriptions before both: no route timeout, no retries, WebSocket upgrades enabled.
+    for (const name of ['graphql-subscriptions', 'graphql-streams']) {
+      const streaming = routes().find((r) => r.name === name);
+      expect(routes().indexOf(streaming)).toBeLessThan(routes().indexOf(get));
+      expect(streaming.route.timeout).toBe('0s');
+      expect(streaming.route.retry_policy).toBeUndefined();
+    }
+    expect(hcm('https').upgrade_configs).toEqual([{ upgrade_type: 'websocket' }]);
   });
 
   it('health-checks the upstream actively and ejects outliers', () => {
