@@ -111,17 +111,25 @@ export class KafkaConsumer {
     });
     let stream: KafkaMessagesStream;
     try {
-      // consume() joins the group first: resolving means joined.
-      stream = await withDeadline(
-        consumer.consume({
+      const joinedAndPlaced = (async () => {
+        // consume() joins the group first: resolving means joined.
+        const joined = await consumer.consume({
           topics: [this.topic, retryTopicName(this.topic, this.group)],
           mode: 'committed',
           fallbackMode: this.deps.fromBeginning ? 'earliest' : 'latest',
           autocommit: false,
-        }),
-        this.deps.joinTimeoutMs,
-        'consumer-group join',
-      );
+        });
+        // Its errors are handled below once it is ours; this keeps one that comes while it is
+        // still being set up (or after the deadline gave up on it) from crashing the process.
+        joined.on('error', () => {});
+        // Then the stream looks up where to start (the committed offsets, or the log's start or
+        // end for a new group). Only then is every later publish sure to be read: with
+        // `fromBeginning: false`, a message published between the join and that lookup would
+        // fall before the end it finds and be skipped.
+        if (joined.offsetsToFetch.size === 0) await startPositions(joined);
+        return joined;
+      })();
+      stream = await withDeadline(joinedAndPlaced, this.deps.joinTimeoutMs, 'consumer-group join');
     } catch (error) {
       await consumer.close(true).catch(() => {});
       throw error;
@@ -245,4 +253,19 @@ export class KafkaConsumer {
 
 function owned(assignments: readonly GroupAssignment[] | undefined): ReadonlySet<string> {
   return new Set((assignments ?? []).flatMap((a) => a.partitions.map((p) => `${a.topic}:${p}`)));
+}
+
+/** Resolves when the stream has looked up its start offsets ('offsets'), rejects if it fails first. */
+function startPositions(stream: KafkaMessagesStream): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const done = (error?: Error) => {
+      stream.off('offsets', onOffsets);
+      stream.off('error', done);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onOffsets = () => done();
+    stream.on('offsets', onOffsets);
+    stream.on('error', done);
+  });
 }
