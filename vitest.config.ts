@@ -34,6 +34,9 @@ export default defineConfig({
           include: ['**/*.test.ts'],
           exclude: [...ignore, '**/*.int.test.ts', '**/*.disrupt.test.ts'],
           env,
+          // Generous: some unit tests render every overlay or compose supergraphs, and a busy
+          // two-core machine stretches them past Vitest's 5 s default (no timing is asserted).
+          testTimeout: 30_000,
           sequence: { groupOrder: 0 },
         },
       },
