@@ -17,9 +17,10 @@ let pool: pg.Pool;
 
 beforeAll(async () => {
   db = await PGlite.create();
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
-  server = new PGLiteSocketServer({ db, port, host: '127.0.0.1' });
+  // Port 0: the system picks a free one (a random guess collided with ports in use).
+  server = new PGLiteSocketServer({ db, port: 0, host: '127.0.0.1' });
   await server.start();
+  const port = Number(server.getServerConn().split(':').pop());
   pool = new pg.Pool({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres', max: 1 });
 }, 60_000);
 
