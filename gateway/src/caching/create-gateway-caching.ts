@@ -111,6 +111,10 @@ export function createGatewayCaching(config: GatewayCachingConfig, deps: Gateway
     l1: { enabled: true, maxSize: config.cacheL1MaxEntries, ttl: 300 },
     ...(redis ? { l2: { enabled: true, redis, ttl: 3600 } } : {}),
     defaultTTL: 60,
+    // No single-flight for the gateway's entries: two `_entities` fetches of one entity rarely
+    // select the same fields (a waiter could seldom use the holder's answer and would fetch after
+    // waiting), identical fetches already share one call (in-flight dedup), and below, the
+    // subgraph's loaders read a cold row once across its instances.
     stampedePrevention: false,
   });
   const invalidator = new CacheInvalidator(cache, redis);

@@ -1,25 +1,23 @@
-import { entityTag, type MultiTierCache, type TagFence } from '@intelgraph/advanced-caching';
-import type { SelectionSetNode } from 'graphql';
-import type { GatewayPlugin, SubgraphRequest, SubgraphResponse } from '../plugin.js';
+import { entityTag, type MultiTierCache } from '@intelgraph/advanced-caching';
+import type { GatewayPlugin, RequestState, SubgraphRequest, SubgraphResponse } from '../plugin.js';
 import type { CacheControls } from './cache-controls.js';
 import type { CacheHintIndex } from './cache-hints.js';
-import { audienceKey, sha256, stableJson } from './cache-keys.js';
+import { stableJson } from './cache-keys.js';
 import type { CachingMetrics } from './cache-metrics.js';
-import { NO_STORE, type ResponsePolicy } from './cache-policy.js';
 import {
-  type Canonical,
-  type CompiledSelection,
-  canonicalize,
+  type FetchShape,
+  type Representation,
+  type ShapeEntry,
+  serveEntitiesFetch,
+  type TypePlan,
+} from './entity-fetch.js';
+import {
   compileSelection,
   type EntitiesFetch,
   entityPolicy,
-  mergeCanonical,
   parseEntitiesFetch,
-  projectCompiled,
   usesVariables,
 } from './entity-selection.js';
-import { narrowPolicy } from './request-cache-state.js';
-import { subgraphCacheControl } from './subgraph-cache-control.js';
 
 export interface EntityCacheOptions {
   /** Where entities are kept (its L1 in process, L2 in Redis shared by every instance). */
@@ -37,35 +35,6 @@ export interface EntityCacheOptions {
   readonly trackResponsePolicy?: boolean;
 }
 
-/** What one subgraph query needs per entity type, computed once per query and hint index. */
-interface TypePlan {
-  readonly set: SelectionSetNode;
-  readonly policy: ResponsePolicy;
-  readonly keyField: string | undefined;
-  /** The selection compiled, when it does not depend on the fetch's variables. */
-  readonly compiled: CompiledSelection | undefined;
-}
-
-/** One representation of a fetch body, ready to be looked up (its key lacks only the audience). */
-interface ShapeEntry {
-  readonly rep: Representation;
-  readonly plan: TypePlan | undefined;
-  /** `e:<subgraph>:<type>:`; undefined when the entity is not cached. */
-  readonly keyHead: string | undefined;
-  /** `:<representation as stable JSON>`. */
-  readonly keyTail: string;
-  readonly ttl: number;
-  readonly tags: string[];
-}
-
-/** A fetch body parsed and planned (shared by every fetch sending the same body: read only). */
-interface FetchShape {
-  readonly fetch: EntitiesFetch;
-  readonly body: { query: string; variables?: Record<string, unknown>; operationName?: string };
-  readonly variables: Record<string, unknown>;
-  readonly entries: readonly ShapeEntry[];
-}
-
 /** Longest fetch body whose shape is remembered, characters. */
 const MAX_SHAPE_BODY = 16_384;
 
@@ -76,24 +45,7 @@ interface QueryPlan {
   types: Map<string, TypePlan | null>;
 }
 
-interface Representation {
-  readonly __typename: string;
-  readonly [key: string]: unknown;
-}
-
-interface Slot {
-  readonly rep: Representation;
-  readonly plan: TypePlan | undefined;
-  readonly key: string | undefined;
-  readonly ttl: number;
-  readonly tags: string[];
-  cached: Canonical | undefined;
-  value: unknown;
-}
-
 const KEY_PREFIX = 'e:';
-/** Where a stored entity keeps its expiry (epoch ms); no GraphQL field can be named so. */
-const EXPIRES = '\u0000expires';
 
 /** The tags of an entity: its type, then `Type:<key>` when its key is one simple value. */
 function tagsOf(rep: Representation, keyField: string | undefined): string[] {
@@ -104,7 +56,9 @@ function tagsOf(rep: Representation, keyField: string | undefined): string[] {
 }
 
 /**
- * The entity cache: a subgraph fetch wrapper for `_entities` fetches. Each representation is
+ * The entity cache: a subgraph fetch wrapper for `_entities` fetches. This file plans (parses a
+ * fetch body once, per type: selection, policy, key field, tags); `serveEntitiesFetch`
+ * (`entity-fetch.ts`) serves a fetch on the cache's batched read-through. Each representation is
  * looked up (per subgraph, tenant, scopes, user when private, type and key); the fetch is sent
  * with only the misses, and the answer is the cached and fetched entities merged in the original
  * order (errors re-pointed to the original indices). Entities are stored in a canonical form
@@ -207,186 +161,13 @@ export function useEntityCache(options: EntityCacheOptions): GatewayPlugin {
           }
         }
         if (!shape) return next(request);
-        const { fetch, variables, body } = shape;
-        const state = request.state;
-        // Per fetch, not per entity: the audiences, the policy narrowing, compiled selections.
-        let publicAudience: string | undefined | null = null;
-        let privateAudience: string | undefined | null = null;
-        const narrowed = new Set<TypePlan>();
-        const compiled = new Map<TypePlan, CompiledSelection>();
-        const slots: Slot[] = [];
-        for (const e of shape.entries) {
-          const tp = e.plan;
-          if (!tp || e.keyHead === undefined) {
-            slots.push({
-              rep: e.rep,
-              plan: undefined,
-              key: undefined,
-              ttl: 0,
-              tags: [],
-              cached: undefined,
-              value: undefined,
-            });
-            continue;
-          }
-          const policy = tp.policy;
-          if (track && !narrowed.has(tp)) {
-            narrowed.add(tp);
-            narrowPolicy(state, policy);
-          }
-          let audience: string | undefined;
-          if (e.ttl > 0) {
-            if (policy.scope === 'private') {
-              if (privateAudience === null) privateAudience = audienceKey(state, 'private');
-              audience = privateAudience;
-            } else {
-              if (publicAudience === null) publicAudience = audienceKey(state, 'public');
-              audience = publicAudience;
-            }
-          }
-          let key: string | undefined;
-          if (audience !== undefined) {
-            key = `${e.keyHead}${audience}${e.keyTail}`;
-            if (key.length > 900) key = `${e.keyHead}#${sha256(key)}`;
-          }
-          slots.push({
-            rep: e.rep,
-            plan: tp,
-            key,
-            ttl: e.ttl,
-            tags: e.tags,
-            cached: undefined,
-            value: undefined,
-          });
-        }
-        const lookups = slots.filter((s) => s.key !== undefined);
-        if (lookups.length > 0) {
-          const values = await cache.mget<Canonical>(lookups.map((s) => s.key!));
-          let freshFor = Number.POSITIVE_INFINITY;
-          for (let i = 0; i < lookups.length; i++) {
-            const slot = lookups[i]!;
-            const cached = values[i];
-            if (!cached) continue;
-            slot.cached = cached;
-            const tp = slot.plan!;
-            let fields = tp.compiled ?? compiled.get(tp);
-            if (!fields) {
-              fields = compileSelection(tp.set, variables, fetch.fragments);
-              compiled.set(tp, fields);
-            }
-            slot.value = projectCompiled(cached, fields);
-            const expires = cached[EXPIRES];
-            if (slot.value !== undefined && typeof expires === 'number')
-              freshFor = Math.min(freshFor, expires - Date.now());
-          }
-          if (track && freshFor !== Number.POSITIVE_INFINITY) {
-            const maxAge = Math.max(0, Math.floor(freshFor / 1000));
-            narrowPolicy(state, { maxAge, scope: 'public', noStore: maxAge <= 0 });
-          }
-        }
-        const misses: number[] = [];
-        for (let i = 0; i < slots.length; i++) if (slots[i]!.value === undefined) misses.push(i);
-        const hits = slots.length - misses.length;
-        metrics?.lookup('entity', true, hits);
-        metrics?.lookup('entity', false, lookups.length - hits);
-        if (hits > 0) metrics?.entitiesServed.inc({ subgraph }, hits);
-        if (misses.length === 0) {
-          metrics?.fetchesSaved.inc({ subgraph });
-          return { status: 200, body: { data: { [fetch.responseKey]: slots.map((s) => s.value) } } };
-        }
-        const sent =
-          misses.length === slots.length
-            ? request
-            : {
-                ...request,
-                body: JSON.stringify({
-                  ...body,
-                  variables: { ...variables, [fetch.variable]: misses.map((i) => slots[i]!.rep) },
-                }),
-              };
-        // Tag versions before the fetch: an entity invalidated while it runs is not stored.
-        const fenceTags = new Set<string>();
-        for (const i of misses) if (slots[i]!.key) for (const tag of slots[i]!.tags) fenceTags.add(tag);
-        let fence: TagFence | undefined;
-        if (fenceTags.size > 0)
-          fence = await cache.fence([...fenceTags]).catch((err: unknown) => {
-            state.log.warn({ err }, 'entity cache fence failed; not storing');
-            return undefined;
-          });
-        const response = await next(sent);
-        const header = subgraphCacheControl(response.cacheControl);
-        const data = response.body.data as Record<string, unknown> | null | undefined;
-        const fetched = data?.[fetch.responseKey];
-        const errors = response.body.errors as { path?: unknown[] }[] | undefined;
-        if (track && (errors?.length || response.status !== 200)) narrowPolicy(state, NO_STORE);
-        if (!Array.isArray(fetched) || fetched.length !== misses.length) {
-          if (misses.length === slots.length) return response;
-          return {
-            status: response.status,
-            body: { ...response.body, data: null, errors: remap(errors, misses, fetch.responseKey) },
-            cacheControl: response.cacheControl,
-          };
-        }
-        const failed = new Set<number>();
-        for (const e of errors ?? [])
-          if (e.path?.[0] === fetch.responseKey && typeof e.path[1] === 'number') failed.add(e.path[1]);
-        const writes: { key: string; value: unknown; ttl: number; tags: string[]; fence: TagFence }[] = [];
-        const now = Date.now();
-        for (let j = 0; j < misses.length; j++) {
-          const slot = slots[misses[j]!]!;
-          slot.value = fetched[j];
-          if (
-            !slot.key ||
-            !fence ||
-            errors?.length ||
-            failed.has(j) ||
-            fetched[j] === null ||
-            typeof fetched[j] !== 'object'
-          )
-            continue;
-          // The subgraph's header: never kept longer than it allows, and a private answer only
-          // under a per-user key.
-          if (
-            header &&
-            (header.noStore || (header.scope === 'private' && slot.plan!.policy.scope !== 'private'))
-          )
-            continue;
-          const ttl = Math.min(slot.ttl, header?.maxAge ?? Number.POSITIVE_INFINITY);
-          if (!(ttl > 0)) continue;
-          const canonical = canonicalize(fetched[j], slot.plan!.set, variables, fetch.fragments);
-          if (!canonical || typeof canonical !== 'object' || Array.isArray(canonical)) continue;
-          const merged = slot.cached ? mergeCanonical(slot.cached, canonical) : canonical;
-          const value = { ...(merged as Canonical), [EXPIRES]: now + ttl * 1000 };
-          writes.push({ key: slot.key, value, ttl, tags: slot.tags, fence });
-        }
-        if (writes.length > 0)
-          await cache
-            .mset(writes)
-            .catch((err: unknown) => state.log.warn({ err }, 'entity cache write failed'));
-        if (misses.length === slots.length) return response;
-        return {
-          status: response.status,
-          body: {
-            ...response.body,
-            data: { ...data, [fetch.responseKey]: slots.map((s) => s.value) },
-            ...(errors ? { errors: remap(errors, misses, fetch.responseKey) } : {}),
-          },
-          cacheControl: response.cacheControl,
-        };
+        return serveEntitiesFetch(shape, request as SubgraphRequest & { state: RequestState }, next, {
+          cache,
+          metrics,
+          track,
+          subgraph,
+        });
       };
     },
   };
-}
-
-/** Errors of a fetch of the misses, re-pointed at the entities' original indices. */
-function remap(
-  errors: { path?: unknown[] }[] | undefined,
-  misses: readonly number[],
-  responseKey: string,
-): unknown[] {
-  return (errors ?? []).map((e) =>
-    e.path?.[0] === responseKey && typeof e.path[1] === 'number'
-      ? { ...e, path: [responseKey, misses[e.path[1]] ?? e.path[1], ...e.path.slice(2)] }
-      : e,
-  );
 }

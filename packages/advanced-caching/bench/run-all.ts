@@ -5,6 +5,7 @@
 import { cpus } from 'node:os';
 import type { Measured } from './harness.js';
 import { mget100 } from './scenarios/mget.js';
+import { readThrough100 } from './scenarios/read-through.js';
 import { singleKeyReads } from './scenarios/single-key-reads.js';
 import { zipfHitRate } from './scenarios/zipf-hit-rate.js';
 
@@ -61,6 +62,16 @@ rows.push([
   `${(mget!.cpuUsPerOp / bentoSeq!.cpuUsPerOp).toFixed(2)}x`,
 ]);
 ratios.mget100VsBentoSequential = Number((mget!.opsPerSec / bentoSeq!.opsPerSec).toFixed(2));
+for (const temperature of ['hot', 'cold'] as const) {
+  const [rt, handRolled] = await readThrough100(temperature);
+  record(
+    `readThrough 100 keys, ${temperature} (batches/s)`,
+    `readThrough100${temperature === 'hot' ? 'Hot' : 'Cold'}`,
+    rt!,
+    handRolled!,
+    'hand-rolled mget → fence → mset',
+  );
+}
 process.stderr.write('  running Zipf hit-rate stream...\n');
 const zipf = await zipfHitRate();
 metrics.zipfL1HitRate = Number(zipf.l1.toFixed(4));

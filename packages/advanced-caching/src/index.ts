@@ -1,3 +1,9 @@
+export type {
+  BatchLoad,
+  BatchMiss,
+  ReadThroughOptions,
+  ReadThroughResult,
+} from './cache/batch-read-through.js';
 export { CacheNamespace } from './cache/cache-namespace.js';
 export type { Loader, LoaderContext } from './cache/load-coordinator.js';
 export {

@@ -6,6 +6,7 @@ import { jsonSerializer } from '../src/serialization/serializer.js';
 import { RedisKeys } from '../src/stores/redis-keys.js';
 import { RedisStore } from '../src/stores/redis-store.js';
 import { runCacheStoreContract } from './contract/cache-store.contract.js';
+import { runReadThroughContract } from './contract/read-through.contract.js';
 import { OwnRedisCluster } from './helpers/own-redis-cluster.js';
 import { uniquePrefix } from './helpers/redis.js';
 
@@ -53,6 +54,21 @@ runCacheStoreContract('RedisStore (L2 on a Redis Cluster)', async () => ({
   store: new RedisStore(client, codec, new RedisKeys(uniquePrefix('cluster-store')), 3_600_000),
   close: async () => {},
 }));
+
+runReadThroughContract('L1 + Redis Cluster (two instances)', async () => {
+  const prefix = uniquePrefix('cluster-rt');
+  const cache = new MultiTierCache({ prefix, l2: { redis: client } });
+  const peer = new MultiTierCache({ prefix, l2: { redis: client } });
+  await Promise.all([cache.ready(), peer.ready()]);
+  return {
+    cache,
+    peer,
+    close: async () => {
+      await cache.close();
+      await peer.close();
+    },
+  };
+});
 
 describe('MultiTierCache on a Redis Cluster', () => {
   it('spreads keys over the masters and reads them back with mget', async () => {

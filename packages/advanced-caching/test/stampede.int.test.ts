@@ -85,6 +85,45 @@ describe('stampede prevention across processes', () => {
     }
   }, 60_000);
 
+  it('4 processes x 100 concurrent batch read-throughs of the same cold keys load each key exactly once', async () => {
+    const p = prefix('batch-stampede');
+    const counter = `${p}:loads`;
+    const keys = ['e:1', 'e:2', 'e:3', 'e:4', 'e:5'];
+    const env = {
+      ...process.env,
+      REDIS_URL: serviceUrls().redis,
+      PREFIX: p,
+      MODE: 'batch',
+      KEYS: keys.join(','),
+      COUNTER: counter,
+      CONCURRENCY: '100',
+      LOAD_MS: '300',
+    };
+    const procs = Array.from({ length: 4 }, () =>
+      fork(child, [], {
+        cwd: repoRoot,
+        env,
+        execArgv: ['--conditions=development', '--import', 'tsx'],
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      }),
+    );
+    try {
+      await Promise.all(procs.map((proc) => next(proc, 'ready')));
+      const done = procs.map((proc) => next<Done>(proc, 'done'));
+      for (const proc of procs) proc.send({ type: 'go' });
+      const reports = await Promise.all(done);
+      for (const key of keys) expect(Number(await redis.get(`${counter}:${key}`)), key).toBe(1);
+      expect(reports.reduce((n, r) => n + r.localLoaderCalls, 0)).toBe(keys.length);
+      expect(reports.map((r) => r.results)).toEqual([100, 100, 100, 100]);
+      // Every caller of every process got the same value for every key.
+      expect(new Set(reports.flatMap((r) => r.distinct)).size).toBe(1);
+      // The processes that did not load waited for the holder's write instead.
+      expect(reports.some((r) => r.stats.stampedeWaits.distributed > 0)).toBe(true);
+    } finally {
+      for (const proc of procs) if (proc.exitCode === null) proc.kill();
+    }
+  }, 60_000);
+
   it('takes over when the lock holder crashed: its lock expires after the lease', async () => {
     const p = prefix('crashed');
     const keys = new RedisKeys(p);

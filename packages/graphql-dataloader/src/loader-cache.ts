@@ -1,27 +1,26 @@
 /**
- * The narrow cache interface of the read-through: one `mget` for a batch, one `mset` for the
- * values it had to load. `MultiTierCache` from `@intelgraph/advanced-caching` fits it (through
- * `multiTierLoaderStore` in `@intelgraph/subgraph-runtime`); tests pass a Map.
+ * The narrow cache interface of the read-through: one batched read-through per DataLoader batch.
+ * `MultiTierCache.readThrough` from `@intelgraph/advanced-caching` fits it (through
+ * `multiTierLoaderStore` in `@intelgraph/subgraph-runtime`): mget, single-flight in the process
+ * and across processes on cold keys, fence, one `load` of the misses, fenced write. Tests pass a
+ * Map-backed fake.
  */
 export interface LoaderCacheStore<V = unknown> {
-  /** Values for `keys`, in order; `undefined` for a miss. */
-  mget(keys: readonly string[]): Promise<ReadonlyArray<V | undefined>>;
   /**
-   * Stores every entry under its tags; `ttlMs` applies to all of them. `fence`, when given, is
-   * what `fence(tags)` returned before the values were loaded: an entry one of whose tags was
-   * invalidated since must be dropped, not stored (a slow read must never write back a row a
-   * write replaced meanwhile).
+   * The values of `keys` in order: each from the cache, or from one `load` of the misses (a key
+   * left out of its answer has no value; an `Error` is that key's own failure). Stores, fenced on
+   * `tags(key)` (a tag invalidated while the load ran drops the write), the loaded values
+   * `storable` accepts, for `ttlMs`; never an error. `hits`: keys the cache answered.
    */
-  mset(
-    entries: ReadonlyArray<{ readonly key: string; readonly value: V; readonly tags: readonly string[] }>,
-    options: { ttlMs: number; fence?: unknown },
-  ): Promise<void>;
-  /**
-   * Optional write fence, taken on the tags of a batch's misses before they are loaded (an opaque
-   * token handed back to `mset`). Without it, the store has no way to tell a value loaded before
-   * an invalidation from one loaded after it.
-   */
-  fence?(tags: readonly string[]): Promise<unknown>;
+  readThrough(
+    keys: readonly string[],
+    load: (misses: readonly { readonly key: string }[]) => Promise<ReadonlyMap<string, V | Error>>,
+    options: {
+      readonly ttlMs: number;
+      readonly tags: (key: string) => readonly string[];
+      readonly storable: (value: V) => boolean;
+    },
+  ): Promise<{ readonly values: ReadonlyArray<V | Error | undefined>; readonly hits: number }>;
 }
 
 /** Read-through settings of one loader. */
@@ -30,8 +29,8 @@ export interface LoaderCacheOptions<V> {
   /**
    * Prefix of this loader's cache keys (`<prefix><key>`). Must name the loader and the shape of
    * its value (e.g. `entity:v1:`), so two loaders never read each other's entries. `<prefix><key>`
-   * also keys the loads shared between concurrent requests (single-flight), so it must identify
-   * the value for every request that uses the store (tenant-scoped prefix or keys).
+   * also keys the loads shared between concurrent requests and processes (single-flight), so it
+   * must identify the value for every request that uses the store (tenant-scoped prefix or keys).
    */
   readonly prefix: string;
   /**

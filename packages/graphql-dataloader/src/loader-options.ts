@@ -26,8 +26,8 @@ export interface LoaderOptions<K, V> {
    */
   readonly shards?: ShardRouting<K>;
   /**
-   * Read-through to a shared cache: one `mget` per batch, the misses loaded (once per process for
-   * concurrent requests, fenced when the store can), then one `mset`.
+   * Read-through to a shared cache: one batched read-through per batch (the misses loaded once
+   * across concurrent requests and processes, stored fenced on their tags).
    */
   readonly cache?: LoaderCacheOptions<V>;
   /** Where batch sizes, shard queries, cache hits and key errors go. Default: nowhere. */
@@ -93,11 +93,8 @@ export function resolveLoaderOptions<K, V>(options: LoaderOptions<K, V> = {}): R
   if (options.cache !== undefined) {
     const { store, prefix } = options.cache;
     const ttlMs = options.cache.ttlMs ?? LOADER_DEFAULTS.cacheTtlMs;
-    if (typeof store?.mget !== 'function' || typeof store?.mset !== 'function') {
-      throw invalid('cache.store', store, 'an object with mget(keys) and mset(entries, { ttlMs })');
-    }
-    if (store.fence !== undefined && typeof store.fence !== 'function') {
-      throw invalid('cache.store.fence', store.fence, 'a function or undefined');
+    if (typeof store?.readThrough !== 'function') {
+      throw invalid('cache.store', store, 'an object with readThrough(keys, load, options)');
     }
     if (typeof prefix !== 'string' || prefix.length === 0)
       throw invalid('cache.prefix', prefix, 'a non-empty string');

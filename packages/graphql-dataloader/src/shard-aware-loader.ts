@@ -53,45 +53,19 @@ function groupByShard<K>(
   }
 }
 
-/** What a load shared between requests gives a request that joined it. */
-type Shared<V> = { readonly ok: true; readonly got: V | undefined } | { readonly ok: false };
-
-/**
- * Loads in flight per store (so per process for a store shared by the requests), by cache key.
- * A request whose miss is already being loaded by another request awaits that load instead of
- * querying again. Keyed by `<prefix><key>`, which names the loader, the value's shape and (for the
- * subgraphs) the tenant: the same cache key means the same value for every request.
- */
-const inFlight = new WeakMap<object, Map<string, Promise<Shared<unknown>>>>();
-
-function flightsOf(store: object): Map<string, Promise<Shared<unknown>>> {
-  let flights = inFlight.get(store);
-  if (!flights) {
-    flights = new Map();
-    inFlight.set(store, flights);
-  }
-  return flights;
-}
-
-/** The fence could not be taken: load, but store nothing (the write could not be judged). */
-const NO_FENCE = Symbol('no fence');
-
 /**
  * The batching shared by every loader kind. For one DataLoader batch:
  *
- *  1. read-through: one `mget` for all keys; hits are done (a failing cache counts as all misses,
- *     so a cache outage slows reads down but never fails them);
- *  2. single-flight: a miss another request of this process is already loading is awaited, not
- *     loaded again (only its value is shared: if that load failed for the key, this request loads
- *     the key itself, so one request's error never reaches another);
- *  3. the other misses are fenced (`store.fence`, before they are read) and grouped by shard, and
- *     each shard gets one call of the batch function, all shards in parallel — a batch costs one
- *     query per shard touched, whatever its size;
- *  4. each key gets its own value, its own "absent" value, or its own error: a failing shard
- *     fails only its keys, an unroutable key fails alone;
- *  5. the loaded values go back to the cache in one `mset` with the fence, so a key invalidated
- *     during the load is not written back (awaited, so a following request on this instance sees
- *     them; a failing `mset` is counted and otherwise ignored).
+ *  1. with `cache`: one read-through of every distinct key (`store.readThrough`, the batched
+ *     read-through of `@intelgraph/advanced-caching`: mget, single-flight in this process and,
+ *     on cold keys, across processes, fence, one load of the misses, fenced write of the
+ *     cacheable values under the tags `cache.tags` names). A failing cache is read around: the
+ *     keys are loaded as if there were none (counted as a cache failure);
+ *  2. the keys to load are grouped by shard (with `shards`) and each group gets one call of the
+ *     batch function, all groups in parallel — a batch costs one query per group, whatever its
+ *     size;
+ *  3. each key gets its own value, its own "absent" value, or its own error: a failing shard
+ *     fails only its keys, an unroutable key fails alone, and the cache never stores an error.
  */
 export function createShardAwareLoader<K, V>(
   options: ResolvedLoaderOptions<K, V>,
@@ -99,183 +73,102 @@ export function createShardAwareLoader<K, V>(
 ): DataLoader<K, V> {
   const { name, keyOf, cache, metrics } = options;
 
+  /** One call of the batch function per shard group, in parallel; every key's result in `found`. */
+  const loadKeys = async (
+    keys: readonly K[],
+    found: Map<string, V | Error>,
+    counts: { shardQueries: number },
+  ): Promise<void> => {
+    if (keys.length === 0) return;
+    const { groups, failed } = groupByShard(keys, options);
+    counts.shardQueries += groups.size;
+    for (const [key, error] of failed) found.set(keyOf(key), error);
+    await Promise.all(
+      [...groups].map(async ([shardId, group]: [string | undefined, K[]]) => {
+        let got: ReadonlyMap<string, V | Error>;
+        try {
+          got = await kind.load(group, { shardId, loader: name });
+        } catch (error) {
+          const err = asError(error);
+          for (const key of group) found.set(keyOf(key), err);
+          return;
+        }
+        for (const key of group) {
+          const id = keyOf(key);
+          const value = got.get(id);
+          found.set(id, value === undefined ? kind.absent(key) : value);
+        }
+      }),
+    );
+  };
+
   const batch = async (keys: readonly K[]): Promise<Array<V | Error>> => {
     const ids = keys.map(keyOf);
-    const results = new Array<V | Error | undefined>(keys.length);
-    const indexesOf = new Map<string, number[]>();
-    ids.forEach((id, i) => {
-      const list = indexesOf.get(id);
-      if (list) list.push(i);
-      else indexesOf.set(id, [i]);
-    });
-    const settle = (key: K, value: V | Error): void => {
-      for (const i of indexesOf.get(keyOf(key)) ?? []) results[i] = value;
-    };
-
-    // 1. read-through
-    let missing: K[] = [];
-    const seen = new Set<string>();
     const distinct: K[] = [];
+    const seen = new Set<string>();
     keys.forEach((key, i) => {
       if (!seen.has(ids[i]!)) {
         seen.add(ids[i]!);
         distinct.push(key);
       }
     });
+    const found = new Map<string, V | Error>();
+    const counts = { shardQueries: 0 };
+
     if (cache) {
-      let cached: ReadonlyArray<V | undefined> = [];
-      let failed = false;
+      const byCacheKey = new Map(distinct.map((key) => [cache.prefix + keyOf(key), key]));
       try {
-        cached = await cache.store.mget(distinct.map((key) => cache.prefix + keyOf(key)));
-      } catch {
-        failed = true;
-      }
-      distinct.forEach((key, i) => {
-        const value = cached[i];
-        if (value === undefined) missing.push(key);
-        else settle(key, value);
-      });
-      metrics.cache(name, distinct.length - missing.length, missing.length, failed);
-    } else {
-      missing = distinct;
-    }
-
-    // 2. single-flight: join the loads other requests have in flight, own the rest
-    const flights = cache ? flightsOf(cache.store) : undefined;
-    const own: K[] = [];
-    const joined: Array<[K, Promise<Shared<unknown>>]> = [];
-    const publish = new Map<string, { promise: Promise<Shared<unknown>>; resolve: (r: Shared<V>) => void }>();
-    for (const key of missing) {
-      if (!flights || !cache) {
-        own.push(key);
-        continue;
-      }
-      const cacheKey = cache.prefix + keyOf(key);
-      const flight = flights.get(cacheKey);
-      if (flight) {
-        joined.push([key, flight]);
-        continue;
-      }
-      own.push(key);
-      let resolve!: (r: Shared<V>) => void;
-      const promise = new Promise<Shared<V>>((r) => {
-        resolve = r;
-      });
-      flights.set(cacheKey, promise);
-      publish.set(cacheKey, { promise, resolve });
-    }
-    /** Hands the outcome of an owned key to the requests that joined it, and ends its flight. */
-    const share = (key: K, outcome: Shared<V>): void => {
-      if (!cache || !flights) return;
-      const cacheKey = cache.prefix + keyOf(key);
-      const mine = publish.get(cacheKey);
-      if (!mine) return;
-      publish.delete(cacheKey);
-      if (flights.get(cacheKey) === mine.promise) flights.delete(cacheKey);
-      mine.resolve(outcome);
-    };
-
-    // 3. fence, then one call per shard, in parallel
-    const toStore: Array<{ key: string; value: V; tags: readonly string[]; fence: unknown }> = [];
-    let shardQueries = 0;
-    const load = async (list: readonly K[]): Promise<void> => {
-      if (list.length === 0) return;
-      let fence: unknown;
-      if (cache?.store.fence) {
-        try {
-          fence = await cache.store.fence([...new Set(list.flatMap((key) => cache.tags(keyOf(key))))]);
-        } catch {
-          fence = NO_FENCE;
-          metrics.cache(name, 0, 0, true);
-        }
-      }
-      const { groups, failed } = groupByShard(list, options);
-      shardQueries += groups.size;
-      for (const [key, error] of failed) {
-        settle(key, error);
-        share(key, { ok: false });
-      }
-      await Promise.all(
-        [...groups].map(async ([shardId, group]: [string | undefined, K[]]) => {
-          let found: ReadonlyMap<string, V | Error>;
-          try {
-            found = await kind.load(group, { shardId, loader: name });
-          } catch (error) {
-            const err = asError(error);
-            for (const key of group) {
-              settle(key, err);
-              share(key, { ok: false });
-            }
-            return;
-          }
-          for (const key of group) {
-            const id = keyOf(key);
-            const got = found.get(id);
-            const value = got === undefined ? kind.absent(key) : got;
-            settle(key, value);
-            share(key, got instanceof Error ? { ok: false } : { ok: true, got });
-            if (cache && fence !== NO_FENCE && !(value instanceof Error) && kind.cacheable(value)) {
-              toStore.push({ key: cache.prefix + id, value, tags: cache.tags(id), fence });
-            }
-          }
-        }),
-      );
-    };
-    const retry: K[] = [];
-    try {
-      await Promise.all([
-        load(own),
-        ...joined.map(async ([key, flight]) => {
-          const outcome = (await flight) as Shared<V>;
-          if (outcome.ok) settle(key, outcome.got === undefined ? kind.absent(key) : outcome.got);
-          else retry.push(key);
-        }),
-      ]);
-      // A shared load that failed for a key: load it for this request (its own error, if any).
-      await load(retry);
-    } finally {
-      // Whatever happened (a throwing `absent` or router), no joined request waits forever.
-      for (const key of own) share(key, { ok: false });
-    }
-    metrics.batch(name, distinct.length, shardQueries);
-
-    // 4. a key the router left out of every group is a router bug: say so for that key only
-    let errors = 0;
-    for (let i = 0; i < results.length; i += 1) {
-      if (results[i] === undefined) {
-        results[i] = new IntelGraphError(
-          'LOADER_BATCH_INVALID',
-          `Loader ${name}: key ${ids[i]} was not routed to any shard`,
+        const read = await cache.store.readThrough(
+          [...byCacheKey.keys()],
+          async (misses) => {
+            const toLoad = misses.map((m) => byCacheKey.get(m.key)!);
+            const loaded = new Map<string, V | Error>();
+            await loadKeys(toLoad, loaded, counts);
+            return new Map(toLoad.map((key) => [cache.prefix + keyOf(key), loaded.get(keyOf(key))!]));
+          },
           {
-            input: ids[i],
-            details: { loader: name },
+            ttlMs: cache.ttlMs,
+            tags: (cacheKey) => cache.tags(cacheKey.slice(cache.prefix.length)),
+            storable: kind.cacheable,
           },
         );
+        distinct.forEach((key, i) => {
+          const value = read.values[i];
+          found.set(keyOf(key), value === undefined ? kind.absent(key) : value);
+        });
+        metrics.cache(name, read.hits, distinct.length - read.hits, false);
+      } catch {
+        // The cache failed (the database never throws out of `loadKeys`): read without it.
+        metrics.cache(name, 0, distinct.length, true);
+        await loadKeys(
+          distinct.filter((key) => !found.has(keyOf(key))),
+          found,
+          counts,
+        );
       }
-      if (results[i] instanceof Error) errors += 1;
+    } else {
+      await loadKeys(distinct, found, counts);
     }
-    if (errors > 0) metrics.keyErrors(name, errors);
+    metrics.batch(name, distinct.length, counts.shardQueries);
 
-    // 5. store what was loaded, fenced (one mset per fence: one, or two with retried keys)
-    if (cache && toStore.length > 0) {
-      const byFence = new Map<unknown, Array<{ key: string; value: V; tags: readonly string[] }>>();
-      for (const { key, value, tags, fence } of toStore) {
-        const list = byFence.get(fence);
-        if (list) list.push({ key, value, tags });
-        else byFence.set(fence, [{ key, value, tags }]);
-      }
-      for (const [fence, entries] of byFence) {
-        try {
-          await cache.store.mset(
-            entries,
-            fence === undefined ? { ttlMs: cache.ttlMs } : { ttlMs: cache.ttlMs, fence },
+    // A key the router left out of every group is a router bug: say so for that key only.
+    let errors = 0;
+    const results = ids.map((id): V | Error => {
+      const value = found.has(id)
+        ? found.get(id)!
+        : new IntelGraphError(
+            'LOADER_BATCH_INVALID',
+            `Loader ${name}: key ${id} was not routed to any shard`,
+            {
+              input: id,
+              details: { loader: name },
+            },
           );
-        } catch {
-          metrics.cache(name, 0, 0, true);
-        }
-      }
-    }
-    return results as Array<V | Error>;
+      if (value instanceof Error) errors += 1;
+      return value;
+    });
+    if (errors > 0) metrics.keyErrors(name, errors);
+    return results;
   };
 
   return new DataLoader<K, V, string>(batch, {

@@ -12,26 +12,39 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T)
 /** The invalidation tags of a loader key in these tests. */
 export const keyTags = (key: string): readonly string[] => [`k:${key}`];
 
-/** An in-memory LoaderCacheStore that records every call. */
+/**
+ * An in-memory LoaderCacheStore that records every call: a plain read-through (mget, load the
+ * misses, store the storable values with their tags). The real one, with single-flight, locks
+ * and fences, is `MultiTierCache.readThrough`, tested by its contract suite in advanced-caching.
+ */
 export class MapCache<V> implements LoaderCacheStore<V> {
   readonly data = new Map<string, V>();
-  readonly calls: Array<{ op: 'mget' | 'mset'; keys: string[]; ttlMs?: number }> = [];
-  failGets = false;
-  failSets = false;
+  readonly tagsOf = new Map<string, readonly string[]>();
+  readonly calls: Array<{ keys: string[]; loaded: string[]; stored: string[]; ttlMs: number }> = [];
+  failReads = false;
 
-  async mget(keys: readonly string[]): Promise<ReadonlyArray<V | undefined>> {
-    this.calls.push({ op: 'mget', keys: [...keys] });
-    if (this.failGets) throw new Error('cache down');
-    return keys.map((k) => this.data.get(k));
-  }
-
-  async mset(
-    entries: ReadonlyArray<{ key: string; value: V; tags: readonly string[] }>,
-    options: { ttlMs: number },
-  ): Promise<void> {
-    this.calls.push({ op: 'mset', keys: entries.map((e) => e.key), ttlMs: options.ttlMs });
-    if (this.failSets) throw new Error('cache down');
-    for (const e of entries) this.data.set(e.key, e.value);
+  async readThrough(
+    keys: readonly string[],
+    load: (misses: readonly { readonly key: string }[]) => Promise<ReadonlyMap<string, V | Error>>,
+    options: { ttlMs: number; tags: (key: string) => readonly string[]; storable: (value: V) => boolean },
+  ): Promise<{ values: ReadonlyArray<V | Error | undefined>; hits: number }> {
+    if (this.failReads) throw new Error('cache down');
+    const call = { keys: [...keys], loaded: [] as string[], stored: [] as string[], ttlMs: options.ttlMs };
+    this.calls.push(call);
+    const misses = [...new Set(keys)].filter((key) => !this.data.has(key));
+    const loaded =
+      misses.length > 0 ? await load(misses.map((key) => ({ key }))) : new Map<string, V | Error>();
+    call.loaded = misses;
+    for (const [key, value] of loaded) {
+      if (value instanceof Error || !options.storable(value)) continue;
+      this.data.set(key, value);
+      this.tagsOf.set(key, options.tags(key));
+      call.stored.push(key);
+    }
+    return {
+      values: keys.map((key) => (this.data.has(key) ? this.data.get(key) : loaded.get(key))),
+      hits: keys.length - misses.length,
+    };
   }
 }
 

@@ -17,7 +17,7 @@ function counted() {
 }
 
 describe('read-through to a shared cache', () => {
-  it('does one mget per batch, loads only the misses, and stores them with one mset', async () => {
+  it('reads every key of a batch through the cache once, loads only the misses, stores them tagged', async () => {
     const cache = new MapCache<Row | null>();
     cache.data.set('e:t1:1', { id: 't1:1', v: 100 });
     const { calls, batch } = counted();
@@ -35,10 +35,34 @@ describe('read-through to a shared cache', () => {
     ]);
     expect(calls).toEqual([['t1:2', 't2:1']]);
     expect(cache.calls).toEqual([
-      { op: 'mget', keys: ['e:t1:1', 'e:t1:2', 'e:t2:1'] },
-      { op: 'mset', keys: ['e:t1:2', 'e:t2:1'], ttlMs: 5000 },
+      {
+        keys: ['e:t1:1', 'e:t1:2', 'e:t2:1'],
+        loaded: ['e:t1:2', 'e:t2:1'],
+        stored: ['e:t1:2', 'e:t2:1'],
+        ttlMs: 5000,
+      },
     ]);
+    // Each entry under the tags the loader names for its key (not its cache key).
+    expect(cache.tagsOf.get('e:t1:2')).toEqual(['k:t1:2']);
     expect(stats.snapshot().e).toMatchObject({ cacheHits: 1, cacheMisses: 2, batches: 1 });
+  });
+
+  it('gives each key its own error, never stores one, and loads a failed key again next time', async () => {
+    const cache = new MapCache<Row | null>();
+    let fail = true;
+    const loader = () =>
+      createEntityLoader<string, Row>(
+        async (keys) =>
+          new Map(keys.map((id) => [id, id === 't1:bad' && fail ? new Error('bad row') : { id, v: 1 }])),
+        { cache: { store: cache, prefix: 'e:', tags: keyTags } },
+      );
+    const first = loader();
+    const [ok, bad] = await Promise.allSettled([first.load('t1:ok'), first.load('t1:bad')]);
+    expect(ok).toMatchObject({ status: 'fulfilled', value: { id: 't1:ok', v: 1 } });
+    expect(bad).toMatchObject({ status: 'rejected', reason: { message: 'bad row' } });
+    expect([...cache.data.keys()]).toEqual(['e:t1:ok']);
+    fail = false;
+    expect(await loader().load('t1:bad')).toEqual({ id: 't1:bad', v: 1 });
   });
 
   it('serves a second request entirely from the cache, with no batch call', async () => {
@@ -63,9 +87,9 @@ describe('read-through to a shared cache', () => {
     expect(cache.data.has('e:t1:missing')).toBe(false);
   });
 
-  it('falls back to the database when mget fails, and counts the failure', async () => {
+  it('reads around a failing cache: loads from the database, and counts the failure', async () => {
     const cache = new MapCache<Row | null>();
-    cache.failGets = true;
+    cache.failReads = true;
     const { calls, batch } = counted();
     const stats = new LoaderStats();
     const loader = createEntityLoader(batch, {
@@ -76,20 +100,6 @@ describe('read-through to a shared cache', () => {
     expect(await loader.load('t1:1')).toEqual({ id: 't1:1', v: 4 });
     expect(calls).toEqual([['t1:1']]);
     expect(stats.snapshot().e).toMatchObject({ cacheFailures: 1, cacheMisses: 1, cacheHits: 0 });
-  });
-
-  it('still answers when mset fails', async () => {
-    const cache = new MapCache<Row | null>();
-    cache.failSets = true;
-    const { batch } = counted();
-    const stats = new LoaderStats();
-    const loader = createEntityLoader(batch, {
-      name: 'e',
-      cache: { store: cache, prefix: 'e:', tags: keyTags },
-      metrics: stats,
-    });
-    expect(await loader.load('t1:1')).toEqual({ id: 't1:1', v: 4 });
-    expect(stats.snapshot().e?.cacheFailures).toBe(1);
   });
 
   it('combines with shard-aware batching: only the misses are routed', async () => {

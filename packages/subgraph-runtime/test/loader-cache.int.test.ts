@@ -232,15 +232,15 @@ describe('loader read-through cache on real PostgreSQL shards and Redis, two ins
     const held = gate();
     afterRead = held.wait;
     const before = itemSelects.length;
-    const missesBefore = a.services.loaderStats.snapshot().itemById?.cacheMisses ?? 0;
+    const joinedBefore = a.services.cache.stats().stampedeWaits.local;
     const n = 8;
     const reads = Array.from({ length: n }, () => read(a, item.id));
-    // Every request has missed the cache (and either joined the load in flight or started its own).
-    await until(
-      () => (a.services.loaderStats.snapshot().itemById?.cacheMisses ?? 0) - missesBefore >= n,
-      'every request to miss the cache',
-    );
+    // Every request has missed the cache: one loads (held), the others joined its load in flight.
     await until(() => held.waiting() >= 1, 'the first load');
+    await until(
+      () => a.services.cache.stats().stampedeWaits.local - joinedBefore >= n - 1,
+      'every other request to join the load in flight',
+    );
     held.open();
     const results = await Promise.all(reads);
     afterRead = undefined;

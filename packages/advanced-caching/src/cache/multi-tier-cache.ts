@@ -1,12 +1,21 @@
 import { IntelGraphError } from '@intelgraph/errors';
 import type { CacheEntry } from '../entry/cache-entry.js';
+import { fencedVersions, type TagFence } from '../invalidation/tag-fence.js';
 import { assertKey, assertTag, normaliseTags } from '../keys/validate.js';
 import type { CacheStatsSnapshot } from '../metrics/cache-stats.js';
 import { type MultiTierCacheOptions, resolveCacheOptions } from '../options/cache-options.js';
 import { UNAVAILABLE } from '../resilience/guarded-redis.js';
+import {
+  type BatchLoad,
+  BatchReadThrough,
+  type ReadThroughOptions,
+  type ReadThroughResult,
+} from './batch-read-through.js';
 import { CacheNamespace } from './cache-namespace.js';
 import { CacheTiers, type PreparedWrite } from './cache-tiers.js';
 import { LoadCoordinator, type Loader, type LoadSettings } from './load-coordinator.js';
+
+export type { TagFence } from '../invalidation/tag-fence.js';
 
 export interface CacheSetOptions {
   /** Seconds the value is fresh. Default: the cache's `defaultTTL`. */
@@ -22,18 +31,6 @@ export interface CacheSetOptions {
    * it stale at once. A load that began before an invalidation never stores what it read.
    */
   readonly fence?: TagFence;
-}
-
-/**
- * Tag versions and the time, taken before a load (`MultiTierCache.fence`). Tags listed are judged
- * by version (exact); a tag not listed counts as invalidated since when its version is later than
- * `notBefore` (versions are Redis `TIME` in ms, or the local clock without Redis), which allows for
- * clock skew between this process and Redis.
- */
-export interface TagFence {
-  readonly versions: ReadonlyMap<string, number>;
-  /** Epoch ms: a version after it may be an invalidation that happened during the load. */
-  readonly notBefore: number;
 }
 
 export interface CacheItem<T = unknown> extends CacheSetOptions {
@@ -54,6 +51,7 @@ export class MultiTierCache {
   readonly prefix: string;
   readonly #t: CacheTiers;
   readonly #loads: LoadCoordinator;
+  readonly #batches: BatchReadThrough;
   readonly #maxKey: number;
   readonly #defaultTtlMs: number;
   readonly #graceMs: number;
@@ -66,6 +64,11 @@ export class MultiTierCache {
     this.prefix = resolved.prefix;
     this.#t = new CacheTiers(resolved);
     this.#loads = new LoadCoordinator(this.#t);
+    this.#batches = new BatchReadThrough(
+      this.#t,
+      (keys) => this.mget(keys),
+      (tags) => this.fence(tags),
+    );
     this.#maxKey = resolved.maxKeyLength;
     this.#defaultTtlMs = resolved.defaultTtlMs;
     this.#graceMs = resolved.graceMs;
@@ -152,6 +155,25 @@ export class MultiTierCache {
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /**
+   * A batch read through the cache: the values of `keys` in order, the misses loaded by one
+   * `load` call — once across the concurrent callers of this process and, on cold keys with
+   * Redis, across processes — and stored fenced on their tags (a load that raced an invalidation
+   * stores nothing). Partial hits: only the misses are loaded; `usable` may refuse a cached value
+   * (it is then loaded, handed over as `previous`). Per key: a value, an `Error` (never stored or
+   * shared), or undefined (no value). See `BatchReadThrough`.
+   */
+  readThrough<T>(
+    keys: readonly string[],
+    load: BatchLoad<T>,
+    options: ReadThroughOptions<T> = {},
+  ): Promise<ReadThroughResult<T>> {
+    const { ttl } = options;
+    if (typeof ttl === 'number' && !(ttl > 0 && Number.isFinite(ttl)))
+      return Promise.reject(badCallOption('ttl', ttl, keys[0] ?? ''));
+    return this.#batches.run(keys, load, options);
   }
 
   /** Fresh values of `keys` in order (undefined for misses): L1, then one L2 round trip. */
@@ -357,25 +379,6 @@ export class MultiTierCache {
     }
     if (unknown.size > 0) await this.#t.tags.fetch([...unknown]);
   }
-}
-
-/**
- * The versions an entry loaded under `fence` records, or undefined when a tag moved since the
- * fence (the write must be dropped). `current` are the versions this instance knows now.
- */
-function fencedVersions(
-  tags: readonly string[],
-  current: readonly number[],
-  fence: TagFence,
-): number[] | undefined {
-  const out: number[] = [];
-  for (let i = 0; i < tags.length; i++) {
-    const before = fence.versions.get(tags[i]!);
-    const now = current[i]!;
-    if (before === undefined ? now > fence.notBefore : now !== before) return undefined;
-    out.push(before ?? now);
-  }
-  return out;
 }
 
 function badCallOption(field: string, value: unknown, key: string): IntelGraphError {
