@@ -189,7 +189,19 @@ ensure_redis() {
 }
 
 # ---------------------------------------------------------------- RabbitMQ
+# The AMQP protocol header gets the broker's Connection.Start back at once from a healthy node.
+amqp_answers() {
+  timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$AMQP_PORT; printf 'AMQP\\x00\\x00\\x09\\x01' >&3; head -c 8 <&3" 2>/dev/null | grep -q .
+}
+
 ensure_rabbitmq() {
+  if port_open "$AMQP_PORT" && ! amqp_answers; then
+    # Seen on this machine: a node that accepts TCP but never answers the AMQP handshake (its
+    # log stopped too). Only a restart brings it back.
+    say "rabbitmq: port $AMQP_PORT open but the AMQP handshake gets no answer: restarting the node"
+    pkill -9 -f 'beam.smp.*rabbit' 2>/dev/null || true
+    for _ in $(seq 1 50); do port_open "$AMQP_PORT" || break; sleep 0.1; done
+  fi
   if port_open "$AMQP_PORT"; then
     say "rabbitmq: up on $AMQP_PORT"
     return
