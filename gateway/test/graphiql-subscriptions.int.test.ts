@@ -64,7 +64,8 @@ describe('GraphiQL runs subscriptions (graphql-ws), in Chromium', () => {
       `document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.setValue(${JSON.stringify(subscription)})`,
     );
     await page.locator('.graphiql-execute-button').click();
-    await new Promise((r) => setTimeout(r, 2000));
+    // The page must have its subscription open before the mutation; a loaded machine needs longer.
+    await new Promise((r) => setTimeout(r, 6000));
     const added = await gql(
       'mutation($i: ID!, $e: ID!) { addEntity(investigationId: $i, entityId: $e) { id } }',
       {
@@ -74,7 +75,7 @@ describe('GraphiQL runs subscriptions (graphql-ws), in Chromium', () => {
     );
     expect(added.errors).toBeUndefined();
     const result = page.locator('.result-window');
-    await expect.poll(async () => result.textContent(), { timeout: 20_000 }).toContain('Grace Hopper');
+    await expect.poll(async () => result.textContent(), { timeout: 40_000 }).toContain('Grace Hopper');
     expect(errors).toEqual([]);
     await context.close();
   }, 90_000);
