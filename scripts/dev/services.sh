@@ -194,13 +194,59 @@ amqp_answers() {
   timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$AMQP_PORT; printf 'AMQP\\x00\\x00\\x09\\x01' >&3; head -c 8 <&3" 2>/dev/null | grep -q .
 }
 
+# Every quorum queue holds about three files open (its Ra log segments), and Debian starts the
+# node with the default soft limit of 1,024 files (927 for RabbitMQ's own use): at ~300 queues
+# the node runs out, and from then on accepts TCP but never answers an AMQP handshake, its log
+# silent. Tests declare and delete hundreds of queues, so the node runs with a higher limit.
+RABBITMQ_NOFILE=${RABBITMQ_NOFILE:-65536}
+
+rabbitmq_pid() { pgrep -f 'beam.smp.*-s rabbit boot' 2>/dev/null | head -1; }
+
+rabbitmq_nofile() { # the running node's soft limit on open files
+  local pid
+  pid=$(rabbitmq_pid)
+  [ -n "$pid" ] && awk '/^Max open files/ {print $4}' "/proc/$pid/limits" 2>/dev/null
+}
+
+start_rabbitmq_node() {
+  (
+    ulimit -n "$RABBITMQ_NOFILE" 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null
+    if [ "$(id -u)" = 0 ] && [ -x /etc/init.d/rabbitmq-server ]; then
+      /etc/init.d/rabbitmq-server start >/dev/null 2>&1 || true
+    else
+      rabbitmq-server -detached >/dev/null 2>&1 || true
+    fi
+  )
+  timeout 90 rabbitmqctl await_startup >/dev/null 2>&1 || true
+}
+
+stop_rabbitmq_node() {
+  timeout 60 rabbitmqctl stop >/dev/null 2>&1 || true
+  pkill -9 -f 'beam.smp.*rabbit' 2>/dev/null || true
+  for _ in $(seq 1 50); do port_open "$AMQP_PORT" || break; sleep 0.1; done
+}
+
 ensure_rabbitmq() {
   if port_open "$AMQP_PORT" && ! amqp_answers; then
-    # Seen on this machine: a node that accepts TCP but never answers the AMQP handshake (its
-    # log stopped too). Only a restart brings it back.
+    # Seen on this machine when the node ran out of files (see RABBITMQ_NOFILE): only a restart
+    # brings it back.
     say "rabbitmq: port $AMQP_PORT open but the AMQP handshake gets no answer: restarting the node"
     pkill -9 -f 'beam.smp.*rabbit' 2>/dev/null || true
     for _ in $(seq 1 50); do port_open "$AMQP_PORT" || break; sleep 0.1; done
+  fi
+  if port_open "$AMQP_PORT"; then
+    local nofile wanted
+    nofile=$(rabbitmq_nofile)
+    wanted=$(ulimit -Hn) # what this shell can give a node it starts, at most RABBITMQ_NOFILE
+    [ "$wanted" = unlimited ] || [ "$wanted" -gt "$RABBITMQ_NOFILE" ] && wanted=$RABBITMQ_NOFILE
+    if [ -n "$nofile" ] && [ "$nofile" != unlimited ] && [ "$nofile" -lt "$wanted" ]; then
+      if [ "$(id -u)" = 0 ]; then
+        say "rabbitmq: the node may open only $nofile files (quorum queues hold ~3 each): restarting it with ulimit -n $wanted"
+        stop_rabbitmq_node
+      else
+        say "rabbitmq: WARNING the node may open only $nofile files; at ~300 quorum queues it stops answering. Restart it with 'ulimit -n $RABBITMQ_NOFILE' (e.g. in /etc/default/rabbitmq-server)."
+      fi
+    fi
   fi
   if port_open "$AMQP_PORT"; then
     say "rabbitmq: up on $AMQP_PORT"
@@ -208,10 +254,11 @@ ensure_rabbitmq() {
   fi
   command -v rabbitmq-server >/dev/null || apt_install rabbitmq-server ||
     fail "RabbitMQ is not installed. Install RabbitMQ 3.10+ (Debian: apt-get install rabbitmq-server) and run it on 127.0.0.1:$AMQP_PORT with guest/guest, or set INTELGRAPH_SKIP_SERVICES=1 and TEST_AMQP_URL."
-  say "rabbitmq: starting (rabbitmq-server -detached)"
-  rabbitmq-server -detached >/dev/null 2>&1 || true
-  timeout 90 rabbitmqctl await_startup >/dev/null 2>&1 || true
+  say "rabbitmq: starting (open files limit $RABBITMQ_NOFILE)"
+  start_rabbitmq_node
   wait_port "$AMQP_PORT" 60 || fail "RabbitMQ did not open port $AMQP_PORT (see /var/log/rabbitmq/)"
+  amqp_answers || fail "RabbitMQ opened port $AMQP_PORT but does not answer the AMQP handshake (see /var/log/rabbitmq/)"
+  say "rabbitmq: up on $AMQP_PORT (open files limit $(rabbitmq_nofile))"
 }
 
 # ---------------------------------------------------------------- Apache Kafka (KRaft)
