@@ -254,6 +254,49 @@ describe('RabbitMQQueue', () => {
     await queue.deleteDeclaredTopology(); // its own namespace, while the proxy still runs
   });
 
+  it('keeps no queue of an ephemeral group once its subscriber is gone: deleted on close, expired by the broker after a lost connection, declared again on reconnect', async () => {
+    await using proxy = await startFaultProxy({ target: new URL(serviceUrls().amqp).port || 5672 });
+    const queue = rabbit({
+      url: proxy.url(serviceUrls().amqp),
+      ephemeralExpiryMs: 1000,
+      reconnect: { initialDelayMs: 50, maxDelayMs: 200 },
+    });
+    const publisher = rabbit({ declareGroupsOnPublish: [] });
+    const topic = `ephemeral-${randomUUID().slice(0, 8)}`;
+    const queueNames = async (group: string): Promise<string[]> => {
+      const { stdout } = await execFileAsync('rabbitmqctl', ['-s', 'list_queues', 'name']);
+      return stdout.split('\n').filter((name) => name.startsWith(`${namespace}.${topic}.${group}.`));
+    };
+    const waitUntil = async (check: () => Promise<boolean>, what: string): Promise<void> => {
+      const deadline = Date.now() + 20_000;
+      while (!(await check())) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+
+    // Closed by its subscriber: its queues go at once.
+    const closed = await queue.subscribe(topic, () => {}, { group: 'gone', ephemeral: true });
+    expect((await queueNames('gone')).length).toBeGreaterThan(0);
+    await closed.close();
+    expect(await queueNames('gone')).toEqual([]);
+
+    // Cut off (the process might as well have been killed): the broker expires them.
+    const got: string[] = [];
+    await queue.subscribe(topic, (m) => void got.push(m.id), { group: 'cut', ephemeral: true });
+    await publisher.publish(topic, { id: 'first', payload: {} });
+    await waitUntil(async () => got.includes('first'), 'the first message arrives');
+    proxy.setMode('refuse');
+    await waitUntil(async () => (await queueNames('cut')).length === 0, 'the broker expires the queues');
+
+    // Back again: the consumer declares its group anew and hears what is published from then on.
+    proxy.setMode('pass');
+    await waitUntil(async () => (await queueNames('cut')).length > 0, 'the queues are declared again');
+    await publisher.publish(topic, { id: 'second', payload: {} });
+    await waitUntil(async () => got.includes('second'), 'the second message arrives');
+    expect(got).toEqual(['first', 'second']);
+  });
+
   it('refuses a bad URL at construction', () => {
     expect(() => new RabbitMQQueue({ url: 'http://nope' })).toThrow(/CONFIG_INVALID|amqp/);
   });

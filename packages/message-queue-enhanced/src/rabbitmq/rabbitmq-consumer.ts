@@ -16,6 +16,11 @@ export interface RabbitMQConsumerDeps {
   /** Sets the consumer-lag gauge (messages ready in the group's lanes). */
   readonly reportLag: (messages: number) => void;
   readonly lagIntervalMs: number;
+  /**
+   * Runs on the consumer's channel before each (re)start consumes: an ephemeral group declares its
+   * queues again here, since the broker may have expired them while the connection was down.
+   */
+  readonly beforeConsume?: (channel: Channel) => Promise<void>;
 }
 
 /**
@@ -73,6 +78,7 @@ export class RabbitMQConsumer implements Subscription {
         this.scheduleRestart();
       }
     });
+    await this.deps.beforeConsume?.(channel);
     // Per consumer (quorum queues have no channel-wide prefetch): each lane's own credit.
     await channel.prefetch(this.prefetch);
     const tags: string[] = [];

@@ -54,6 +54,12 @@ export interface RabbitMQQueueOptions extends TransportOptions {
   readonly heartbeatSeconds?: number;
   /** Connection name shown by RabbitMQ (management UI, `rabbitmqctl list_connections user_provided_name`). Default `intelgraph:<namespace>`. */
   readonly connectionName?: string;
+  /**
+   * How long the queues of an ephemeral group (`subscribe(…, { ephemeral: true })`) outlive their
+   * subscriber when it never closed them (killed, partitioned), ms: the broker deletes them then.
+   * Default 60000.
+   */
+  readonly ephemeralExpiryMs?: number;
 }
 
 export const RABBITMQ_DEFAULTS = {
@@ -62,6 +68,7 @@ export const RABBITMQ_DEFAULTS = {
   reconnect: { initialDelayMs: 100, maxDelayMs: 5000 },
   lagIntervalMs: 10_000,
   heartbeatSeconds: 10,
+  ephemeralExpiryMs: 60_000,
 } as const;
 
 type State = { kind: 'idle' } | { kind: 'open'; connection: RecoveringChannelModel } | { kind: 'closed' };
@@ -84,6 +91,7 @@ export class RabbitMQQueue implements Transport {
   private readonly lagIntervalMs: number;
   private readonly heartbeatSeconds: number;
   private readonly connectionName: string;
+  private readonly ephemeralExpiryMs: number;
   private readonly reconnect: { initialDelayMs: number; maxDelayMs: number };
   private readonly lag: Gauge<'transport' | 'topic' | 'group'>;
   private readonly reconnects: Counter<'transport'>;
@@ -109,6 +117,8 @@ export class RabbitMQQueue implements Transport {
     this.lagIntervalMs = options.lagIntervalMs ?? RABBITMQ_DEFAULTS.lagIntervalMs;
     this.heartbeatSeconds = options.heartbeatSeconds ?? RABBITMQ_DEFAULTS.heartbeatSeconds;
     this.connectionName = options.connectionName ?? `intelgraph:${this.namespace}`;
+    this.ephemeralExpiryMs = options.ephemeralExpiryMs ?? RABBITMQ_DEFAULTS.ephemeralExpiryMs;
+    positiveInteger('ephemeralExpiryMs', this.ephemeralExpiryMs);
     this.reconnect = { ...RABBITMQ_DEFAULTS.reconnect, ...options.reconnect };
     this.metrics = createTransportMetrics(options.metrics);
     this.lag = consumerLagGauge(this.metrics.registry);
@@ -146,8 +156,14 @@ export class RabbitMQQueue implements Transport {
   ): Promise<Subscription> {
     this.assertOpen();
     const { group, prefetch } = resolveSubscribeOptions(topic, options, this.options);
-    const topology = await this.topology(topic, group);
+    const ephemeral = options.ephemeral === true;
+    // An ephemeral group's queues expire on the broker; its consumer declares them on every
+    // (re)start instead of once per instance.
+    const topology = ephemeral
+      ? this.topologyOf(topic, group, this.ephemeralExpiryMs)
+      : await this.topology(topic, group);
     const connection = await this.connection();
+    if (ephemeral) await this.declareExchange();
     const consumer = new RabbitMQConsumer(topic, group, topology, handler, prefetch, {
       connection,
       publisher: await this.publisherFor(),
@@ -155,8 +171,18 @@ export class RabbitMQQueue implements Transport {
       retry: this.options.retry,
       lagIntervalMs: this.lagIntervalMs,
       reportLag: (n) => this.lag.set({ transport: this.kind, topic, group }, n),
+      ...(ephemeral ? { beforeConsume: (channel) => declareGroupTopology(channel, topology) } : {}),
     });
-    await consumer.start();
+    try {
+      await consumer.start();
+    } catch (cause) {
+      await consumer.close();
+      if (!ephemeral) throw cause;
+      throw new IntelGraphError('TRANSPORT_UNAVAILABLE', `could not declare the topology of '${topic}'`, {
+        input: { topic, group },
+        cause,
+      });
+    }
     this.subscriptions.add(consumer);
     const close = consumer.close.bind(consumer);
     return {
@@ -165,8 +191,19 @@ export class RabbitMQQueue implements Transport {
       close: async () => {
         this.subscriptions.delete(consumer);
         await close();
+        // Nobody else consumes an ephemeral group: its queues go with it.
+        if (ephemeral) await this.deleteTopology(connection, topology);
       },
     };
+  }
+
+  /** Deletes one group's queues on a channel of its own; a broker that is away expires them instead. */
+  private async deleteTopology(connection: RecoveringChannelModel, topology: GroupTopology): Promise<void> {
+    const channel = await connection.createChannel().catch(() => undefined);
+    if (!channel) return;
+    channel.on('error', () => {});
+    await deleteGroupTopology(channel, topology).catch(() => {});
+    await channel.close().catch(() => {});
   }
 
   async listDeadLetters(topic: string, options: DeadLetterQuery = {}): Promise<DeadLetter[]> {
@@ -245,10 +282,10 @@ export class RabbitMQQueue implements Transport {
     return this.exchangeReady;
   }
 
-  private topologyOf(topic: string, group: string): GroupTopology {
+  private topologyOf(topic: string, group: string, expiresMs?: number): GroupTopology {
     assertName('topic', topic);
     assertName('group', group);
-    return groupTopology(this.namespace, topic, group, this.options.retry);
+    return groupTopology(this.namespace, topic, group, this.options.retry, expiresMs);
   }
 
   /** Declares a topic's and group's topology once per instance (durable: it survives broker restarts). */

@@ -34,6 +34,8 @@ export interface GroupTopology {
   readonly lanes: readonly Lane[];
   readonly retryQueues: readonly { readonly name: string; readonly ttlMs: number }[];
   readonly deadLetterQueue: string;
+  /** An ephemeral group's queues: the broker deletes each once unused this long (`x-expires`). */
+  readonly expiresMs?: number;
 }
 
 export interface Lane {
@@ -72,6 +74,7 @@ export function groupTopology(
   topic: string,
   group: string,
   retry: RetryPolicy,
+  expiresMs?: number,
 ): GroupTopology {
   const base = `${namespace}.${topic}.${group}`;
   const retryQueues: { name: string; ttlMs: number }[] = [];
@@ -93,6 +96,7 @@ export function groupTopology(
     })),
     retryQueues,
     deadLetterQueue: `${base}.dlq`,
+    ...(expiresMs === undefined ? {} : { expiresMs }),
   };
 }
 
@@ -108,7 +112,10 @@ export function retryQueueFor(topology: GroupTopology, retry: number): { name: s
 
 /** Every queue of the topology with its arguments and bindings, lanes first. */
 export function queueDeclarations(topology: GroupTopology): QueueDeclaration[] {
-  const quorum = { 'x-queue-type': QUEUE_TYPE };
+  const quorum = {
+    'x-queue-type': QUEUE_TYPE,
+    ...(topology.expiresMs === undefined ? {} : { 'x-expires': topology.expiresMs }),
+  };
   return [
     ...topology.lanes.map((lane) => ({
       name: lane.queue,

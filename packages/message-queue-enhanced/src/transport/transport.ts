@@ -33,6 +33,14 @@ export interface SubscribeOptions {
   readonly group?: string;
   /** Handlers running at once for this subscription (RabbitMQ prefetch). Default: the transport's `prefetch`. */
   readonly prefetch?: number;
+  /**
+   * The group is this one subscriber's alone (one per process, so that every process sees every
+   * message) and dies with it: RabbitMQ deletes its queues when the subscription closes, and the
+   * broker itself when they have gone unused for `ephemeralExpiryMs` (a killed process leaves
+   * nothing for long); Kafka keeps only the group's committed offsets, which it expires by itself.
+   * Default false: a group outlives its subscribers and keeps what they have not consumed.
+   */
+  readonly ephemeral?: boolean;
 }
 
 export interface Subscription {

@@ -70,6 +70,8 @@ export class LiveEventHub {
       this.#subscriptions.push(
         await this.#options.transport.subscribe(topic, (message) => this.#onMessage(message), {
           group: this.#group,
+          // This instance's alone: a stopped or killed instance leaves no queues behind.
+          ephemeral: true,
         }),
       );
     }
