@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Identity } from '@intelgraph/identity';
 import type { Logger } from '@intelgraph/telemetry';
-import type { GraphQLSchema } from 'graphql';
+import type { DocumentNode, FormattedExecutionResult, GraphQLSchema } from 'graphql';
 import type { OperationAnalysis } from './limits/analyze-operation.js';
 
 /** The GraphQL request once read from the HTTP request (body or query string). */
@@ -39,6 +39,20 @@ export interface RequestState {
   errorCode: string | undefined;
   /** Extra response headers set by plugins (Retry-After, RateLimit-*, …). */
   readonly responseHeaders: Map<string, string>;
+}
+
+/** One result of a subscription as the client gets it. */
+export type SubscriptionEventResult = FormattedExecutionResult<
+  Record<string, unknown>,
+  Record<string, unknown>
+>;
+
+/** How a plugin changes a subscription it admitted (see `GatewayPlugin.onSubscription`). */
+export interface SubscriptionRewrite {
+  /** The document to plan and execute instead of the one the client sent. */
+  readonly document?: DocumentNode;
+  /** Rewrites each event's result before it is sent. */
+  readonly result?: (result: SubscriptionEventResult) => SubscriptionEventResult;
 }
 
 /** One HTTP call to a subgraph, as the fetch pipeline sees it. */
@@ -109,6 +123,13 @@ export interface GatewayPlugin {
   onRequest?(state: RequestState): Promise<void> | void;
   /** Called once the query is known, parsed and measured (after `onRequest`). Throw to refuse. */
   onOperation?(state: RequestState, analysis: OperationAnalysis): Promise<void> | void;
+  /**
+   * A subscription the operation hooks admitted is about to open, on any transport: the plugin
+   * says how its events must run when it changed the operation — the document to plan instead
+   * (authorization's filtered operation) and a rewrite of each event's result (authorization's
+   * shaping) — as Apollo's execution of a query sees the rewritten query and its response.
+   */
+  onSubscription?(state: RequestState, analysis: OperationAnalysis): SubscriptionRewrite | undefined;
   /** Called when a GraphQL response is about to be written (also for refused requests). */
   onResponse?(state: RequestState, status: number, errorCode: string | undefined): void;
   /** Wraps the subgraph fetch of one subgraph (deadline, dedup, retries, breaker, metrics). */

@@ -6,8 +6,8 @@ import type { OperationAnalyzer } from '../limits/operation-analyzer.js';
 import type { GatewayPlugin, RequestState } from '../plugin.js';
 import { serveHttpSubscription, streamingProtocol } from '../subscriptions/http-subscription.js';
 import type { SubscriptionService } from '../subscriptions/subscription-service.js';
+import { admitOperation, analyzeRequest } from './admit-operation.js';
 import { readGraphQLParams } from './graphql-params.js';
-import { checkOperationSelection } from './select-operation.js';
 import { sendError } from './send.js';
 
 export interface HandleGraphQLDeps {
@@ -102,10 +102,7 @@ export async function handleGraphQL(
     }
     if (!deps.loaded())
       throw new IntelGraphError('SUPERGRAPH_NOT_LOADED', 'The gateway has no supergraph yet');
-    const analysis = deps.analyzer.analyze(query, state.params.operationName);
-    checkOperationSelection(analysis, state.params.operationName);
-    state.operationType = analysis.operationType;
-    state.operationName = analysis.operation?.name?.value ?? state.params.operationName;
+    const analysis = analyzeRequest(state, deps.analyzer, query);
     if (state.method === 'GET' && analysis.operationType === 'mutation') {
       throw new IntelGraphError('METHOD_NOT_ALLOWED', 'Mutations must be sent with POST', {
         input: state.operationName,
@@ -122,7 +119,7 @@ export async function handleGraphQL(
         { input: state.operationName },
       );
     }
-    for (const p of deps.plugins) if (p.onOperation) await p.onOperation(state, analysis);
+    await admitOperation(state, analysis, deps.plugins);
     if (deps.subscriptions && streaming) {
       await serveHttpSubscription(deps.subscriptions, state, analysis, req, res, streaming);
       return;

@@ -61,6 +61,8 @@ const asked = (value: string | string[] | undefined): boolean => {
  * variables and their defaults) and refuses it over `maxCost` with QUERY_TOO_COSTLY, whose
  * extensions carry `cost` and `limit`. An operation without variables is estimated once (per
  * schema); one with variables on every request, since their values change the cost.
+ * A subscription is judged like a query, on every transport: its cost is that of one event —
+ * the whole selection, what the rest of the plan fetches from other subgraphs included.
  * Optionally measures the actual cost of the response, and reports both in `extensions.cost`.
  */
 export function useDemandControl(options: DemandControlOptions): GatewayPlugin {
@@ -142,7 +144,7 @@ export function useDemandControl(options: DemandControlOptions): GatewayPlugin {
     },
     onOperation(state, analysis) {
       const m = model;
-      if (!m || !analysis.operation || analysis.operationType === 'subscription') return;
+      if (!m || !analysis.operation) return;
       const variables = coerceVariables(m.schema, analysis.operation, state.params.variables);
       const estimated = estimate(analysis, variables, m);
       options.onCost?.('estimated', estimated);

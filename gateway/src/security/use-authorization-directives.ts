@@ -1,11 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { IntelGraphError } from '@intelgraph/errors';
-import type { FragmentDefinitionNode, GraphQLSchema } from 'graphql';
+import type { DocumentNode, FragmentDefinitionNode, GraphQLSchema } from 'graphql';
+import { graphqlJs } from '../graphql-js.js';
 import type { OperationAnalysis } from '../limits/analyze-operation.js';
 import { coerceVariables } from '../limits/operation-values.js';
 import type { GatewayPlugin, RequestState } from '../plugin.js';
-import { type FilteredOperation, filterOperation } from './authorization-filter.js';
+import { type FilteredOperation, filterOperation, type Removal } from './authorization-filter.js';
 import { AuthorizationRequirements, type DenyFn, denialMessage } from './authorization-requirements.js';
 import { shapeResponse } from './authorization-shaper.js';
 
@@ -126,18 +127,13 @@ export function useAuthorizationDirectives(options: AuthorizationOptions = {}): 
       const identityClass = requirements.classOf(state.identity);
       const verdict = verdictOf(analysis, identityClass, schema);
       if (!verdict.changed) return;
-      if (mode === 'reject') {
-        const first =
-          verdict.removals.find((r) => r.denial.code === 'UNAUTHENTICATED') ?? verdict.removals[0]!;
-        const { requirement } = first.denial;
-        throw new IntelGraphError(first.denial.code, denialMessage(first.denial), {
-          input: requirement.coordinate,
-          details: {
-            coordinate: requirement.coordinate,
-            path: first.path,
-            ...(requirement.scopes ? { requiredScopes: requirement.scopes } : {}),
-          },
-        });
+      if (mode === 'reject') throw refusal(verdict.removals);
+      if (analysis.operationType === 'subscription') {
+        // Its root field withheld, a subscription would deliver nothing but errors: refused whole.
+        // Otherwise `onSubscription` runs it filtered and shapes each event.
+        const root = verdict.removals.filter((r) => r.path.length === 1);
+        if (root.length > 0) throw refusal(root);
+        return;
       }
       state.params.query = verdict.query;
       pending.set(state.req, {
@@ -147,6 +143,52 @@ export function useAuthorizationDirectives(options: AuthorizationOptions = {}): 
         executed: false,
       });
     },
+    onSubscription(state, analysis) {
+      const s = schema;
+      const operation = analysis.operation;
+      if (!s || requirements.isEmpty || !operation || mode === 'reject') return undefined;
+      const identityClass = requirements.classOf(state.identity);
+      const verdict = verdictOf(analysis, identityClass, s);
+      if (!verdict.changed) return undefined;
+      const deny = requirements.denyFor(identityClass);
+      const fragments = fragmentsOf(analysis);
+      const variables = coerceVariables(s, operation, state.params.variables);
+      return {
+        document: filteredDocument(verdict),
+        result: (result) => {
+          if (!result.data) return result;
+          const shaped = shapeResponse(result.data, s, operation, fragments, variables, deny);
+          const errors = [...(result.errors ?? []), ...shaped.errors];
+          if (shaped.errors.length > 0) state.errorCode ??= String(shaped.errors[0]!.extensions!.code);
+          return { ...result, data: shaped.data, ...(errors.length > 0 ? { errors } : {}) };
+        },
+      };
+    },
     apolloPlugins: [apollo],
   };
+}
+
+/** The refusal of an operation for the first of its removals (an UNAUTHENTICATED one first). */
+function refusal(removals: readonly Removal[]): IntelGraphError {
+  const first = removals.find((r) => r.denial.code === 'UNAUTHENTICATED') ?? removals[0]!;
+  const { requirement } = first.denial;
+  return new IntelGraphError(first.denial.code, denialMessage(first.denial), {
+    input: requirement.coordinate,
+    details: {
+      coordinate: requirement.coordinate,
+      path: first.path,
+      ...(requirement.scopes ? { requiredScopes: requirement.scopes } : {}),
+    },
+  });
+}
+
+const filteredDocuments = new WeakMap<FilteredOperation, DocumentNode>();
+/** The filtered operation parsed (once per verdict): what a subscription plans and executes. */
+function filteredDocument(verdict: FilteredOperation & { readonly changed: true }): DocumentNode {
+  let document = filteredDocuments.get(verdict);
+  if (!document) {
+    document = graphqlJs.parse(verdict.query);
+    filteredDocuments.set(verdict, document);
+  }
+  return document;
 }

@@ -2,6 +2,7 @@ import type { GraphQLDataSource } from '@apollo/gateway';
 import { IntelGraphError } from '@intelgraph/errors';
 import { counter, gauge, type Logger, type Registry } from '@intelgraph/telemetry';
 import type { GraphQLSchema } from 'graphql';
+import { graphqlJs } from '../graphql-js.js';
 import type { OperationAnalysis } from '../limits/analyze-operation.js';
 import type { GatewayPlugin, RequestState } from '../plugin.js';
 import { federatedSubscription, type SubscriptionResult } from './federated-subscription.js';
@@ -58,6 +59,8 @@ export class SubscriptionService {
   readonly #active = new Set<{ end(error: IntelGraphError): void }>();
   readonly limits: Required<SubscriptionLimits>;
   #draining = false;
+  #apiSchema: GraphQLSchema | undefined;
+  #validated = new WeakMap<OperationAnalysis, IntelGraphError | null>();
   readonly metrics;
 
   constructor(options: SubscriptionServiceOptions) {
@@ -99,6 +102,30 @@ export class SubscriptionService {
 
   setSupergraph(supergraphSdl: string, apiSchema: GraphQLSchema): void {
     this.#planner.setSupergraph(supergraphSdl, apiSchema);
+    this.#apiSchema = apiSchema;
+    this.#validated = new WeakMap();
+  }
+
+  /**
+   * Validates the operation against the API schema, as Apollo Server validates a query (after the
+   * operation plugins, before planning): subscriptions never reach Apollo Server, and the planner
+   * would fail on an invalid one with an internal error. Refuses with GRAPHQL_VALIDATION_FAILED,
+   * the code Apollo gives an invalid query. Judged once per analysed document and schema.
+   */
+  #validate(analysis: OperationAnalysis): void {
+    const schema = this.#apiSchema;
+    if (!schema) throw new IntelGraphError('SUPERGRAPH_NOT_LOADED', 'The gateway has no supergraph yet');
+    let verdict = this.#validated.get(analysis);
+    if (verdict === undefined) {
+      const [first] = graphqlJs.validate(schema, analysis.document);
+      verdict = first
+        ? new IntelGraphError('GRAPHQL_VALIDATION_FAILED', first.message, {
+            details: first.locations ? { locations: first.locations } : {},
+          })
+        : null;
+      this.#validated.set(analysis, verdict);
+    }
+    if (verdict) throw verdict;
   }
 
   /**
@@ -117,12 +144,21 @@ export class SubscriptionService {
         `tenant holds ${held} subscriptions on this instance (limit ${this.limits.perTenant})`,
         { details: { scope: 'tenant', limit: this.limits.perTenant } },
       );
-    const planned = this.#planner.plan(analysis.document, state.operationName);
+    this.#validate(analysis);
+    // What the plugins changed (authorization: the operation filtered, each event shaped).
+    let document = analysis.document;
+    const rewrites: Array<(result: SubscriptionResult) => SubscriptionResult> = [];
+    for (const p of this.#options.plugins) {
+      const rewrite = p.onSubscription?.(state, analysis);
+      if (rewrite?.document) document = rewrite.document;
+      if (rewrite?.result) rewrites.push(rewrite.result);
+    }
+    const planned = this.#planner.plan(document, state.operationName);
     const upstreamHeaders: Record<string, string> = {};
     for (const p of this.#options.plugins) p.subgraphHeaders?.(state, upstreamHeaders);
-    const results = federatedSubscription({
+    const executed = federatedSubscription({
       planned,
-      document: analysis.document,
+      document,
       operationName: state.operationName,
       variables: state.params.variables ?? {},
       state,
@@ -130,6 +166,7 @@ export class SubscriptionService {
       upstreamHeaders,
       log: state.log,
     });
+    const results = rewrites.length > 0 ? rewritten(executed, rewrites) : executed;
     this.#perTenant.set(tenant, held + 1);
     this.metrics.active.inc({ protocol });
     let resolveEnded!: (error: IntelGraphError) => void;
@@ -206,4 +243,21 @@ export class SubscriptionService {
     );
     for (const entry of [...this.#active]) entry.end(error);
   }
+}
+
+/** Each result of `results` through `rewrites`, in order; ending it ends `results`. */
+function rewritten(
+  results: AsyncIterableIterator<SubscriptionResult>,
+  rewrites: readonly ((result: SubscriptionResult) => SubscriptionResult)[],
+): AsyncIterableIterator<SubscriptionResult> {
+  const iterator: AsyncIterableIterator<SubscriptionResult> = {
+    [Symbol.asyncIterator]: () => iterator,
+    next: async () => {
+      const next = await results.next();
+      if (next.done) return next;
+      return { value: rewrites.reduce((r, rewrite) => rewrite(r), next.value), done: false };
+    },
+    return: async () => (await results.return?.()) ?? { value: undefined, done: true },
+  };
+  return iterator;
 }

@@ -6,6 +6,7 @@ import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { graphqlJs } from '../graphql-js.js';
+import { admitOperation, analyzeRequest } from '../http/admit-operation.js';
 
 /**
  * A refused `subscribe` runs this document, whose source stream fails with the refusal: graphql-ws
@@ -165,7 +166,9 @@ export function serveWsSubscriptions(options: WsSubscriptionServerOptions): { cl
           requestId: `${connection.requestId}:${id}`,
           startedAt: performance.now(),
           params: {
-            query: payload.query,
+            // graphql-ws makes `query` a string: an empty one is a persisted operation's hash
+            // alone (`extensions.persistedQuery`), as an absent `query` is over HTTP.
+            ...(payload.query ? { query: payload.query } : {}),
             ...(payload.operationName ? { operationName: payload.operationName } : {}),
             ...(payload.variables ? { variables: payload.variables } : {}),
             ...(payload.extensions ? { extensions: payload.extensions } : {}),
@@ -183,16 +186,14 @@ export function serveWsSubscriptions(options: WsSubscriptionServerOptions): { cl
             if (!CONNECT_PLUGINS.has(p.name) && p.onRequest) await p.onRequest(state);
           const query = state.params.query;
           if (!query) throw new IntelGraphError('QUERY_MISSING', 'The subscribe message has no query');
-          const analysis = options.analyzer.analyze(query, state.params.operationName);
-          state.operationType = analysis.operationType;
-          state.operationName = analysis.operation?.name?.value ?? state.params.operationName;
+          const analysis = analyzeRequest(state, options.analyzer, query);
           if (analysis.operationType !== 'subscription')
             throw new IntelGraphError(
               'SUBSCRIPTION_NOT_SUPPORTED',
               'Only subscriptions are served over WebSocket here; send queries and mutations over HTTP',
               { input: state.operationName },
             );
-          for (const p of options.plugins) if (p.onOperation) await p.onOperation(state, analysis);
+          await admitOperation(state, analysis, options.plugins);
           const subscription = service.open(state, analysis, 'graphql-ws');
           subscriptions.set(id, subscription);
           void subscription.ended.then((error) => {

@@ -38,6 +38,12 @@ export const gatewayErrors = {
     summary: 'The query is not valid GraphQL syntax.',
     retryable: false,
   },
+  GRAPHQL_VALIDATION_FAILED: {
+    httpStatus: 400,
+    summary:
+      'The operation does not validate against the API schema (an unknown field, a wrong argument, …).',
+    retryable: false,
+  },
   QUERY_TOO_MANY_TOKENS: {
     httpStatus: 400,
     summary: 'The query has more lexical tokens than MAX_TOKENS.',
