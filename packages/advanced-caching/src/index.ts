@@ -63,6 +63,7 @@ export {
   isValidTag,
   setChangeTags,
   tagsOfEventMetadata,
+  tenantTag,
   tenantTypeTag,
   type WriteChanges,
 } from './tags/object-tags.js';

@@ -7,6 +7,7 @@ import {
   invalidationTags,
   setChangeTags,
   tagsOfEventMetadata,
+  tenantTag,
   tenantTypeTag,
 } from '../src/index.js';
 
@@ -54,6 +55,25 @@ describe('the tags a write invalidates (invalidationTags)', () => {
       'Entity',
       'User:a@b.test',
     ]);
+  });
+});
+
+describe('the tag of everything cached for one tenant (tenantTag)', () => {
+  it('is @tenant:<id>, distinct from every object and type tag, kept whole by bareTypeTags', () => {
+    expect(tenantTag('acme')).toBe('@tenant:acme');
+    expect(tenantTag('acme.eu-1_~x')).toBe('@tenant:acme.eu-1_~x');
+    // GraphQL type names cannot start with '@': no object or type tag equals a tenant tag.
+    expect(tenantTag('Entity')).not.toBe(tenantTypeTag('Entity', undefined));
+    expect(bareTypeTags([tenantTag('acme')!])).toEqual(['@tenant:acme']);
+    // The longest routable tenant (128 characters) forms a tag.
+    expect(tenantTag('t'.repeat(128))).toBe(`@tenant:${'t'.repeat(128)}`);
+  });
+
+  it('is undefined for a tenant that cannot form a valid tag (such a tenant is not cached)', () => {
+    for (const bad of ['', 'has,comma', 'has space', 'é', 'x'.repeat(300)])
+      expect(tenantTag(bad)).toBeUndefined();
+    expect(tenantTag('x'.repeat(256 - '@tenant:'.length))).toBeDefined();
+    expect(tenantTag('x'.repeat(257 - '@tenant:'.length))).toBeUndefined();
   });
 });
 

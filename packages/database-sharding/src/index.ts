@@ -54,6 +54,7 @@ export { RangeStrategy } from './strategies/range-strategy.js';
 export type { RouteHint, ShardingStrategy, ShardKey } from './strategies/sharding-strategy.js';
 export {
   type PlacementState,
+  relocatedTenants,
   ShardMap,
   type ShardMapSnapshot,
   type StoredShard,

@@ -17,6 +17,7 @@ import {
   tracesEndpoint,
 } from '@intelgraph/telemetry';
 import type { DocumentNode } from 'graphql';
+import { invalidateRelocatedTenants } from './cache/invalidate-relocated-tenants.js';
 import { multiTierLoaderStore } from './cache/loader-cache-store.js';
 import type { RequestContext, SubgraphContext } from './context/request-context.js';
 import { SessionRegistry } from './context/session-registry.js';
@@ -157,6 +158,8 @@ export async function startSubgraph<F extends LoaderFactories<RequestContext>>(
   // intelgraph_cache_* (hits, misses, L2 availability…) on /metrics: the CacheHitRateLow and
   // CacheL2Unavailable alerts and the Caches dashboard read them, labelled cache=<service>.
   registerCacheMetrics(registry, cache);
+  // A tenant the stored shard map moves to another shard: its entries go, on every instance.
+  const stopInvalidatingMoves = invalidateRelocatedTenants(storage, cache, logger);
   // Subgraphs only publish domain events (consumers, such as the gateway's cache invalidation,
   // declare their own groups when they subscribe).
   const transport =
@@ -190,6 +193,7 @@ export async function startSubgraph<F extends LoaderFactories<RequestContext>>(
     parts = await definition.setup(services);
   } catch (error) {
     await closeTransport().catch(() => {});
+    stopInvalidatingMoves();
     await cache.close().catch(() => {});
     redis?.disconnect();
     await storage.stop();
@@ -284,6 +288,7 @@ export async function startSubgraph<F extends LoaderFactories<RequestContext>>(
       await apollo.stop().catch(() => {});
       await parts.stop?.().catch((error: unknown) => logger.error({ err: error }, 'subgraph stop failed'));
       await closeTransport().catch(() => {});
+      stopInvalidatingMoves();
       await cache.close().catch(() => {});
       redis?.disconnect();
       await storage.stop();

@@ -50,7 +50,7 @@ describe('rowByIdLoader', () => {
     expect(prefixes).toEqual([]);
   });
 
-  it('asks for the read-through cache under the tenant’s prefix only when given one, tagged by type and id', () => {
+  it('asks for the read-through cache under the tenant’s prefix only when given one, tagged by type and id and tenant', () => {
     const { ctx, prefixes, tags } = fakeContext([]);
     rowByIdLoader(ctx, {
       name: 'noteById',
@@ -61,7 +61,21 @@ describe('rowByIdLoader', () => {
       cachePrefix: (tenantId) => `note:v1:${tenantId}:`,
     });
     expect(prefixes).toEqual(['note:v1:acme:']);
-    // The tag a write changing the note declares: invalidationTags({ objects: [{ type: 'Note', id }] }).
-    expect(tags).toEqual([['Note:acme:1']]);
+    // The tag a write changing the note declares (invalidationTags({ objects: [{ type: 'Note', id }] })),
+    // and the tenant's, which a move of the tenant to another shard invalidates.
+    expect(tags).toEqual([['Note:acme:1', '@tenant:acme']]);
+  });
+
+  it('reads a tenant that cannot form a tenant tag without the cache (a move could not invalidate it)', () => {
+    const { ctx, prefixes } = fakeContext([]);
+    rowByIdLoader({ ...ctx, db: { ...ctx.db, tenantId: 'has,comma' } } as unknown as RequestContext, {
+      name: 'noteById',
+      type: 'Note',
+      table: 'notes',
+      columns: 'id, text',
+      toRecord: toNote,
+      cachePrefix: (tenantId) => `note:v1:${tenantId}:`,
+    });
+    expect(prefixes).toEqual([]);
   });
 });

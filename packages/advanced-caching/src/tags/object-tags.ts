@@ -9,7 +9,9 @@ import { MAX_TAG_LENGTH } from '../keys/validate.js';
  *  - `Type:<id>`      one object (an entity with a simple key);
  *  - `Type@<tenant>`  one tenant's set of objects of a type (lists, counts); `Type@*` the
  *                     responses computed for no tenant;
- *  - `Type`           every object of the type, any tenant (what the CDN's objects carry).
+ *  - `Type`           every object of the type, any tenant (what the CDN's objects carry);
+ *  - `@tenant:<id>`   everything cached of one tenant, any type: what a tenant's move to another
+ *                     shard invalidates (every instance, when the shard map it follows moves it).
  */
 
 // Visible ASCII 33-126 without the comma (the Cache-Tag separator); the same rule as assertTag.
@@ -27,6 +29,20 @@ export function isValidTag(tag: string): boolean {
 export function entityTag(type: string, id: unknown): string | undefined {
   if (typeof id !== 'string' && typeof id !== 'number') return undefined;
   const tag = `${type}:${id}`;
+  return isValidTag(tag) ? tag : undefined;
+}
+
+/** The prefix of a tenant tag; no type name starts with `@`, so it never collides with theirs. */
+const TENANT_TAG_PREFIX = '@tenant:';
+
+/**
+ * `@tenant:<id>`: the tag every cached entry of one tenant carries besides its object tags, or
+ * undefined when the tenant is empty or would not form a valid tag (an entry of such a tenant must
+ * not be cached: nothing could invalidate it as a whole). Invalidated when the tenant's shard changes.
+ */
+export function tenantTag(tenant: string): string | undefined {
+  if (typeof tenant !== 'string' || tenant.length === 0) return undefined;
+  const tag = `${TENANT_TAG_PREFIX}${tenant}`;
   return isValidTag(tag) ? tag : undefined;
 }
 

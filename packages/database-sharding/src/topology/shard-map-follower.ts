@@ -22,6 +22,14 @@ export interface ShardMapFollowerOptions {
    * poll retries.
    */
   readonly onShardAdded?: (shard: Shard) => Promise<void>;
+  /**
+   * Runs for each version applied after the first, once the router routes by it and before it is
+   * reported to the store: `previous` is the version this instance routed by until then (versions
+   * skipped between polls are not replayed; compare the two, e.g. `relocatedTenants`). So a
+   * caller waiting for every live instance to apply a version (a move's switch) also waits for
+   * this. A failure is reported as `error`; the version stays applied (routing has switched).
+   */
+  readonly onApplied?: (map: ShardMap, previous: ShardMap) => Promise<void>;
 }
 
 export interface ShardMapFollowerEvents {
@@ -40,8 +48,8 @@ export interface ShardMapFollowerEvents {
  */
 export class ShardMapFollower extends EventEmitter<ShardMapFollowerEvents> {
   readonly instanceId: string;
-  readonly #o: Required<Omit<ShardMapFollowerOptions, 'onShardAdded' | 'instanceId'>> &
-    Pick<ShardMapFollowerOptions, 'onShardAdded'>;
+  readonly #o: Required<Omit<ShardMapFollowerOptions, 'onShardAdded' | 'onApplied' | 'instanceId'>> &
+    Pick<ShardMapFollowerOptions, 'onShardAdded' | 'onApplied'>;
   #map: ShardMap | undefined;
   #timer: NodeJS.Timeout | undefined;
   #listener: { close(): Promise<void> } | undefined;
@@ -165,9 +173,14 @@ export class ShardMapFollower extends EventEmitter<ShardMapFollowerEvents> {
       await manager.checkHealth();
       await this.#o.onShardAdded?.(shard);
     }
+    const previous = this.#map;
     router.applyMap(map);
     this.#map = map;
     this.emit('applied', map);
+    if (previous && this.#o.onApplied)
+      await this.#o.onApplied(map, previous).catch((error: unknown) => {
+        this.emit('error', error as Error);
+      });
     for (const w of [...this.#waiters]) if (map.version >= w.version) w.resolve();
     await this.#o.store
       .reportApplied(this.instanceId, this.#o.service, map.version)

@@ -100,3 +100,19 @@ export class ShardMap implements ShardingStrategy {
     return this.snapshot.shards.find((s) => s.id === id);
   }
 }
+
+/**
+ * The tenants whose shard differs between two versions of the map: those placed in either
+ * version (a move switched, a pin was added, moved or lifted) whose `route` changed. A placement
+ * that changes only its state (`pinned` → `moving` → `fenced`, or an abandoned move restoring
+ * it) keeps the tenant's reads and writes where they were and is not a relocation. Tenants placed
+ * in neither version follow the ring; a ring change pins every tenant it would move first
+ * (`rebalance`, `drain`), so they appear here when their moves switch. Sorted, each once.
+ */
+export function relocatedTenants(before: ShardMap, after: ShardMap): string[] {
+  const tenants = new Set<string>();
+  for (const placements of [before.snapshot.placements, after.snapshot.placements])
+    for (const { tenant } of placements)
+      if (!tenants.has(tenant) && before.route(tenant) !== after.route(tenant)) tenants.add(tenant);
+  return [...tenants].sort();
+}

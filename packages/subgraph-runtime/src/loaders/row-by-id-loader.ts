@@ -1,4 +1,4 @@
-import { entityTag } from '@intelgraph/advanced-caching';
+import { entityTag, tenantTag } from '@intelgraph/advanced-caching';
 import { createEntityLoader, type DataLoader, type LoaderOptions } from '@intelgraph/graphql-dataloader';
 import type { RequestContext } from '../context/request-context.js';
 
@@ -7,7 +7,8 @@ export interface RowByIdLoaderOptions<V> {
   readonly name: string;
   /**
    * The GraphQL type of the rows (`User`): a cached row is tagged `User:<id>`, the tag the writes
-   * changing it declare (`invalidationTags({ objects: [{ type: 'User', id }] })`).
+   * changing it declare (`invalidationTags({ objects: [{ type: 'User', id }] })`), and with its
+   * tenant's tag (`@tenant:<tenant>`), which a move of the tenant to another shard invalidates.
    */
   readonly type: string;
   /** A table keyed by `(tenant_id, id)` whose ids are routable (they embed the tenant). */
@@ -18,7 +19,8 @@ export interface RowByIdLoaderOptions<V> {
   /**
    * Read-through to the service's cache under this tenant-scoped prefix (its version part lets a
    * record's shape change without reading old entries). Omit it for rows that change with every
-   * command and are as cheap to read as a cache round trip.
+   * command and are as cheap to read as a cache round trip. A tenant that cannot form a tenant tag
+   * (`tenantTag`) is read without the cache: its entries could not be invalidated when it moves.
    */
   readonly cachePrefix?: (tenantId: string) => string;
   /** DataLoader batching and memoizing (only the benchmark's naive baseline turns them off). */
@@ -36,6 +38,8 @@ export function rowByIdLoader<V>(
   options: RowByIdLoaderOptions<V>,
 ): DataLoader<string, V | null> {
   const { table, columns, toRecord, cachePrefix } = options;
+  // Every key of the loader is the request's tenant's (the statement reads only its rows).
+  const tenant = cachePrefix ? tenantTag(ctx.db.tenantId) : undefined;
   return createEntityLoader<string, V>(
     async (ids) =>
       (
@@ -48,11 +52,11 @@ export function rowByIdLoader<V>(
       ...options.batching,
       name: options.name,
       metrics: ctx.services.loaderStats,
-      ...(cachePrefix
+      ...(cachePrefix && tenant
         ? {
             cache: ctx.services.loaderCache<V | null>({
               prefix: cachePrefix(ctx.db.tenantId),
-              tags: (id) => [entityTag(options.type, id) ?? options.type],
+              tags: (id) => [entityTag(options.type, id) ?? options.type, tenant],
             }),
           }
         : {}),

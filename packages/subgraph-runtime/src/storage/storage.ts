@@ -56,6 +56,13 @@ export interface Storage {
    */
   onShardAdded(listener: (shard: Shard) => Promise<void>): () => void;
   /**
+   * Runs `listener` for each version of the stored map applied after the first, once routing
+   * follows it and before the instance reports it applied (so a move's wait for every live
+   * instance waits for the listeners too), with the version routed by until then. Never runs
+   * without a stored map. Returns an unsubscribe.
+   */
+  onMapApplied(listener: (map: ShardMap, previous: ShardMap) => Promise<void>): () => void;
+  /**
    * Registers sharded tables of the service in the stored map's footprint (what a tenant move
    * copies). A no-op without a stored map.
    */
@@ -125,6 +132,7 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
     const applied = await runMigrations(manager, options.service, options.migrations);
     options.logger?.info({ applied: Object.fromEntries(applied) }, 'migrations applied on every shard');
     const listeners = new Set<(shard: Shard) => Promise<void>>();
+    const mapListeners = new Set<(map: ShardMap, previous: ShardMap) => Promise<void>>();
     if (store && stored) {
       const m = manager;
       follower = new ShardMapFollower({
@@ -137,6 +145,9 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
           await runMigrations(m, options.service, options.migrations, [shard.id]);
           for (const listener of listeners) await listener(shard);
           options.logger?.info({ shardId: shard.id }, 'shard added by the stored shard map');
+        },
+        onApplied: async (map, previous) => {
+          for (const listener of mapListeners) await listener(map, previous);
         },
       });
       follower.on('applied', (map) =>
@@ -159,6 +170,10 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
       onShardAdded(listener) {
         listeners.add(listener);
         return () => listeners.delete(listener);
+      },
+      onMapApplied(listener) {
+        mapListeners.add(listener);
+        return () => mapListeners.delete(listener);
       },
       async registerFootprint(tables) {
         await s?.registerFootprint(options.service, tables);
