@@ -65,7 +65,9 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
       expect(d.spec.strategy.rollingUpdate.maxUnavailable, app).toBe(0);
       // Credentials only by reference to a Secret, never inline or in the ConfigMap.
       for (const e of c.env) {
-        if (['IDENTITY_SECRET', 'DATABASE_SHARDS', 'AMQP_URL', 'JWT_SECRET'].includes(e.name)) {
+        if (
+          ['IDENTITY_SECRET', 'DATABASE_SHARDS', 'SHARD_MAP_URL', 'AMQP_URL', 'JWT_SECRET'].includes(e.name)
+        ) {
           expect(e.valueFrom?.secretKeyRef, `${app} ${e.name}`).toBeDefined();
         }
       }
@@ -108,8 +110,8 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
       expect(kinds.has(k), k).toBe(true);
     }
     expect(rs.some((r) => r.kind === 'StatefulSet')).toBe(false);
-    const shards = rs.filter((r) => r.kind === 'Cluster');
-    expect(shards.map((s) => s.metadata.name)).toEqual(['pg-shard-0', 'pg-shard-1']);
+    const clusters = rs.filter((r) => r.kind === 'Cluster');
+    expect(clusters.map((s) => s.metadata.name)).toEqual(['pg-shard-0', 'pg-shard-1', 'pg-shard-map']);
   });
 
   it('routes the ingress 90/10 to the stable and canary gateway, with mTLS STRICT and least-request pools', () => {
@@ -192,6 +194,15 @@ describe('overlay differences', () => {
       number: 1,
     });
     expect(find(rendered.prod, 'HorizontalPodAutoscaler', 'gateway').spec.maxReplicas).toBe(30);
+    // The shards are sized per environment; the shard map's Cluster stays small (dev: one instance).
+    expect(find(rendered.prod, 'Cluster', 'pg-shard-0').spec.storage.size).toBe('200Gi');
+    expect(find(rendered.prod, 'Cluster', 'pg-shard-map').spec.storage.size).toBe('2Gi');
+    expect(find(rendered.staging, 'Cluster', 'pg-shard-map').spec.storage.size).toBe('2Gi');
+    expect(find(rendered.dev, 'Cluster', 'pg-shard-map').spec.instances).toBe(1);
+    expect(find(rendered.prod, 'Cluster', 'pg-shard-map').spec.postgresql.synchronous).toEqual({
+      method: 'any',
+      number: 1,
+    });
     expect(find(rendered.dev, 'ConfigMap', 'intelgraph-config').data.LOG_LEVEL).toBe('debug');
     expect(find(rendered.prod, 'ConfigMap', 'intelgraph-config').data.REDIS_URL).toMatch(/^redis:\/\//);
   });

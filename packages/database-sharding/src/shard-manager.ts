@@ -12,6 +12,12 @@ import { ShardMetrics } from './metrics/shard-metrics.js';
 import type { WriteMark } from './query/read-your-writes.js';
 import { HealthProbe } from './replicas/health-probe.js';
 import { ReplicaLagTracker } from './replicas/replica-lag.js';
+import {
+  type ResolveAddresses,
+  replicaSetHost,
+  replicaSetMemberUrl,
+  resolveAllAddresses,
+} from './replicas/replica-set.js';
 import { type ShardAvailability, shardAvailability } from './replicas/shard-availability.js';
 import { type NodeHealth, ShardNode } from './replicas/shard-node.js';
 
@@ -32,7 +38,23 @@ export interface ShardManagerEvents {
   health: [node: ShardNode, health: NodeHealth];
   /** A pooled idle client errored (server restart, network). */
   poolError: [node: ShardNode, error: Error];
+  /**
+   * A replica set (`?resolve=addresses`) of the shard resolved to other servers: `added` get
+   * pools and probes (read from once a probe shows them in recovery and fresh enough), `removed`
+   * are closed.
+   */
+  replicas: [shardId: string, added: readonly ShardNode[], removed: readonly ShardNode[]];
 }
+
+/** A replica URL naming a set of servers, and the member node of each address it resolved to. */
+interface ReplicaSet {
+  readonly url: string;
+  readonly host: string;
+  readonly members: Map<string, ShardNode>;
+}
+
+/** A shard as the manager holds it: `replicas` is replaced (never changed in place) when a set's members change. */
+type ManagedShard = Omit<Shard, 'replicas'> & { replicas: readonly ShardNode[] };
 
 /**
  * Owns the shards: one `pg.Pool` per primary and per replica (each with a connect timeout and an
@@ -43,7 +65,10 @@ export class ShardManager extends EventEmitter<ShardManagerEvents> {
   readonly options: ResolvedShardManagerOptions;
   readonly metrics: ShardMetrics | undefined;
   #state: ShardManagerState = 'created';
-  readonly #shards = new Map<string, Shard>();
+  readonly #shards = new Map<string, ManagedShard>();
+  /** Per shard with replica sets: its one-server replicas, and its sets. */
+  readonly #replicaSets = new Map<string, { fixed: readonly ShardNode[]; sets: readonly ReplicaSet[] }>();
+  readonly #resolve: ResolveAddresses;
   readonly #probes = new Map<ShardNode, HealthProbe>();
   readonly #lag = new Map<string, ReplicaLagTracker>();
   readonly #roundRobin = new Map<string, number>();
@@ -53,6 +78,7 @@ export class ShardManager extends EventEmitter<ShardManagerEvents> {
   constructor(options: ShardManagerOptions) {
     super();
     this.options = resolveShardManagerOptions(options);
+    this.#resolve = options.resolveAddresses ?? resolveAllAddresses;
     this.metrics = this.options.metrics
       ? new ShardMetrics(this.options.metrics.registry, this.options.metrics.prefix)
       : undefined;
@@ -147,36 +173,52 @@ export class ShardManager extends EventEmitter<ShardManagerEvents> {
     });
   }
 
-  #addShard(config: ResolvedShard): Shard {
+  #makeNode(
+    shardId: string,
+    role: 'primary' | 'replica',
+    url: string,
+    index: number,
+    address?: string,
+  ): ShardNode {
     const { pool } = this.options;
-    const onPoolError = (node: ShardNode, error: Error): void => {
-      this.emit('poolError', node, error);
-    };
-    const make = (role: 'primary' | 'replica', url: string, index: number): ShardNode => {
-      const node = new ShardNode({
-        shardId: config.id,
-        role,
-        index,
-        url,
-        max: role === 'primary' ? pool.primaryMax : pool.replicaMax,
-        connectionTimeoutMs: pool.connectionTimeoutMs,
-        idleTimeoutMs: pool.idleTimeoutMs,
-        queryTimeoutMs: pool.queryTimeoutMs,
-        onPoolError,
-      });
-      this.#probes.set(node, new HealthProbe(node, this.options.health.timeoutMs));
-      this.metrics?.track(node);
-      return node;
-    };
-    const shard: Shard = {
+    const node = new ShardNode({
+      shardId,
+      role,
+      index,
+      ...(address !== undefined ? { label: address, address } : {}),
+      url,
+      max: role === 'primary' ? pool.primaryMax : pool.replicaMax,
+      connectionTimeoutMs: pool.connectionTimeoutMs,
+      idleTimeoutMs: pool.idleTimeoutMs,
+      queryTimeoutMs: pool.queryTimeoutMs,
+      onPoolError: (n, error) => {
+        this.emit('poolError', n, error);
+      },
+    });
+    this.#probes.set(node, new HealthProbe(node, this.options.health.timeoutMs));
+    this.metrics?.track(node);
+    return node;
+  }
+
+  #addShard(config: ResolvedShard): Shard {
+    const fixed: ShardNode[] = [];
+    const sets: ReplicaSet[] = [];
+    config.replicas.forEach((url, i) => {
+      const host = replicaSetHost(url);
+      if (host === undefined) fixed.push(this.#makeNode(config.id, 'replica', url, i));
+      else sets.push({ url, host, members: new Map() });
+    });
+    const shard: ManagedShard = {
       id: config.id,
       name: config.name,
       region: config.region,
       config,
-      primary: make('primary', config.primary, 0),
-      replicas: config.replicas.map((url, i) => make('replica', url, i)),
+      primary: this.#makeNode(config.id, 'primary', config.primary, 0),
+      // A replica set's members exist once its host is resolved (each health round).
+      replicas: fixed,
     };
     this.#shards.set(config.id, shard);
+    if (sets.length > 0) this.#replicaSets.set(config.id, { fixed, sets });
     // Keep ~10 minutes (or 20 lag limits) of primary LSN samples for lag estimates.
     this.#lag.set(
       config.id,
@@ -203,7 +245,70 @@ export class ShardManager extends EventEmitter<ShardManagerEvents> {
     return this.#round;
   }
 
-  async #checkShard(shard: Shard): Promise<void> {
+  /**
+   * Resolves the shard's replica sets again: an address that appeared gets a node (not read from
+   * before a probe shows it in recovery within the lag limit, and for read-your-writes shows it
+   * has replayed the write — the same rules as any replica), one that disappeared has its node
+   * closed. A resolution that fails or times out keeps the members the set had.
+   */
+  async #refreshReplicaSets(shard: ManagedShard): Promise<void> {
+    const entry = this.#replicaSets.get(shard.id);
+    if (!entry) return;
+    const answers = await Promise.allSettled(entry.sets.map((set) => this.#resolveWithin(set.host)));
+    const added: ShardNode[] = [];
+    const removed: ShardNode[] = [];
+    // One node per server even if two sets of the shard (or a set twice) resolve to it.
+    const claimed = new Set<string>();
+    entry.sets.forEach((set, i) => {
+      const answer = answers[i]!;
+      if (answer.status === 'rejected') {
+        for (const address of set.members.keys()) claimed.add(address);
+        return;
+      }
+      const wanted = new Set(answer.value.filter((address) => !claimed.has(address)));
+      for (const [address, node] of set.members) {
+        if (wanted.has(address)) continue;
+        set.members.delete(address);
+        removed.push(node);
+      }
+      for (const address of [...wanted].sort()) {
+        claimed.add(address);
+        if (set.members.has(address)) continue;
+        const node = this.#makeNode(shard.id, 'replica', replicaSetMemberUrl(set.url), -1, address);
+        set.members.set(address, node);
+        added.push(node);
+      }
+    });
+    if (added.length === 0 && removed.length === 0) return;
+    shard.replicas = [
+      ...entry.fixed,
+      ...entry.sets.flatMap((set) =>
+        [...set.members.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, node]) => node),
+      ),
+    ];
+    for (const node of removed) this.#retire(node);
+    this.emit('replicas', shard.id, added, removed);
+  }
+
+  #resolveWithin(host: string): Promise<readonly string[]> {
+    const ms = this.options.health.timeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`resolving ${host} took over ${ms} ms`)), ms);
+    });
+    return Promise.race([this.#resolve(host), timeout]).finally(() => clearTimeout(timer));
+  }
+
+  /** Closes a replica that left its set: its probe, its metrics, its pool (clients in use finish first). */
+  #retire(node: ShardNode): void {
+    this.#probes.get(node)?.close();
+    this.#probes.delete(node);
+    this.metrics?.untrack(node);
+    node.pool.end().catch(() => {});
+  }
+
+  async #checkShard(shard: ManagedShard): Promise<void> {
+    await this.#refreshReplicaSets(shard);
     const nodes = [shard.primary, ...shard.replicas];
     const startedAt = Date.now();
     const results = await Promise.allSettled(nodes.map((n) => this.#probes.get(n)!.probe()));

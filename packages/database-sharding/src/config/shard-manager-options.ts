@@ -1,6 +1,12 @@
 import { IntelGraphError } from '@intelgraph/errors';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
+import {
+  isValidResolveParam,
+  RESOLVE_ADDRESSES,
+  RESOLVE_PARAM,
+  replicaSetHost,
+} from '../replicas/replica-set.js';
 
 /**
  * The one normalised configuration of a ShardManager. Every default is declared here, once;
@@ -63,6 +69,11 @@ export interface ShardManagerOptions {
   };
   /** prom-client registry for the per-shard metrics; none = no metrics. */
   readonly metrics?: { readonly registry: Registry; readonly prefix?: string };
+  /**
+   * Resolves the host of a replica set (a replica URL with `?resolve=addresses`) to its
+   * addresses, at every health round. Default: the system resolver (getaddrinfo).
+   */
+  readonly resolveAddresses?: (host: string) => Promise<readonly string[]>;
 }
 
 export interface ResolvedShard {
@@ -102,12 +113,23 @@ const postgresUrl = z.string().refine((value) => /^postgres(ql)?:\/\//.test(valu
   message: 'expected a postgres:// or postgresql:// URL',
 });
 const bound = z.union([z.string(), z.number()]);
+/** A replica: one server, or with `?resolve=addresses` every address its host resolves to. */
+const replicaUrl = postgresUrl.refine(isValidResolveParam, {
+  message: `the only ${RESOLVE_PARAM} a replica URL takes is ${RESOLVE_PARAM}=${RESOLVE_ADDRESSES} (one replica per address of its host)`,
+});
+/** The primary is one server: a replica set there would send writes to any of them. */
+const primaryUrl = postgresUrl.refine(
+  (value) => isValidResolveParam(value) && replicaSetHost(value) === undefined,
+  {
+    message: `a primary URL names one server; ${RESOLVE_PARAM}=${RESOLVE_ADDRESSES} is for replicas`,
+  },
+);
 
 export const shardConfigSchema = z.object({
   id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected 1-64 characters of [A-Za-z0-9_.-]'),
   name: z.string().min(1).optional(),
-  primary: postgresUrl,
-  replicas: z.array(postgresUrl).default([]),
+  primary: primaryUrl,
+  replicas: z.array(replicaUrl).default([]),
   region: z.string().min(1).optional(),
   range: z.object({ from: bound.optional(), to: bound.optional() }).optional(),
 });

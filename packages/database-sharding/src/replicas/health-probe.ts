@@ -32,7 +32,7 @@ export class HealthProbe {
     try {
       if (!this.#client) {
         const client = new pg.Client({
-          connectionString: this.node.url,
+          ...this.node.connection,
           connectionTimeoutMillis: this.#timeoutMs,
           query_timeout: this.#timeoutMs,
           application_name: `intelgraph-sharding-health:${this.node.id}`,

@@ -1,4 +1,6 @@
+import type net from 'node:net';
 import pg from 'pg';
+import { connectTo } from './replica-set.js';
 
 export type NodeRole = 'primary' | 'replica';
 export type NodeStatus = 'unknown' | 'up' | 'down';
@@ -22,7 +24,14 @@ export interface ShardNodeOptions {
   readonly shardId: string;
   readonly role: NodeRole;
   readonly index: number;
+  /** Replaces `index` in the replica's id (`<shardId>/replica-<label>`): a replica set's member is named by its address. */
+  readonly label?: string;
   readonly url: string;
+  /**
+   * A replica set's member: connect to this address, keeping the URL's host for TLS (see
+   * `replicaSetMemberUrl`). Unset: connect to the URL's host.
+   */
+  readonly address?: string;
   readonly max: number;
   readonly connectionTimeoutMs: number;
   readonly idleTimeoutMs: number;
@@ -34,9 +43,14 @@ export interface ShardNodeOptions {
 export class ShardNode {
   readonly shardId: string;
   readonly role: NodeRole;
-  /** `<shardId>/primary` or `<shardId>/replica-<n>`: the label in metrics and events. */
+  /**
+   * `<shardId>/primary`, `<shardId>/replica-<n>` (the n-th configured replica URL) or
+   * `<shardId>/replica-<address>` (a member of a replica set): the label in metrics and events.
+   */
   readonly id: string;
   readonly pool: pg.Pool;
+  /** The server's address when it is a replica set's member, else undefined. */
+  readonly address: string | undefined;
   readonly #url: string;
   #health: NodeHealth = {
     status: 'unknown',
@@ -54,10 +68,11 @@ export class ShardNode {
     this.id =
       options.role === 'primary'
         ? `${options.shardId}/primary`
-        : `${options.shardId}/replica-${options.index}`;
+        : `${options.shardId}/replica-${options.label ?? options.index}`;
     this.#url = options.url;
+    this.address = options.address;
     this.pool = new pg.Pool({
-      connectionString: options.url,
+      ...this.connection,
       max: options.max,
       connectionTimeoutMillis: options.connectionTimeoutMs,
       idleTimeoutMillis: options.idleTimeoutMs,
@@ -78,6 +93,14 @@ export class ShardNode {
   /** The connection string; kept off enumerable properties so it is never logged by accident. */
   get url(): string {
     return this.#url;
+  }
+
+  /** How `pg` reaches this server: the URL, and for a replica set's member the pinned address. */
+  get connection(): { connectionString: string; stream?: () => net.Socket } {
+    return {
+      connectionString: this.#url,
+      ...(this.address !== undefined ? { stream: connectTo(this.address) } : {}),
+    };
   }
 
   get health(): NodeHealth {
