@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { awaitTransactionsInFlight, tableDdl } from './capture-ddl.js';
 import type { TenantTable } from './tenant-table.js';
 
 /*
@@ -91,35 +92,35 @@ export async function installMoveCapture(
     });
   }
   await client.query(CAPTURE_FUNCTION);
-  await inTransaction(client, async () => {
-    // CREATE TRIGGER waits for the table's running writers; a long transaction fails the move early.
-    await client.query("SET LOCAL lock_timeout = '5s'");
-    for (const table of tables) {
-      if (table.spec.kind === 'outbox') continue;
-      const args = [
-        table.spec.keyColumn,
-        table.prefixKey ? 'prefix' : 'exact',
-        table.spec.table,
-        ...table.spec.primaryKey,
-      ]
-        .map(literal)
-        .join(', ');
-      const { rows } = await client.query<{ def: string }>(
-        'SELECT pg_get_triggerdef(oid) AS def FROM pg_trigger WHERE tgname = $1 AND tgrelid = $2::regclass',
-        [TRIGGER, table.name],
-      );
-      if (rows[0]?.def.endsWith(`EXECUTE FUNCTION ${FN}(${args})`)) continue;
-      await client.query(
-        `CREATE OR REPLACE TRIGGER ${TRIGGER} AFTER INSERT OR UPDATE OR DELETE ON ${table.name} FOR EACH ROW EXECUTE FUNCTION ${FN}(${args})`,
-      );
-    }
-    await client.query(
-      `INSERT INTO ${KEYS} (key, move_id) VALUES ($1, $2)
-       ON CONFLICT (key) DO UPDATE SET move_id = EXCLUDED.move_id, fenced = false, moved = false
-       WHERE ${KEYS}.move_id <> EXCLUDED.move_id`,
-      [tenant, moveId],
+  // One transaction per table, each holding nothing else: no deadlock with writers (capture-ddl.ts).
+  for (const table of tables) {
+    if (table.spec.kind === 'outbox') continue;
+    const args = [
+      table.spec.keyColumn,
+      table.prefixKey ? 'prefix' : 'exact',
+      table.spec.table,
+      ...table.spec.primaryKey,
+    ]
+      .map(literal)
+      .join(', ');
+    const { rows } = await client.query<{ def: string }>(
+      'SELECT pg_get_triggerdef(oid) AS def FROM pg_trigger WHERE tgname = $1 AND tgrelid = $2::regclass',
+      [TRIGGER, table.name],
     );
-  });
+    if (rows[0]?.def.endsWith(`EXECUTE FUNCTION ${FN}(${args})`)) continue;
+    await tableDdl(client, [
+      `CREATE OR REPLACE TRIGGER ${TRIGGER} AFTER INSERT OR UPDATE OR DELETE ON ${table.name} FOR EACH ROW EXECUTE FUNCTION ${FN}(${args})`,
+    ]);
+  }
+  await client.query(
+    `INSERT INTO ${KEYS} (key, move_id) VALUES ($1, $2)
+     ON CONFLICT (key) DO UPDATE SET move_id = EXCLUDED.move_id, fenced = false, moved = false
+     WHERE ${KEYS}.move_id <> EXCLUDED.move_id`,
+    [tenant, moveId],
+  );
+  // A write of the tenant whose trigger looked before that row was there logged nothing: the copy
+  // starts once it has ended, so its snapshot has it.
+  await awaitTransactionsInFlight(client);
 }
 
 async function inTransaction(client: pg.ClientBase, fn: () => Promise<void>): Promise<void> {

@@ -265,7 +265,7 @@ export class TenantMover {
       if (current === 'copy' || current === 'catch-up' || current === 'fenced') {
         try {
           phase('capture');
-          await retryOnDeadlock(() => installMoveCapture(src, tables, tenant, id));
+          await installMoveCapture(src, tables, tenant, id);
           if (current === 'copy') {
             phase('copy');
             const started = performance.now();
@@ -656,18 +656,6 @@ export class TenantMover {
       return await fn(client);
     } finally {
       client.release();
-    }
-  }
-}
-
-/** CREATE TRIGGER takes table locks one table after another: a writer may deadlock with it. */
-async function retryOnDeadlock<T>(fn: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (error) {
-      if ((error as { code?: string }).code !== '40P01' || attempt >= 5) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
     }
   }
 }

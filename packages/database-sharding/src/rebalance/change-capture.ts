@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { tableDdl } from '../move/capture-ddl.js';
 import { quoteIdentifier as q } from '../query/quote-identifier.js';
 import type { ShardedTable } from './table-spec.js';
 
@@ -18,34 +19,24 @@ function literal(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
 }
 
-/*
- * CREATE/DROP TRIGGER wait for every running writer of the table, and every later writer queues
- * behind them: a long transaction would stall the whole table. A lock timeout makes that a clear,
- * early failure of the move instead.
- */
-const LOCK_TIMEOUT = "SET LOCAL lock_timeout = '5s'";
-
 export async function installCapture(
   client: pg.ClientBase,
   tables: readonly ShardedTable[],
   keys: readonly string[],
 ): Promise<void> {
-  await client.query('BEGIN');
-  try {
-    await client.query(LOCK_TIMEOUT);
-    await createCapture(client, tables, keys);
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw error;
+  // The keys first, then each table's trigger in a transaction of its own (capture-ddl.ts): its
+  // CREATE TRIGGER waits for the table's running writers, and every later write sees the keys.
+  await createCaptureState(client, keys);
+  for (const table of tables) {
+    const args = [table.shardKeyColumn, ...table.primaryKey].map(literal).join(', ');
+    await tableDdl(client, [
+      `DROP TRIGGER IF EXISTS ${TRIGGER} ON ${q(table.name)}`,
+      `CREATE TRIGGER ${TRIGGER} AFTER INSERT OR UPDATE OR DELETE ON ${q(table.name)} FOR EACH ROW EXECUTE FUNCTION ${FN}(${args})`,
+    ]);
   }
 }
 
-async function createCapture(
-  client: pg.ClientBase,
-  tables: readonly ShardedTable[],
-  keys: readonly string[],
-): Promise<void> {
+async function createCaptureState(client: pg.ClientBase, keys: readonly string[]): Promise<void> {
   await client.query(`CREATE TABLE IF NOT EXISTS ${KEYS} (key text PRIMARY KEY)`);
   await client.query(
     `CREATE TABLE IF NOT EXISTS ${LOG} (id bigserial PRIMARY KEY, tbl text NOT NULL, pk jsonb NOT NULL)`,
@@ -73,13 +64,6 @@ BEGIN
   RETURN NULL;
 END
 $fn$`);
-  for (const table of tables) {
-    const args = [table.shardKeyColumn, ...table.primaryKey].map(literal).join(', ');
-    await client.query(`DROP TRIGGER IF EXISTS ${TRIGGER} ON ${q(table.name)}`);
-    await client.query(
-      `CREATE TRIGGER ${TRIGGER} AFTER INSERT OR UPDATE OR DELETE ON ${q(table.name)} FOR EACH ROW EXECUTE FUNCTION ${FN}(${args})`,
-    );
-  }
 }
 
 export interface LoggedChange {
@@ -109,16 +93,13 @@ export async function deleteLogEntries(client: pg.ClientBase, ids: readonly stri
 }
 
 export async function removeCapture(client: pg.ClientBase, tables: readonly ShardedTable[]): Promise<void> {
-  await client.query('BEGIN');
-  try {
-    await client.query(LOCK_TIMEOUT);
-    for (const table of tables) await client.query(`DROP TRIGGER IF EXISTS ${TRIGGER} ON ${q(table.name)}`);
-    await client.query(`DROP FUNCTION IF EXISTS ${FN}()`);
-    await client.query(`DROP TABLE IF EXISTS ${LOG}`);
-    await client.query(`DROP TABLE IF EXISTS ${KEYS}`);
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw error;
-  }
+  // Each trigger in a transaction of its own (capture-ddl.ts); then what they used, which no
+  // writer touches once they are gone (DROP TABLE waits for one still logging).
+  for (const table of tables)
+    await tableDdl(client, [`DROP TRIGGER IF EXISTS ${TRIGGER} ON ${q(table.name)}`]);
+  await tableDdl(client, [
+    `DROP FUNCTION IF EXISTS ${FN}()`,
+    `DROP TABLE IF EXISTS ${LOG}`,
+    `DROP TABLE IF EXISTS ${KEYS}`,
+  ]);
 }
