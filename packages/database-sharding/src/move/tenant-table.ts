@@ -117,7 +117,7 @@ export class TenantTable {
   async current(source: Queryable, keys: readonly Row[]): Promise<Row[]> {
     const join = this.spec.primaryKey.map((c) => `t.${q(c)} = k.${q(c)}`).join(' AND ');
     const { rows } = await source.query<{ r: Row }>(
-      `SELECT to_jsonb(t) AS r FROM ${this.name} t JOIN jsonb_populate_recordset(NULL::${this.name}, $1::jsonb) k ON ${join}`,
+      `SELECT to_jsonb(t) AS r FROM ${this.name} t JOIN (SELECT DISTINCT ON (${this.#pk()}) * FROM jsonb_populate_recordset(NULL::${this.name}, $1::jsonb)) k ON ${join}`,
       [JSON.stringify(keys)],
     );
     return rows.map((x) => x.r);
@@ -201,7 +201,7 @@ export class TenantTable {
     const join = this.spec.primaryKey.map((c) => `t.${q(c)} = k.${q(c)}`).join(' AND ');
     const { rows } = await client.query<{ k: unknown[]; h: string }>(
       `SELECT jsonb_build_array(${keys}) AS k, ${this.#rowHash('t')} AS h
-         FROM ${this.name} t JOIN jsonb_populate_recordset(NULL::${this.name}, $1::jsonb) k ON ${join}`,
+         FROM ${this.name} t JOIN (SELECT DISTINCT ON (${this.#pk()}) * FROM jsonb_populate_recordset(NULL::${this.name}, $1::jsonb)) k ON ${join}`,
       [JSON.stringify(objects)],
     );
     return new Map(rows.map((r) => [JSON.stringify(r.k), r.h]));

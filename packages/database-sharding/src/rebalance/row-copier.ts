@@ -64,7 +64,7 @@ export class RowCopier {
     const t = this.table;
     const join = t.primaryKey.map((c) => `t.${q(c)} = k.${q(c)}`).join(' AND ');
     const { rows } = await source.query<{ r: Row }>(
-      `SELECT to_jsonb(t) AS r FROM ${q(t.name)} t JOIN jsonb_populate_recordset(NULL::${q(t.name)}, $1::jsonb) k ON ${join}`,
+      `SELECT to_jsonb(t) AS r FROM ${q(t.name)} t JOIN (SELECT DISTINCT ON (${t.primaryKey.map((c) => q(c)).join(', ')}) * FROM jsonb_populate_recordset(NULL::${q(t.name)}, $1::jsonb)) k ON ${join}`,
       [JSON.stringify(pks)],
     );
     return rows.map((x) => x.r);
