@@ -387,6 +387,39 @@ export class ShardManager extends EventEmitter<ShardManagerEvents> {
   }
 
   /**
+   * Read-your-writes without the primary: a session's write newer than the replicas' last probes
+   * would send its reads to the primary (and, the moment a primary stops answering, into a hang
+   * until it is marked down). Instead, a replica that is healthy and fresh enough is asked for its
+   * replay position now (the health probe's one cheap query, on its own connection, within the
+   * probe timeout); the first that has replayed the write serves the read, and its known position
+   * moves on for every session. Undefined when none has (or the write has no LSN).
+   */
+  async replayedReplica(
+    shardId: string,
+    written: WriteMark,
+    exclude?: ShardNode,
+  ): Promise<ShardNode | undefined> {
+    if (written.lsn === undefined) return undefined;
+    const limit = this.options.health.maxReplicaLagMs;
+    for (const replica of this.shard(shardId).replicas) {
+      const h = replica.health;
+      if (replica === exclude || h.status !== 'up' || h.inRecovery !== true) continue;
+      if (h.lagMs === undefined || h.lagMs > limit) continue;
+      const probe = this.#probes.get(replica);
+      if (!probe) continue;
+      try {
+        const now = await probe.probe();
+        if (!now.inRecovery) continue;
+        if ((replica.health.lsn ?? 0) < now.lsn) replica.update({ lsn: now.lsn });
+        if (now.lsn >= written.lsn) return replica;
+      } catch {
+        // The health loop judges the node; this read goes elsewhere.
+      }
+    }
+    return undefined;
+  }
+
+  /**
    * What each shard can do now (`ok`: writable; `degraded`: reads only, from a replica;
    * `unavailable`: nothing), from the last health round: what a service's `/ready` reports.
    */

@@ -157,6 +157,53 @@ describe('one shard primary unreachable', () => {
     await distributor.executeOnShard({ sql: 'DELETE FROM entities', context: { shardKey: key } });
   });
 
+  it('before any health round notices, a read after the write goes to a replica shown just now to have it, not to the silent primary', async () => {
+    // Health rounds only at start: nothing but the read itself can learn that the replica has
+    // replayed the write, and the primary is never marked down.
+    const quiet = new ShardManager({
+      strategy: 'hash',
+      shards: databases.map((db, i) => ({
+        id: `shard-${i}`,
+        primary: i === 1 ? proxy.url(db.url) : db.url,
+        replicas: [db.replicaUrl],
+      })),
+      health: { intervalMs: 600_000, timeoutMs: 500 },
+      pool: { connectionTimeoutMs: 500, queryTimeoutMs: 3000 },
+    });
+    await quiet.start();
+    const quietDistributor = new QueryDistributor(quiet, new ShardRouter(quiet));
+    const key = keyOn('shard-1');
+    const session = {};
+    const id = `${key}:ryw-now:${Math.random()}`;
+    try {
+      await quietDistributor.transaction(
+        key,
+        (tx) =>
+          tx.query('INSERT INTO entities (id, tenant_id, kind, name) VALUES ($1, $2, $3, $4)', [
+            id,
+            key,
+            'x',
+            'written just before',
+          ]),
+        { session },
+      );
+      await waitForReplica();
+      proxy.setMode('blackhole');
+      const read = await quietDistributor.executeOnShard<{ name: string }>({
+        sql: 'SELECT name FROM entities WHERE id = $1',
+        params: [id],
+        context: { shardKey: key, readonly: true, session },
+      });
+      expect(read.target).toBe('replica');
+      expect(read.rows).toEqual([{ name: 'written just before' }]);
+      expect(quiet.shard('shard-1').primary.health.status).toBe('up'); // never probed meanwhile
+    } finally {
+      proxy.setMode('pass');
+      await quiet.stop();
+    }
+    await distributor.executeOnShard({ sql: 'DELETE FROM entities', context: { shardKey: key } });
+  });
+
   it('a broadcast fails naming the unreachable shard, or returns the others plus its error with partial', async () => {
     // Without replicas nothing else can serve shard-1.
     await using primaries = new ShardManager({

@@ -6,8 +6,9 @@ import type { ShardQueryResult } from './query-context.js';
 import type { WriteMark } from './read-your-writes.js';
 
 /**
- * Reads on a shard: a replica when one is healthy and fresh enough (the manager picks), else the
- * primary; a read that fails for a node-level reason is retried once on another node.
+ * Reads on a shard: a replica when one is healthy and fresh enough (the manager picks; after a
+ * session's write, one shown just now to have replayed it), else the primary; a read that fails
+ * for a node-level reason is retried once on another node.
  */
 export class NodeReader {
   readonly #manager: ShardManager;
@@ -27,7 +28,10 @@ export class NodeReader {
     written: WriteMark | undefined,
     retryTimeouts = true,
   ): Promise<ShardQueryResult<R>> {
-    const first = this.#manager.reader(shardId, written);
+    let first = this.#manager.reader(shardId, written);
+    // The primary only because no replica was known to have the session's write: ask them now.
+    if (first.role === 'primary' && written !== undefined)
+      first = (await this.#manager.replayedReplica(shardId, written)) ?? first;
     try {
       return shardResult(await this.#executor.execute<R>(first, sql, params, options), first);
     } catch (error) {
