@@ -11,7 +11,7 @@ const LAUNCH_ARGS = [
   '--disable-background-networking',
 ];
 
-describe('GraphiQL runs subscriptions (graphql-ws), in Chromium', () => {
+describe('GraphiQL runs subscriptions (over graphql-ws or multipart HTTP, as GraphiQL picks), in Chromium', () => {
   let platform: Platform;
   let browser: Browser;
   let token: string;

@@ -274,6 +274,50 @@ describe('subscriptions through the gateway (PostgreSQL shards, two gateway inst
     controller.abort();
   });
 
+  it('multipart HTTP without subscriptionSpec (incremental delivery: GraphiQL, meros, Yoga clients): each part one plain result', async () => {
+    const investigation = await createInvestigation('Operation Lovelace');
+    const entity = await createEntity('Ada');
+    const controller = new AbortController();
+    const res = await fetch(second.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, multipart/mixed',
+        authorization: `Bearer ${token}`,
+      },
+      body: JSON.stringify({ query: UPDATED, variables: { id: investigation } }),
+      signal: controller.signal,
+    });
+    expect(res.status).toBe(200);
+    const type = res.headers.get('content-type')!;
+    expect(type).toContain('multipart/mixed');
+    expect(type).not.toContain('subscriptionSpec');
+    const boundary = `--${/boundary="?([^";]+)"?/.exec(type)![1]}`;
+    const reader = res.body!.getReader();
+    let text = '';
+    await new Promise((r) => setTimeout(r, 1500));
+    await addEntity(investigation, entity);
+    const decoder = new TextDecoder();
+    while (!text.includes('"ENTITY_ADDED"')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value);
+    }
+    controller.abort();
+    const parts = text
+      .split(boundary)
+      .map((p) => p.trim())
+      .filter((p) => p.includes('{'))
+      .map((p) => JSON.parse(p.slice(p.indexOf('{'))));
+    // Every part is an execution result as the client shows it: no {"payload"} wrapper, no {} heartbeat.
+    for (const part of parts)
+      expect(Object.keys(part).some((k) => k === 'data' || k === 'errors')).toBe(true);
+    expect(parts.at(-1).data.investigationUpdated).toMatchObject({
+      type: 'ENTITY_ADDED',
+      entity: { name: 'Ada' },
+    });
+  });
+
   it('refuses what the specs say: no token (4403), a query over WebSocket, a subscription over plain HTTP', async () => {
     const anonymous = wsSubscribe(wsClient(null), { id: `${tenant}:${randomUUID()}` });
     await expect(anonymous.ended).rejects.toMatchObject({ code: 4403 });

@@ -67,6 +67,36 @@ const MULTIPART: Framing = {
 };
 
 /**
+ * GraphQL incremental delivery over HTTP (`Accept: multipart/mixed` without `subscriptionSpec`:
+ * GraphiQL's fetcher, meros, graphql-helix and Yoga clients): each part is one execution result
+ * `{data, errors}`, the boundary `-`. No heartbeat part: such clients show every part as a result,
+ * and a `{}` one would replace the last event on screen.
+ */
+const INCREMENTAL: Framing = {
+  headers: {
+    'content-type': 'multipart/mixed; boundary="-"',
+    'cache-control': 'no-cache',
+    'x-accel-buffering': 'no',
+  },
+  start: '\r\n---',
+  result: (result) =>
+    `\r\ncontent-type: application/json; charset=utf-8\r\n\r\n${JSON.stringify(result)}\r\n---`,
+  failure: (error) =>
+    `\r\ncontent-type: application/json; charset=utf-8\r\n\r\n${JSON.stringify({ errors: errorJson(error) })}\r\n---`,
+  heartbeat: '',
+  end: '--\r\n',
+};
+
+/** The framing a request's `Accept` header asks for. */
+function framingFor(
+  protocol: Exclude<SubscriptionProtocol, 'graphql-ws'>,
+  accept: string | undefined,
+): Framing {
+  if (protocol === 'sse') return SSE;
+  return /subscriptionspec/i.test(accept ?? '') ? MULTIPART : INCREMENTAL;
+}
+
+/**
  * Serves an admitted subscription over a streaming HTTP response (SSE or multipart): keep-alive
  * frames, the socket's backlog bounded (a client that does not read is dropped with
  * `SUBSCRIPTION_SLOW_CONSUMER`), the token's expiry and the drain end it with their code.
@@ -79,7 +109,7 @@ export async function serveHttpSubscription(
   res: ServerResponse,
   protocol: Exclude<SubscriptionProtocol, 'graphql-ws'>,
 ): Promise<void> {
-  const framing = protocol === 'sse' ? SSE : MULTIPART;
+  const framing = framingFor(protocol, req.headers.accept);
   const subscription = service.open(state, analysis, protocol);
   for (const [k, v] of state.responseHeaders) res.setHeader(k, v);
   res.writeHead(200, framing.headers);
@@ -92,8 +122,9 @@ export async function serveHttpSubscription(
       resolve();
     }),
   );
-  const heartbeat = setInterval(() => res.write(framing.heartbeat), service.limits.keepAliveMs);
-  heartbeat.unref();
+  const heartbeat = framing.heartbeat
+    ? setInterval(() => res.write(framing.heartbeat), service.limits.keepAliveMs).unref()
+    : undefined;
   let failure: IntelGraphError | undefined;
   try {
     while (!gone) {
