@@ -28,7 +28,15 @@ export class NodeReader {
     written: WriteMark | undefined,
     retryTimeouts = true,
   ): Promise<ShardQueryResult<R>> {
-    let first = this.#manager.reader(shardId, written);
+    let first: ShardNode;
+    try {
+      first = this.#manager.reader(shardId, written);
+    } catch (error) {
+      // The primary is down and no replica was known to have the session's write: ask them now.
+      const replica = written && (await this.#manager.replayedReplica(shardId, written));
+      if (!replica) throw error;
+      first = replica;
+    }
     // The primary only because no replica was known to have the session's write: ask them now.
     if (first.role === 'primary' && written !== undefined)
       first = (await this.#manager.replayedReplica(shardId, written)) ?? first;

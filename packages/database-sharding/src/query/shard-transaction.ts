@@ -11,7 +11,14 @@ import type { NodeExecutor, StatementResult } from './node-executor.js';
  * commit then fails with SHARD_QUERY_FAILED and the transaction is rolled back.
  */
 const COMMIT = 'SELECT 1; COMMIT';
-const COMMIT_RETURNING_LSN = `SELECT 1; COMMIT; SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::text AS lsn`;
+/*
+ * The read-your-writes mark: the primary's WAL *flush* position once COMMIT returned. The commit
+ * record is flushed by then (synchronous_commit on), so the mark covers the write, and everything
+ * up to it is on disk, so the standbys receive it. The insert position would not do: it can lie in
+ * a WAL page no one flushes while the primary takes no further commits (a primary cut off from its
+ * clients), and a replica would never be shown to have reached it.
+ */
+const COMMIT_RETURNING_LSN = `SELECT 1; COMMIT; SELECT pg_wal_lsn_diff(pg_current_wal_flush_lsn(), '0/0')::text AS lsn`;
 
 /** A transaction on one shard's primary, handed to `distributor.transaction(key, fn)`. */
 export class ShardTransaction {

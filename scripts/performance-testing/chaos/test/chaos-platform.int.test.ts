@@ -12,7 +12,8 @@ import { type ChaosPlatform, startChaosPlatform } from '../platform.js';
 
 /*
  * One chaos run end to end, short: the real accounts subgraph and gateway behind fault proxies,
- * the shard primary blackholed for three seconds during eight seconds of load. What must hold
+ * the shard primary blackholed for four seconds during nine seconds of load (the health loop
+ * needs up to one interval plus one probe timeout, 2 s, to see it down). What must hold
  * whatever the timing: writes were acknowledged, and every acknowledged write is found after;
  * no read failed (the replica is current); and the subgraph's /ready — what Kubernetes' readiness
  * probe asks — stayed 200 throughout, reporting the shard degraded, so the pod stays in service.
@@ -71,7 +72,7 @@ describe('chaos platform', () => {
     })();
     const result = await runLoad({
       url: platform.url,
-      stages: [{ duration: '8s', target: 3 }],
+      stages: [{ duration: '9s', target: 3 }],
       operations: config.operations,
       headers,
       timeoutSeconds: 5,
@@ -79,7 +80,7 @@ describe('chaos platform', () => {
         if (!injected && p.second >= 2) {
           injected = true;
           platform.proxies.pgPrimary.setMode('blackhole');
-        } else if (injected && !healed && p.second >= 5) {
+        } else if (injected && !healed && p.second >= 6) {
           healed = true;
           platform.proxies.pgPrimary.setMode('pass');
         }
