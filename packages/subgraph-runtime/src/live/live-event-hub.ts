@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DeliveredMessage, Subscription, Transport } from '@intelgraph/message-queue-enhanced';
-import { counter, gauge, type Logger, type Registry } from '@intelgraph/telemetry';
+import { counter, gauge, histogram, type Logger, type Registry } from '@intelgraph/telemetry';
 import type { ShardedEventStore } from '../events/sharded-event-store.js';
 import { tenantOfId } from '../graphql/tenant-ids.js';
 import { LiveEventStream, type LiveEventStreamOptions } from './live-event-stream.js';
@@ -61,6 +61,11 @@ export class LiveEventHub {
         name: 'intelgraph_subgraph_live_slow_consumers_total',
         help: 'Subscribers ended because their buffer was full',
       }),
+      lag: histogram(options.registry, {
+        name: 'intelgraph_subgraph_live_delivery_lag_seconds',
+        help: "From an event's append (its stored timestamp) to its hand-over to a subscriber on this instance; live events only (replays of missed events are old by design)",
+        buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      }),
     };
   }
 
@@ -98,7 +103,10 @@ export class LiveEventHub {
     const stream = new LiveEventStream(owner, {
       ...options,
       bufferSize: this.#options.bufferSize ?? LIVE_EVENT_HUB_DEFAULTS.bufferSize,
-      onDelivered: () => this.#metrics.delivered.inc(),
+      onDelivered: (event, live) => {
+        this.#metrics.delivered.inc();
+        if (live) this.#metrics.lag.observe(Math.max(0, Date.now() - event.timestamp) / 1000);
+      },
       onSlow: () => this.#metrics.slow.inc(),
       onEnd: () => {
         this.#metrics.followers.dec();

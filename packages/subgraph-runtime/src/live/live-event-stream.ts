@@ -9,7 +9,8 @@ export interface LiveEventStreamOptions {
   readonly accept?: (event: StoredEvent) => boolean;
   /** Events that may wait for the consumer before it is ended as slow. */
   readonly bufferSize: number;
-  readonly onDelivered?: () => void;
+  /** An event handed to the consumer: `live` when it arrived while following, not a replay of missed ones. */
+  readonly onDelivered?: (event: StoredEvent, live: boolean) => void;
   readonly onSlow?: () => void;
   readonly onEnd?: () => void;
 }
@@ -69,7 +70,7 @@ export class LiveEventStream implements AsyncIterableIterator<StoredEvent>, Feed
       if (next) {
         const { resolve } = this.#waiting;
         this.#waiting = undefined;
-        this.#options.onDelivered?.();
+        this.#options.onDelivered?.(next, true);
         resolve({ value: next, done: false });
       }
       return;
@@ -133,9 +134,10 @@ export class LiveEventStream implements AsyncIterableIterator<StoredEvent>, Feed
     if (this.#done) return { value: undefined, done: true };
     await this.#ready;
     await this.#catchUp();
-    const next = this.#backlog.shift() ?? this.#takeLive();
+    const replayed = this.#backlog.shift();
+    const next = replayed ?? this.#takeLive();
     if (next) {
-      this.#options.onDelivered?.();
+      this.#options.onDelivered?.(next, replayed === undefined);
       return { value: next, done: false };
     }
     if (this.#done) return { value: undefined, done: true };
