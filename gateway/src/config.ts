@@ -390,7 +390,7 @@ export const configSpec = {
     default: '12000',
     min: 1,
     description:
-      'Keep-alive interval of subscriptions: WebSocket ping, SSE comment, multipart heartbeat part.',
+      'Keep-alive interval of subscriptions: WebSocket ping, SSE comment, multipart heartbeat part; also how often the upstream subgraph connections are pinged and how long a pong may take before the subscription ends (SUBSCRIPTION_UPSTREAM_CLOSED).',
   }),
   drainTimeoutMs: variables.integer({
     env: 'DRAIN_TIMEOUT_MS',

@@ -22,6 +22,12 @@ export interface FederatedSubscriptionOptions {
   readonly dataSources: ReadonlyMap<string, GraphQLDataSource<RequestState>>;
   /** Headers for the upstream `connection_init` (the signed identity). */
   readonly upstreamHeaders: Record<string, string>;
+  /**
+   * The upstream connection is pinged this often, and dropped when a pong does not come back
+   * within as long: a subgraph instance that froze, or a network partition (no FIN ever arrives),
+   * ends the subscription with SUBSCRIPTION_UPSTREAM_CLOSED instead of leaving it silent forever.
+   */
+  readonly keepAliveMs: number;
   readonly log: Logger;
 }
 
@@ -45,12 +51,35 @@ export function federatedSubscription(
   options: FederatedSubscriptionOptions,
 ): AsyncIterableIterator<SubscriptionResult> {
   const { planned, state } = options;
+  let socket: WebSocket | undefined;
+  let pongDue: NodeJS.Timeout | undefined;
   const client: Client = createClient({
     url: planned.url.replace(/^http/, 'ws'),
     webSocketImpl: WebSocket,
     lazy: true,
     retryAttempts: 0,
     connectionParams: { headers: options.upstreamHeaders },
+    keepAlive: options.keepAliveMs,
+    on: {
+      connected: (s) => {
+        socket = s as WebSocket;
+      },
+      ping: (received) => {
+        if (received || pongDue) return;
+        // terminate(), not close(): a close handshake with a silent peer waits 30 s for its reply.
+        pongDue = setTimeout(() => socket?.terminate(), options.keepAliveMs);
+        pongDue.unref();
+      },
+      pong: (received) => {
+        if (!received) return;
+        clearTimeout(pongDue);
+        pongDue = undefined;
+      },
+      closed: () => {
+        clearTimeout(pongDue);
+        pongDue = undefined;
+      },
+    },
   });
   const variables: Record<string, unknown> = {};
   for (const name of planned.primary.variableUsages ?? [])

@@ -18,7 +18,10 @@ export interface SubscriptionLimits {
   readonly perTenant?: number;
   /** Bytes a subscriber's socket may have waiting before it is dropped as slow. Default 1 MiB. */
   readonly maxBufferedBytes?: number;
-  /** Keep-alive interval (WebSocket ping, SSE comment, multipart `{}` part), ms. Default 12 000. */
+  /**
+   * Keep-alive interval (WebSocket ping, SSE comment, multipart `{}` part), ms; also the upstream
+   * connections' ping interval and pong deadline. Default 12 000.
+   */
   readonly keepAliveMs?: number;
 }
 
@@ -164,6 +167,7 @@ export class SubscriptionService {
       state,
       dataSources: this.#options.dataSources,
       upstreamHeaders,
+      keepAliveMs: this.limits.keepAliveMs,
       log: state.log,
     });
     const results = rewrites.length > 0 ? rewritten(executed, rewrites) : executed;
