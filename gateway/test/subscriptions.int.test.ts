@@ -238,23 +238,21 @@ describe('subscriptions through the gateway (PostgreSQL shards, two gateway inst
     client.dispose();
   });
 
-  it('multipart HTTP (Apollo Client’s protocol): the update as a {"payload": …} part', async () => {
-    const investigation = await createInvestigation('Operation Turing');
-    const entity = await createEntity('Alan');
+  /**
+   * Subscribes to an investigation over multipart HTTP with `accept`, adds an entity once the
+   * subscription is open, and reads the stream until the update arrives: its content type and text.
+   */
+  const multipartUpdate = async (accept: string, title: string, name: string) => {
+    const investigation = await createInvestigation(title);
+    const entity = await createEntity(name);
     const controller = new AbortController();
     const res = await fetch(second.url, {
       method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'multipart/mixed;subscriptionSpec="1.0",application/json',
-        authorization: `Bearer ${token}`,
-      },
+      headers: { 'content-type': 'application/json', accept, authorization: `Bearer ${token}` },
       body: JSON.stringify({ query: UPDATED, variables: { id: investigation } }),
       signal: controller.signal,
     });
     expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toContain('multipart/mixed');
-    expect(res.headers.get('content-type')).toContain('subscriptionSpec="1.0"');
     const reader = res.body!.getReader();
     let text = '';
     await new Promise((r) => setTimeout(r, 1500));
@@ -265,45 +263,35 @@ describe('subscriptions through the gateway (PostgreSQL shards, two gateway inst
       if (done) break;
       text += decoder.decode(value);
     }
+    controller.abort();
+    return { type: res.headers.get('content-type')!, text };
+  };
+
+  it('multipart HTTP (Apollo Client’s protocol): the update as a {"payload": …} part', async () => {
+    const { type, text } = await multipartUpdate(
+      'multipart/mixed;subscriptionSpec="1.0",application/json',
+      'Operation Turing',
+      'Alan',
+    );
+    expect(type).toContain('multipart/mixed');
+    expect(type).toContain('subscriptionSpec="1.0"');
     const part = text.split('--graphql').find((p) => p.includes('"ENTITY_ADDED"'))!;
     const json = JSON.parse(part.slice(part.indexOf('{')));
     expect(json.payload.data.investigationUpdated).toMatchObject({
       type: 'ENTITY_ADDED',
       entity: { name: 'Alan' },
     });
-    controller.abort();
   });
 
   it('multipart HTTP without subscriptionSpec (incremental delivery: GraphiQL, meros, Yoga clients): each part one plain result', async () => {
-    const investigation = await createInvestigation('Operation Lovelace');
-    const entity = await createEntity('Ada');
-    const controller = new AbortController();
-    const res = await fetch(second.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json, multipart/mixed',
-        authorization: `Bearer ${token}`,
-      },
-      body: JSON.stringify({ query: UPDATED, variables: { id: investigation } }),
-      signal: controller.signal,
-    });
-    expect(res.status).toBe(200);
-    const type = res.headers.get('content-type')!;
+    const { type, text } = await multipartUpdate(
+      'application/json, multipart/mixed',
+      'Operation Lovelace',
+      'Ada',
+    );
     expect(type).toContain('multipart/mixed');
     expect(type).not.toContain('subscriptionSpec');
     const boundary = `--${/boundary="?([^";]+)"?/.exec(type)![1]}`;
-    const reader = res.body!.getReader();
-    let text = '';
-    await new Promise((r) => setTimeout(r, 1500));
-    await addEntity(investigation, entity);
-    const decoder = new TextDecoder();
-    while (!text.includes('"ENTITY_ADDED"')) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += decoder.decode(value);
-    }
-    controller.abort();
     const parts = text
       .split(boundary)
       .map((p) => p.trim())

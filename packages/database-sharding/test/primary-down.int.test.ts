@@ -40,6 +40,19 @@ describe('one shard primary unreachable', () => {
       context: { shardKey: key },
     });
 
+  /** The three shards, shard 1's primary behind the proxy, health rounds every `intervalMs`. */
+  const managerEvery = (intervalMs: number) =>
+    new ShardManager({
+      strategy: 'hash',
+      shards: databases.map((db, i) => ({
+        id: `shard-${i}`,
+        primary: i === 1 ? proxy.url(db.url) : db.url,
+        replicas: [db.replicaUrl],
+      })),
+      health: { intervalMs, timeoutMs: 500 },
+      pool: { connectionTimeoutMs: 500, queryTimeoutMs: 3000 },
+    });
+
   beforeAll(async () => {
     for (let i = 0; i < 3; i++) databases.push(await createTestDatabase(`ig_shard_down_${i}`));
     for (const db of databases) {
@@ -50,16 +63,7 @@ describe('one shard primary unreachable', () => {
     }
     await waitForReplica();
     proxy = await startFaultProxy({ target: Number(new URL(databases[1]!.url).port) });
-    manager = new ShardManager({
-      strategy: 'hash',
-      shards: databases.map((db, i) => ({
-        id: `shard-${i}`,
-        primary: i === 1 ? proxy.url(db.url) : db.url,
-        replicas: [db.replicaUrl],
-      })),
-      health: { intervalMs: 200, timeoutMs: 500 },
-      pool: { connectionTimeoutMs: 500, queryTimeoutMs: 3000 },
-    });
+    manager = managerEvery(200);
     await manager.start();
     router = new ShardRouter(manager);
     distributor = new QueryDistributor(manager, router);
@@ -160,16 +164,7 @@ describe('one shard primary unreachable', () => {
   it('before any health round notices, a read after the write goes to a replica shown just now to have it, not to the silent primary', async () => {
     // Health rounds only at start: nothing but the read itself can learn that the replica has
     // replayed the write, and the primary is never marked down.
-    const quiet = new ShardManager({
-      strategy: 'hash',
-      shards: databases.map((db, i) => ({
-        id: `shard-${i}`,
-        primary: i === 1 ? proxy.url(db.url) : db.url,
-        replicas: [db.replicaUrl],
-      })),
-      health: { intervalMs: 600_000, timeoutMs: 500 },
-      pool: { connectionTimeoutMs: 500, queryTimeoutMs: 3000 },
-    });
+    const quiet = managerEvery(600_000);
     await quiet.start();
     const quietDistributor = new QueryDistributor(quiet, new ShardRouter(quiet));
     const key = keyOn('shard-1');
